@@ -1,0 +1,1 @@
+"""Orchestration layer: settings, fetching, the Prefect ``ingest`` flow and the CLI."""

@@ -1,0 +1,238 @@
+"""The ``cgt-monitor`` command line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="cgt-monitor: track cell and gene therapy developments reported in the news.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+FORMATS = ("table", "json", "csv")
+
+
+def main() -> None:
+    """Entry point of the ``cgt-monitor`` console script."""
+    # cgt-monitor sends no telemetry of its own; keep Prefect's server analytics off too unless
+    # the user asks for them (offline they only fill the log with errors).
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    app()
+
+
+def _echo_table(rows: list[dict[str, object]], columns: list[str]) -> None:
+    if not rows:
+        typer.echo("(no rows)")
+        return
+    widths = {c: min(48, max(len(c), *(len(_cell(r.get(c))) for r in rows))) for c in columns}
+    typer.echo("  ".join(c.ljust(widths[c]) for c in columns))
+    typer.echo("  ".join("-" * widths[c] for c in columns))
+    for r in rows:
+        typer.echo("  ".join(_cell(r.get(c))[: widths[c]].ljust(widths[c]) for c in columns))
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+@app.command()
+def run(
+    sources: Annotated[
+        Path | None, typer.Option("--sources", help="sources file (default: settings, seeds/sources.toml)")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="SQLAlchemy URL (default: settings)")
+    ] = None,
+) -> None:
+    """Run the ingest flow once over the sources and print the summary and stored claims.
+
+    Example: cgt-monitor run --sources seeds/sources.toml
+
+    No Prefect server is needed: without PREFECT_API_URL the flow runs in Prefect's
+    ephemeral mode.
+    """
+    from storage.repository import list_claims
+
+    from .ingest import engine_for, ingest
+    from .settings import load_settings
+
+    settings = load_settings(sources_file=str(sources) if sources else None, database_url=database_url)
+    summary = ingest(sources_file=settings.sources_file, database_url=settings.database_url)
+    typer.echo("")
+    typer.echo("Run summary")
+    for key in (
+        "sources",
+        "documents",
+        "articles_new",
+        "articles_seen",
+        "articles_skipped",
+        "claims_new",
+        "claims_updated",
+        "mentions_new",
+        "failed",
+    ):
+        typer.echo(f"  {key:<17} {summary[key]}")
+    for failure in summary["failures"][:20]:
+        typer.echo(f"  failed [{failure['stage']}] {failure['location']}: {failure['reason']}")
+    typer.echo("")
+    rows = [c.as_dict() for c in list_claims(engine_for(settings.database_url))]
+    typer.echo(f"Stored claims ({len(rows)})")
+    _echo_table(
+        rows,
+        ["first_seen", "institution", "therapy", "indication", "stage", "patients", "outcome", "mentions"],
+    )
+
+
+def _collect_files(paths: list[Path]) -> list[Path]:
+    from parsers.article import SUPPORTED_SUFFIXES
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            )
+        elif path.exists():
+            files.append(path)
+        else:
+            typer.echo(f"error: no such file or folder: {path}", err=True)
+            raise typer.Exit(2)
+    return files
+
+
+@app.command()
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders of .txt/.html/.json articles")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print one JSON array, one object per article")
+    ] = False,
+) -> None:
+    """Extract claims from article files, without a database or Prefect.
+
+    Example: cgt-monitor extract --json seeds/
+
+    With --json the output is exactly one JSON array of
+    {"id", "source_path", "title", "published", "claims": [...]} objects; a file that cannot be
+    read is reported on stderr and left out, and the others are still printed.
+    """
+    from parsers.claims import RuleBasedExtractor
+    from parsers.errors import ParseError
+    from parsers.pipeline import process_document
+
+    extractor = RuleBasedExtractor()
+    items: list[dict[str, object]] = []
+    failed = 0
+    for path in _collect_files(paths):
+        try:
+            results = process_document(path.read_bytes(), path.name, datetime.now(UTC), extractor)
+        except (OSError, ParseError) as exc:
+            failed += 1
+            typer.echo(f"error: {path}: {exc}", err=True)
+            continue
+        for result in results:
+            article = result.article
+            items.append(
+                {
+                    "id": article.external_id or path.stem,
+                    "source_path": str(path),
+                    "title": article.title,
+                    "published": article.published.isoformat() if article.published else None,
+                    "claims": [c.as_dict() for c in result.claims],
+                }
+            )
+    if as_json:
+        sys.stdout.write(json.dumps(items, ensure_ascii=False, indent=1) + "\n")
+        return
+    for item in items:
+        typer.echo(f"{item['id']}  ({item['published'] or 'no date'})  {item['title'] or ''}")
+        claims = item["claims"]
+        assert isinstance(claims, list)
+        for c in claims:
+            typer.echo(
+                f"  - {c['institution'] or '(no institution)'} | {c['therapy']} | "
+                f"{c['indication']} | {c['stage']} | patients={c['patients']} | {c['outcome']}"
+            )
+        if not claims:
+            typer.echo("  (no claims)")
+    if failed:
+        typer.echo(f"{failed} file(s) could not be read", err=True)
+
+
+@app.command()
+def claims(
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv")] = "table",
+    since: Annotated[str | None, typer.Option(help="only claims last seen on or after YYYY-MM-DD")] = None,
+    indication: Annotated[str | None, typer.Option(help="indication contains this text")] = None,
+    therapy: Annotated[str | None, typer.Option(help="therapy contains this text")] = None,
+    stage: Annotated[
+        str | None, typer.Option(help="research, preclinical, clinical_trial, clinical_use or approved")
+    ] = None,
+    database_url: Annotated[str | None, typer.Option("--database-url")] = None,
+) -> None:
+    """List the stored claims with first/last seen dates and mention counts.
+
+    Example: cgt-monitor claims --format csv --stage clinical_trial
+    """
+    from storage.repository import list_claims
+
+    from .ingest import engine_for
+    from .settings import load_settings
+
+    if fmt not in FORMATS:
+        typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
+        raise typer.Exit(2)
+    try:
+        since_date = date.fromisoformat(since) if since else None
+    except ValueError:
+        typer.echo(f"error: --since must be YYYY-MM-DD, got {since!r}", err=True)
+        raise typer.Exit(2) from None
+    settings = load_settings(database_url=database_url)
+    rows = [
+        c.as_dict()
+        for c in list_claims(
+            engine_for(settings.database_url),
+            since=since_date,
+            indication=indication,
+            therapy=therapy,
+            stage=stage,
+        )
+    ]
+    if fmt == "json":
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        columns = list(rows[0]) if rows else ["id"]
+        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        typer.echo(buffer.getvalue(), nl=False)
+    else:
+        _echo_table(
+            rows,
+            [
+                "first_seen",
+                "last_seen",
+                "institution",
+                "therapy",
+                "indication",
+                "stage",
+                "patients",
+                "outcome",
+                "mentions",
+            ],
+        )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,88 @@
+"""Plain, immutable value types passed between the layers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+THERAPIES: tuple[str, ...] = (
+    "cell therapy",
+    "stem cell therapy",
+    "mesenchymal stem cell therapy",
+    "CAR-T cell therapy",
+    "other immune cell therapy",
+    "iPSC-derived cell therapy",
+    "gene therapy",
+    "gene editing",
+    "cell and gene therapy",
+)
+STAGES: tuple[str, ...] = ("research", "preclinical", "clinical_trial", "clinical_use", "approved")
+OUTCOMES: tuple[str, ...] = ("improved", "no_effect", "adverse", "mixed")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedArticle:
+    """One article, whatever it was read from.
+
+    ``published`` is the publication date stated by the input (None when it states none);
+    ``fetched_at`` is when cgt-monitor read it (always set, timezone-aware).
+    """
+
+    text: str
+    fetched_at: datetime
+    title: str | None = None
+    published: date | None = None
+    url: str | None = None
+    source_name: str | None = None
+    external_id: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A reported application of a cell or gene therapy, as stated in one article."""
+
+    therapy: str
+    indication: str
+    stage: str
+    evidence: str
+    institution: str | None = None
+    location: str | None = None
+    therapy_detail: str | None = None
+    patients: int | None = None
+    outcome: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.therapy not in THERAPIES:
+            raise ValueError(f"unknown therapy {self.therapy!r}")
+        if self.stage not in STAGES:
+            raise ValueError(f"unknown stage {self.stage!r}")
+        if self.outcome is not None and self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {self.outcome!r}")
+
+    def as_dict(self) -> dict[str, object]:
+        """The stable JSON shape of a claim (see ``cgt-monitor extract --json``)."""
+        return {
+            "institution": self.institution,
+            "location": self.location,
+            "therapy": self.therapy,
+            "therapy_detail": self.therapy_detail,
+            "indication": self.indication,
+            "stage": self.stage,
+            "patients": self.patients,
+            "outcome": self.outcome,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """One entry of the sources file: what to monitor and how."""
+
+    name: str
+    kind: str
+    location: str
+    keywords: tuple[str, ...] = ()
+    max_articles: int | None = None
+    enabled: bool = True
+    options: dict[str, object] = field(default_factory=dict)

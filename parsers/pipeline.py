@@ -1,0 +1,72 @@
+"""One document in, its articles and their claims out: the pure core of a pipeline run.
+
+    results = process_document(data, name, fetched_at, extractor)
+
+No I/O here: the caller reads the bytes and stores the results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from .article import read_article, read_html
+from .claims import ClaimExtractor, RuleBasedExtractor
+from .models import Claim, ParsedArticle
+from .text import normalise_for_matching
+from .vocab import default_vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedArticle:
+    article: ParsedArticle
+    claims: tuple[Claim, ...]
+    skipped: bool = False  # True when the article failed the source's keyword filter
+
+
+def mentions_keywords(article: ParsedArticle, keywords: Sequence[str]) -> bool:
+    """True when the title or text names one of ``keywords`` or, with no keywords given, any
+    cell or gene therapy term of the vocabulary."""
+    haystack = f"{article.title or ''}\n{article.text}"
+    if keywords:
+        norm = normalise_for_matching(haystack)
+        return any(normalise_for_matching(k).strip() in norm for k in keywords if k.strip())
+    return any(m.role == "therapy" for m in default_vocabulary().scan(haystack))
+
+
+def extract_articles(
+    articles: Sequence[ParsedArticle], extractor: ClaimExtractor, keywords: Sequence[str] | None = None
+) -> list[ExtractedArticle]:
+    """Claims for each article; with ``keywords`` (possibly empty: the CGT vocabulary), articles
+    that do not mention them are returned as skipped, without claims."""
+    out = []
+    for article in articles:
+        if keywords is not None and not mentions_keywords(article, keywords):
+            out.append(ExtractedArticle(article, (), skipped=True))
+        else:
+            out.append(ExtractedArticle(article, tuple(extractor.extract(article))))
+    return out
+
+
+def process_document(
+    data: bytes,
+    name: str,
+    fetched_at: datetime,
+    extractor: ClaimExtractor | None = None,
+    *,
+    url: str | None = None,
+    charset: str | None = None,
+    is_html: bool = False,
+    keywords: Sequence[str] | None = None,
+) -> list[ExtractedArticle]:
+    """Parse a document (by its name's suffix, or as HTML) and extract claims.
+
+    Raises ``parsers.errors.ParseError`` with a one-line reason for bad input.
+    """
+    extractor = extractor or RuleBasedExtractor()
+    if is_html:
+        articles = [read_html(data, name, fetched_at, url=url, charset=charset)]
+    else:
+        articles = read_article(data, name, fetched_at)
+    return extract_articles(articles, extractor, keywords)

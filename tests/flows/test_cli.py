@@ -1,0 +1,76 @@
+import json
+
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.conftest import SEED_CLAIMS, SEEDS
+
+runner = CliRunner()
+
+
+def test_extract_json_on_the_seed_folder_prints_one_array_with_the_five_claims():
+    result = runner.invoke(app, ["extract", "--json", str(SEEDS)])
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.stdout)
+    assert isinstance(items, list) and len(items) == 1
+    [item] = items
+    assert set(item) == {"id", "source_path", "title", "published", "claims"}
+    assert item["published"] == "2026-01-19"
+    assert {
+        (c["institution"], c["therapy"], c["indication"], c["stage"]) for c in item["claims"]
+    } == SEED_CLAIMS
+    for claim in item["claims"]:
+        assert set(claim) == {
+            "institution",
+            "location",
+            "therapy",
+            "therapy_detail",
+            "indication",
+            "stage",
+            "patients",
+            "outcome",
+            "evidence",
+        }
+
+
+def test_extract_json_uses_the_json_id_and_reports_bad_files(tmp_path):
+    (tmp_path / "a.json").write_text(
+        json.dumps({"id": "article-7", "published": None, "text": "Nothing about therapies."})
+    )
+    (tmp_path / "b.txt").write_bytes(b"")
+    result = runner.invoke(app, ["extract", "--json", str(tmp_path)])
+    assert result.exit_code == 0
+    items = json.loads(result.stdout)
+    assert [i["id"] for i in items] == ["article-7"]
+    assert "b.txt" in result.stderr
+
+
+def test_run_then_claims_in_every_format(seed_sources, database_url):
+    result = runner.invoke(app, ["run", "--sources", str(seed_sources), "--database-url", database_url])
+    assert result.exit_code == 0, result.output
+    assert "claims_new        5" in result.stdout
+    assert "Parkinson's disease" in result.stdout
+    again = runner.invoke(app, ["run", "--sources", str(seed_sources), "--database-url", database_url])
+    assert "claims_new        0" in again.stdout and "articles_seen     1" in again.stdout
+
+    as_json = json.loads(
+        runner.invoke(app, ["claims", "--format", "json", "--database-url", database_url]).stdout
+    )
+    assert len(as_json) == 5 and all(c["mentions"] == 1 for c in as_json)
+    as_csv = runner.invoke(app, ["claims", "--format", "csv", "--database-url", database_url]).stdout
+    assert as_csv.splitlines()[0].startswith("id,institution") and len(as_csv.splitlines()) == 6
+    table = runner.invoke(app, ["claims", "--database-url", database_url]).stdout
+    assert "knee osteoarthritis" in table
+    filtered = json.loads(
+        runner.invoke(
+            app, ["claims", "--format", "json", "--stage", "research", "--database-url", database_url]
+        ).stdout
+    )
+    assert [c["indication"] for c in filtered] == ["cancer"]
+
+
+def test_every_command_has_help_with_an_example():
+    for command in ("run", "extract", "claims"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0
+        assert "Example:" in result.stdout

@@ -1,0 +1,61 @@
+import shutil
+
+from sqlmodel import Session, select
+
+from flows.ingest import engine_for, ingest
+from storage.models import Article, Claim, Failure, Mention
+from storage.repository import list_claims, table_counts
+from tests.conftest import SEED_ARTICLE, SEED_CLAIMS
+
+
+def claim_keys(engine):
+    return {(c.institution, c.therapy, c.indication, c.stage) for c in list_claims(engine)}
+
+
+def test_ingest_twice_over_the_seed_stores_the_five_claims_once(seed_sources, database_url):
+    first = ingest(sources_file=str(seed_sources), database_url=database_url)
+    engine = engine_for(database_url)
+    assert first["articles_new"] == 1 and first["claims_new"] == 5 and first["failed"] == 0
+    assert claim_keys(engine) == SEED_CLAIMS
+    counts = table_counts(engine)
+    assert counts["claims"] == 5 and counts["mentions"] == 5 and counts["articles"] == 1
+
+    second = ingest(sources_file=str(seed_sources), database_url=database_url)
+    assert second["articles_new"] == 0 and second["articles_seen"] == 1
+    assert second["claims_new"] == 0 and second["mentions_new"] == 0
+    assert table_counts(engine) == counts
+    for row in list_claims(engine):
+        assert row.first_seen.isoformat() == "2026-01-19" == row.last_seen.isoformat()
+        assert row.mention_count == 1
+
+
+def test_bad_files_are_recorded_and_the_run_goes_on(tmp_path, database_url):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SEED_ARTICLE, folder / "good.txt")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.html").write_bytes(b"\x00\x01\x02PNG" * 50)
+    (folder / "undecodable.txt").write_bytes(b"caf\xe9 \x81\x8d\x8f\x90\x9d\xff" * 5)
+    (folder / "notext.json").write_text('{"id": "n", "title": "no text"}')
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[[source]]\nname="mixed"\nkind="files"\nlocation="in"\n'
+        '[[source]]\nname="missing"\nkind="files"\nlocation="nowhere"\n'
+    )
+    summary = ingest(sources_file=str(sources), database_url=database_url)
+    assert summary["articles_new"] == 1 and summary["claims_new"] == 5
+    assert summary["failed"] == 5
+    engine = engine_for(database_url)
+    with Session(engine) as session:
+        failures = session.exec(select(Failure)).all()
+        assert {f.location.rsplit("/", 1)[-1] for f in failures} == {
+            "empty.txt",
+            "binary.html",
+            "undecodable.txt",
+            "notext.json",
+            "nowhere",
+        }
+        assert all(f.reason and "\n" not in f.reason for f in failures)
+        assert len(session.exec(select(Article)).all()) == 1
+        assert len(session.exec(select(Claim)).all()) == 5
+        assert len(session.exec(select(Mention)).all()) == 5

@@ -1,0 +1,31 @@
+import pytest
+
+from parsers.encoding import decode_bytes
+from parsers.errors import BinaryDocumentError, EmptyDocumentError
+
+
+def test_utf8_and_bom():
+    assert decode_bytes("café".encode()) == "café"
+    assert decode_bytes(b"\xef\xbb\xbfhello") == "hello"
+
+
+def test_declared_gbk_and_undeclared_gbk():
+    text = "细胞治疗和基因治疗在广州的临床应用" * 3
+    assert decode_bytes(text.encode("gbk"), declared="gb2312") == text
+    assert decode_bytes(text.encode("gbk")) == text
+
+
+def test_meta_charset_is_honoured():
+    html = '<html><head><meta charset="gbk"></head><body>基因治疗</body></html>'
+    assert "基因治疗" in decode_bytes(html.encode("gbk"))
+
+
+def test_latin1_text():
+    assert decode_bytes("Universität Zürich".encode("latin-1")) == "Universität Zürich"
+
+
+def test_empty_and_binary():
+    with pytest.raises(EmptyDocumentError):
+        decode_bytes(b"")
+    with pytest.raises(BinaryDocumentError):
+        decode_bytes(b"abc\x00def")
