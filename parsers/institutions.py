@@ -312,3 +312,29 @@ def _is_parent(parent: Institution, child: Institution) -> bool:
     if re.search(r"\b(Academy|University|College|School)\b", parent.name):
         return True
     return order.get(parent.kind, 0) >= order.get(child.kind, 0)
+
+
+_PERSON_APPOSITIVE = re.compile(
+    r"(?:\b(?:Dr|Prof|Professor|Mr|Mrs|Ms)\.?\s+)?"
+    r"\b((?:[A-Z][a-z’'-]+\s+){0,2}[A-Z][a-z’'-]+),\s+(?:a|an|the|who\s+is)\s+([^;.]{0,160})"
+)
+_NOT_NAMES = frozenset({"The", "This", "That", "However", "Meanwhile", "According", "In", "At", "On"})
+
+
+def find_affiliations(text: str, institutions: list[Institution]) -> dict[str, Institution]:
+    """Person names mapped to the institution their apposition names: "Pan Guangjin, a researcher
+    at Guangzhou Institute ..." maps "Pan" and "Guangjin" to that institute, so that a later
+    "Pan said ..." can be attributed."""
+    out: dict[str, Institution] = {}
+    for m in _PERSON_APPOSITIVE.finditer(text):
+        name_words = m.group(1).split()
+        if name_words[0] in _NOT_NAMES or any(i.start <= m.start(1) < i.end for i in institutions):
+            continue
+        lo, hi = m.start(2), m.end(2)
+        inst = next((i for i in institutions if lo <= i.start < hi + 1), None)
+        if inst is None:
+            continue
+        for word in name_words:
+            if len(word) >= 3:
+                out.setdefault(word, inst)
+    return out

@@ -116,9 +116,13 @@ def split_sentences(text: str) -> list[Sentence]:
         start = block_start
         for match in _BOUNDARY.finditer(block):
             end = block_start + match.end()
-            word = re.search(r"([\w.]+)[.!?]+[\"”’')\]]*$", text[start:end])
-            token = word.group(1).lower().rstrip(".") if word else ""
-            if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+            word = re.search(r"(\S*?\s)?([\w.]+)[.!?]+[\"”’')\]]*$", text[start:end])
+            token = word.group(2).lower().rstrip(".") if word else ""
+            before = (word.group(1) or "").strip() if word else ""
+            # A lone capital after a capitalised word is an initial ("John F. Kennedy");
+            # after a lower-case word it ends a sentence ("hemophilia B.").
+            initial = len(token) == 1 and token.isalpha() and (not before or before[:1].isupper())
+            if token in _ABBREVIATIONS or initial:
                 continue
             _append(sentences, text, start, end, paragraph)
             start = end

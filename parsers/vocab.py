@@ -9,6 +9,7 @@ conditions. A term written with a capital letter in its data file (an abbreviati
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,6 +44,7 @@ class Term:
     case_surface: str | None = None  # set when the term must match this exact case
     category: str | None = None
     code: str | None = None
+    scope: str | None = None  # conditions: None (specific), "umbrella" or "catchall"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,7 @@ class Vocabulary:
         self._terms: dict[str, list[Term]] = {}
         self.condition_category: dict[str, str] = {}
         self.condition_code: dict[str, str] = {}
+        self.condition_scope: dict[str, str] = {}
         self.institution_heads: dict[str, str] = {}
         for row in _rows("therapies.csv"):
             therapy = row["therapy"].strip()
@@ -88,7 +91,9 @@ class Vocabulary:
             name = row["name"].strip()
             self.condition_category[name] = row["category"].strip()
             self.condition_code[name] = (row.get("icd10") or "").strip()
-            for synonym in {name, *row["synonyms"].split("|")}:
+            self.condition_scope[name] = (row.get("scope") or "").strip()
+            # The name itself matches in any case; synonyms follow the capital-letter rule.
+            for synonym in {name.lower(), *row["synonyms"].split("|")}:
                 if synonym.strip():
                     self._add(
                         synonym,
@@ -97,6 +102,7 @@ class Vocabulary:
                             name,
                             category=row["category"].strip(),
                             code=(row.get("icd10") or "").strip() or None,
+                            scope=(row.get("scope") or "").strip() or None,
                         ),
                     )
         for row in _rows("cues.csv"):
@@ -118,9 +124,7 @@ class Vocabulary:
             return
         key = " ".join(normalise_for_matching(raw).split())
         if surface is not None or any(c.isupper() for c in raw):
-            term = Term(
-                term.role, term.value, term.rank, _keep_case(surface or raw), term.category, term.code
-            )
+            term = dataclasses.replace(term, case_surface=_keep_case(surface or raw))
         bucket = self._terms.setdefault(key, [])
         if term not in bucket:
             bucket.append(term)
@@ -128,8 +132,9 @@ class Vocabulary:
     def scan(self, text: str, normalised: str | None = None) -> list[Match]:
         """Every vocabulary term in ``text``, longest first where matches nest.
 
-        A match strictly inside a longer match of the same kind (entity or cue) is dropped:
-        "acute liver failure" hides "liver failure", "clinical trial" hides "trial".
+        A match strictly inside a longer match of the same kind (any entity, or a cue of the
+        same role) is dropped: "acute liver failure" hides "liver failure", "clinical trial"
+        hides "trial", but the outcome cue "died" inside "died from" stays.
         """
         norm = normalised if normalised is not None else normalise_for_matching(text)
         n = len(norm)
@@ -151,15 +156,16 @@ class Vocabulary:
                 if term.case_surface is not None and _keep_case(text[start:after]) != term.case_surface:
                     continue
                 found.append(Match(start, stop, term))
-        return _drop_nested(list(dict.fromkeys(found)))
+        unique = {(m.start, m.end, m.role, m.value): m for m in found}
+        return _drop_nested(list(unique.values()))
 
 
 def _drop_nested(matches: list[Match]) -> list[Match]:
     kept: list[Match] = []
-    for group in (
-        [m for m in matches if m.role in ENTITY_ROLES],
-        [m for m in matches if m.role not in ENTITY_ROLES],
-    ):
+    groups: dict[str, list[Match]] = {}
+    for m in matches:
+        groups.setdefault("entity" if m.role in ENTITY_ROLES else m.role, []).append(m)
+    for group in groups.values():
         group.sort(key=lambda m: (m.start, -(m.end - m.start)))
         spans = [(m.start, m.end) for m in group]
         for m in group:
