@@ -140,6 +140,10 @@ def extract(
             failed += 1
             typer.echo(f"error: {path}: {exc}", err=True)
             continue
+        except Exception as exc:  # an extractor bug: report it, keep the other articles
+            failed += 1
+            typer.echo(f"error: {path}: extraction failed: {type(exc).__name__}: {exc}", err=True)
+            continue
         for result in results:
             article = result.article
             items.append(

@@ -63,10 +63,6 @@ STAGE_STRENGTH = {"approved": 5, "clinical_trial": 4, "preclinical": 3, "clinica
 _BLOCK_WINDOW_WORDS = 5
 _RECENT_SENTENCES = 3
 _CONTINUATION_SENTENCES = 4
-_CLAUSE_BREAK = re.compile(
-    r";|\bwhile\b|\bwhereas\b|\bbefore\b|,\s+but\b|\bsimultaneously\b|\bmeanwhile\b"
-    r"|,\s+and\s+(?=(?:is|are|was|were|has|have|had|also|it|they)\b)"
-)
 _THERAPY_REFERENCE = re.compile(
     r"\b(?:the|this|that|its|their|these|such|novel|new|innovative|experimental)\s+"
     r"(?:new\s+|novel\s+|experimental\s+|same\s+|innovative\s+|one[ -]time\s+|custom\s+|gene\s+)?"
@@ -76,6 +72,8 @@ _THERAPY_REFERENCE = re.compile(
 _CONDITION_REFERENCE = re.compile(
     r"\b(?:the|this|that|their|his|her|its)\s+(?:\w+\s+)?(?:disease|condition|disorder|illness)\b"
 )
+_INDICATION_MARKER = re.compile(r"\b(?:for|with|to treat|against|treating)\s+(?:\S+\s+){0,2}$")
+_DEFINITE_BEFORE = re.compile(r"\b(?:the|this|that|their|his|her|its)\s+$")
 _OTHER_BEFORE = re.compile(r"\b(?:other|different|various|many|several|such)\s+(?:\w+\s+)?$")
 _INSTITUTION_REFERENCE = re.compile(
     r"\b(?:the|this|that)\s+(hospital|clinic|institute|institution|university|college|school|"
@@ -103,13 +101,14 @@ _PATIENT_NOUN = (
 )
 _NUMBER = r"(\d[\d,]*|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
 _PATIENTS = re.compile(
-    r"\b" + _NUMBER + r"\s+(?:(?:[a-z]+[-‐][a-z-]+|[\w’']+)\s+){0,3}?" + _PATIENT_NOUN + r"\b",
+    r"\b" + _NUMBER + r"\s+(?:[\w’'‐-]+\s+){0,3}?" + _PATIENT_NOUN + r"\b",
     re.I,
 )
+_TOKEN = re.compile(r"[\w,]+")
 _OUT_OF = re.compile(r"\b\d+\s*%?\s*\(?\s*(\d+)\s+(?:out\s+)?of\s+(?:the\s+)?(\d[\d,]*)\b")
 _POPULATION = re.compile(
     r"\b(?:million|millions|billion|thousand|thousands|percent|per\s*cent|worldwide|each year|"
-    r"every year|per year|annually|in the world|nationwide|globally|affects?|affected|estimated|"
+    r"every year|per year|annually|in the world|nationwide|globally|affects?|estimated|"
     r"diagnosed each|more than|over|up to|at least)\b",
     re.I,
 )
@@ -165,7 +164,7 @@ class RuleBasedExtractor:
         for sentence in doc.sentences:
             candidates.extend(self._sentence_claims(doc, sentence))
         claims = _consolidate(candidates)
-        doc.attach_orphan_patients(claims)
+        doc.attach_orphan_details(claims)
         company = doc.first_company()
         for c in claims:
             if c.stage == "approved" and c.institution is None and company is not None:
@@ -174,26 +173,29 @@ class RuleBasedExtractor:
         return [doc.to_claim(c) for c in claims]
 
     def _sentence_claims(self, doc: _Document, sentence: Sentence) -> list[_Candidate]:
+        roles = doc.roles[sentence.index]
         conditions = doc.indications(sentence)
+        if not conditions and "stage" not in roles:
+            return []
+        explicit_therapy = "therapy" in roles
         own_stage = doc.stage_in(sentence, sentence.start, sentence.end, weak=bool(conditions))
-        if not conditions and own_stage is not None:
-            refers = bool(doc.of_role(sentence, "therapy")) or doc.refers_to_therapy(sentence)
-            if refers:
-                context = doc.context_condition(sentence)
-                if context is not None:
-                    conditions = [context]
+        if (
+            not conditions
+            and own_stage is not None
+            and "block" not in roles
+            and "condition" not in roles
+            and (explicit_therapy or doc.refers_to_therapy(sentence))
+        ):
+            context = doc.context_condition(sentence)
+            if context is not None:
+                conditions = [context]
         out = []
-        explicit_therapy = bool(doc.of_role(sentence, "therapy"))
         for condition in conditions:
             clause = doc.clause_of(sentence, condition.start)
             therapy = doc.therapy_for(sentence, clause, condition)
             if therapy is None:
                 continue
-            if not explicit_therapy and (
-                own_stage is None
-                or doc.names_other_treatment(sentence)
-                or (condition.term.scope == "umbrella" and not doc.refers_to_therapy(sentence))
-            ):
+            if not explicit_therapy and (own_stage is None or doc.names_other_treatment(sentence)):
                 continue
             stage = doc.stage(sentence, clause)
             if stage is None:
@@ -242,25 +244,34 @@ class _Document:
         self.sentences = split_sentences(text)
         self._starts = [s.start for s in self.sentences]
         self.by_sentence: list[list[Match]] = [[] for _ in self.sentences]
+        self.roles: list[dict[str, list[Match]]] = [{} for _ in self.sentences]
         for m in vocab.scan(text, self.norm):
             idx = self._sentence_at(m.start)
             if idx is not None:
                 self.by_sentence[idx].append(m)
-        self.institutions = join_affiliations(text, find_institutions(text, vocab))
+                self.roles[idx].setdefault(m.role, []).append(m)
+        triggers = [m for ms in self.by_sentence for m in ms if m.role.startswith("org_")]
+        self.institutions = join_affiliations(text, find_institutions(text, vocab, triggers))
         self.affiliations = find_affiliations(text, self.institutions)
-        self._indications = [self._explicit_indications(s) for s in self.sentences]
+        self._patient_counts: dict[int, int | None] = {}
+        self._indications: list[list[Match]] = []
+        for s in self.sentences:  # in order: a sentence may refer back to earlier ones
+            self._indications.append(self._explicit_indications(s))
         counts: Counter[str] = Counter()
         for found in self._indications:
             counts.update(m.value for m in found if self.vocab.condition_scope.get(m.value) != "catchall")
         specific = [(n, v) for v, n in counts.items() if not self.vocab.condition_scope.get(v)]
         self.main_specific_condition = max(specific)[1] if specific else None
-        ranked = counts.most_common(2)
-        # The article's main condition: named at least twice and more often than any other.
-        self.main_condition = (
-            ranked[0][0]
-            if ranked and ranked[0][1] >= 2 and (len(ranked) == 1 or ranked[0][1] > ranked[1][1])
-            else None
+        first_seen = {}
+        for found in self._indications:
+            for m in found:
+                first_seen.setdefault(m.value, m.start)
+        # The article's main condition: named at least twice; ties go to the specific, then
+        # to the first named.
+        ranked = sorted(
+            counts, key=lambda v: (-counts[v], bool(self.vocab.condition_scope.get(v)), first_seen[v])
         )
+        self.main_condition = ranked[0] if ranked and counts[ranked[0]] >= 2 else None
         places = [m for ms in self.by_sentence for m in ms if m.role == "place"]
         self.first_places = [m for m in places if not self._inside_institution(m)][:3]
 
@@ -271,12 +282,19 @@ class _Document:
         return None
 
     def of_role(self, sentence: Sentence, role: str) -> list[Match]:
-        return [m for m in self.by_sentence[sentence.index] if m.role == role]
+        return self.roles[sentence.index].get(role, [])
 
     def clauses(self, sentence: Sentence) -> list[tuple[int, int]]:
+        """The sentence cut at semicolons and clause words ("while", ", but", ", and is" ...)."""
         bounds = [sentence.start]
-        for m in _CLAUSE_BREAK.finditer(self.norm, sentence.start, sentence.end):
-            bounds.append(m.start())
+        for m in self.of_role(sentence, "clause_break"):
+            if m.value != "comma" or self.norm[m.start - 2 : m.start] == ", ":
+                bounds.append(m.start)
+        semicolon = self.norm.find(";", sentence.start, sentence.end)
+        while semicolon != -1:
+            bounds.append(semicolon)
+            semicolon = self.norm.find(";", semicolon + 1, sentence.end)
+        bounds.sort()
         bounds.append(sentence.end)
         return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
@@ -288,12 +306,19 @@ class _Document:
 
     # -- conditions -------------------------------------------------------------------------
     def _explicit_indications(self, sentence: Sentence) -> list[Match]:
+        if "condition" not in self.roles[sentence.index]:
+            return []
         matches = self.by_sentence[sentence.index]
         adverse_list = any(m.role == "not_indication" for m in matches)
         after = [m.end for m in matches if m.role == "adverse_after"]
         conditions = []
         for m in matches:
-            if m.role != "condition" or adverse_list or any(e <= m.start for e in after):
+            if m.role != "condition" or adverse_list:
+                continue
+            # "died from acute liver failure" is an adverse event; "died in the trial for X" is not.
+            if any(e <= m.start for e in after) and not _INDICATION_MARKER.search(
+                self.norm, max(sentence.start, m.start - 25), m.start
+            ):
                 continue
             if _OTHER_BEFORE.search(self.norm, max(sentence.start, m.start - 30), m.start):
                 continue
@@ -304,7 +329,26 @@ class _Document:
             return field_of.get(m.value, "").split("-")[0]
 
         specific_fields = {field_(m) for m in conditions if not m.term.scope}
-        return [m for m in conditions if not (m.term.scope and field_(m) in specific_fields)]
+        out = []
+        for m in conditions:
+            if m.term.scope and field_(m) in specific_fields:
+                continue
+            if m.term.scope and _DEFINITE_BEFORE.search(
+                self.norm, max(sentence.start, m.start - 12), m.start
+            ):
+                # "the autoimmune condition": the specific condition named just before.
+                earlier = [
+                    e
+                    for i in range(
+                        sentence.index - 1, max(-1, sentence.index - 1 - 2 * _RECENT_SENTENCES), -1
+                    )
+                    for e in reversed(self._indications[i])
+                    if not e.term.scope and field_(e) == field_(m)
+                ]
+                if earlier:
+                    m = Match(m.start, m.end, earlier[0].term)
+            out.append(m)
+        return out
 
     def indications(self, sentence: Sentence) -> list[Match]:
         return self._indications[sentence.index]
@@ -451,10 +495,19 @@ class _Document:
 
     def patients(self, sentence: Sentence, follow: list[Sentence]) -> tuple[int | None, int | None]:
         for s in [sentence, *follow]:
-            count = _count_patients(self.text[s.start : s.end])
+            count = self.patient_count(s)
             if count is not None:
                 return count, s.index
         return None, None
+
+    def patient_count(self, sentence: Sentence) -> int | None:
+        """The number of patients a sentence states (computed once per sentence)."""
+        if sentence.index not in self._patient_counts:
+            count = None
+            if "patient_noun" in self.roles[sentence.index]:
+                count = _count_patients(self.text[sentence.start : sentence.end])
+            self._patient_counts[sentence.index] = count
+        return self._patient_counts[sentence.index]
 
     def outcomes(self, sentence: Sentence, follow: list[Sentence]) -> tuple[list[str], list[int]]:
         values: list[str] = []
@@ -471,30 +524,35 @@ class _Document:
                     used.append(s.index)
         return values, used
 
-    def attach_orphan_patients(self, claims: list[_Candidate]) -> None:
-        """A sentence that counts patients in a trial or treatment but names neither therapy nor
-        condition ("Ten patients ... participated.") gives its count to the latest claim before
-        it (within a few sentences) that has none."""
+    def attach_orphan_details(self, claims: list[_Candidate]) -> None:
+        """A sentence that reports on patients of a trial or treatment ("Ten patients ...
+        participated.", "Mao said all 20 patients' symptoms had subsided following treatment")
+        but names neither therapy nor condition adds its patient count, outcome and speaker's
+        institution to the latest claim of that stage before it, where those are missing."""
         for sentence in self.sentences:
-            if self.of_role(sentence, "therapy") or self.indications(sentence):
+            if self.of_role(sentence, "therapy") or self.of_role(sentence, "condition"):
                 continue
-            stage = self.stage_in(sentence, sentence.start, sentence.end)
+            stage = self.stage_in(sentence, sentence.start, sentence.end, weak=False)
             if stage not in ("clinical_trial", "clinical_use"):
                 continue
-            count = _count_patients(self.text[sentence.start : sentence.end])
-            if count is None:
+            count = self.patient_count(sentence)
+            outcomes = self.outcomes(sentence, [])[0]
+            if count is None and not outcomes:
                 continue
-            before = [
-                c
-                for c in claims
-                if c.order < sentence.start and c.stage in ("clinical_trial", "clinical_use")
-            ]
+            stages = ("clinical_trial",) if stage == "clinical_trial" else ("clinical_trial", "clinical_use")
+            before = [c for c in claims if c.order < sentence.start and c.stage in stages]
             if not before:
                 continue
             latest = max(before, key=lambda c: max(c.sentences))
-            if latest.patients is None and sentence.index - max(latest.sentences) <= 8:
-                latest.patients = count
+            added = False
+            if count is not None and latest.patients is None:
+                latest.patients, added = count, True
+            if outcomes and not latest.outcomes:
+                latest.outcomes, added = set(outcomes), True
+            if added:
                 latest.sentences = sorted({*latest.sentences, sentence.index})
+                if latest.institution is None:
+                    latest.institution = self.institution(sentence, (sentence.start, sentence.end))
 
     # -- institution and location -----------------------------------------------------------
     def institution(self, sentence: Sentence, clause: tuple[int, int]) -> Institution | None:
@@ -509,7 +567,7 @@ class _Document:
             for inst in reversed(earlier):
                 if kind is None or inst.kind == kind:
                     return inst
-        for word in re.findall(r"\b[A-Z][a-z]{2,}\b", self.text[sentence.start : sentence.end]):
+        for word in re.findall(r"\b[A-Z][a-z]+\b", self.text[sentence.start : sentence.end]):
             if word in self.affiliations:
                 return self.affiliations[word]
         paragraph_start = min(s.start for s in self.sentences if s.paragraph == sentence.paragraph)
@@ -571,7 +629,13 @@ def _count_patients(sentence: str) -> int | None:
     m = _OUT_OF.search(sentence)
     if m:
         return int(m.group(2).replace(",", ""))
-    for m in _PATIENTS.finditer(sentence):
+    for token in _TOKEN.finditer(sentence):
+        word = token.group()
+        if not (word[0].isdigit() or word.lower() in _NUMBER_WORDS):
+            continue
+        m = _PATIENTS.match(sentence, token.start())
+        if m is None:
+            continue
         raw = m.group(1).lower()
         noun = m.group(0).split()[-1].lower()
         tail = sentence[m.end() : m.end() + 40]

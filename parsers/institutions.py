@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .vocab import Vocabulary
+from .vocab import Match, Vocabulary
 
 _CONNECTORS = frozenset({"of", "and", "for", "the", "de", "la", "del", "di", "du", "für", "&", "y", "e"})
 # Capitalised words that start a sentence or title a person, never part of an institution name.
@@ -118,17 +118,6 @@ _LEADING = frozenset(
     ]
 )
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][\w'’.&-]*|&")
-_ACRONYM_HOSPITAL = re.compile(r"\b([A-Z]{2,6})\s+(hospital|clinic|university|institute)\b")
-_ROLE_INTRO = re.compile(
-    r"(?:\b(?:drugmaker|drug maker|biotech|biotech company|biotechnology company|company|firm|"
-    r"startup|start-up|pharmaceutical company|drug company|manufacturer|developer)\s+"
-    r"|\b(?:developed|made|marketed|manufactured|sponsored|owned|acquired|granted|awarded|licensed|"
-    r"sold)\s+(?:by|to)\s+)"
-    r"((?:[A-Z][\w’'.&-]*)(?:\s+[A-Z][\w’'.&-]*){0,3})"
-)
-_POSSESSIVE_BRAND = re.compile(
-    r"\b([A-Z][A-Za-z0-9&.-]+(?:\s+[A-Z][A-Za-z0-9&.-]+)?)(?:’s|'s|’|')\s+(?=[A-Z])"
-)
 _NOT_COMPANY = frozenset(
     [
         "FDA",
@@ -184,55 +173,85 @@ class Institution:
 
 
 def _head_kind(word: str, heads: dict[str, str]) -> str | None:
-    bare = re.sub(r"(’s|'s|’|')$", "", word)
-    return heads.get(bare) or heads.get(word)
+    kind = heads.get(word)
+    if kind is None and word[-1:] in "s’'.,":
+        bare = word[:-2] if word.endswith(("’s", "'s")) else word.rstrip("’'.,")
+        kind = heads.get(bare)
+    return kind
 
 
-def find_institutions(text: str, vocab: Vocabulary) -> list[Institution]:
-    """Institutions named in ``text``, in order of appearance (regulators excluded)."""
-    heads = vocab.institution_heads
-    found: list[Institution] = []
-    tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-    i = 0
-    while i < len(tokens):
-        start, end, word = tokens[i]
-        if not (word[0].isupper() or word[0].isdigit()):
-            i += 1
-            continue
-        run = [tokens[i]]
-        j = i + 1
-        while j < len(tokens):
-            gap = text[run[-1][1] : tokens[j][0]]
-            if gap not in (" ", "\u00a0"):
-                break
-            w = tokens[j][2]
-            if w[0].isupper() or (
-                w.lower() in _CONNECTORS
-                and j + 1 < len(tokens)
-                and tokens[j + 1][2][0].isupper()
-                and text[tokens[j][1] : tokens[j + 1][0]] == " "
-            ):
-                run.append(tokens[j])
-                j += 1
-                continue
+_NAME_TOKEN = re.compile(r"[A-Z0-9\u00c0-\u00de][\w'’.&-]*$")
+
+
+def _run_start(text: str, pos: int) -> int:
+    """Where the run of capitalised words (and inner connectors) ending before ``pos`` starts."""
+    start = pos
+    for _ in range(12):
+        if start < 2 or text[start - 1] not in " \u00a0":
             break
-        i = j
-        found.extend(_institutions_in_run(text, run, heads))
-    for m in _ACRONYM_HOSPITAL.finditer(text):
-        found.append(Institution(m.start(), m.end(), m.group(0), heads.get(m.group(2).title(), "hospital")))
-    for m in _ROLE_INTRO.finditer(text):
-        name = _trim_company(m.group(1))
-        if name:
-            s = m.start(1)
-            found.append(Institution(s, s + len(name), name, "company"))
-    for m in _POSSESSIVE_BRAND.finditer(text):
-        name = m.group(1)
-        nxt = text[m.end() : m.end() + 40]
-        brand = re.match(r"[A-Z][\w-]+", nxt)
-        if name in _NOT_COMPANY or not brand:
+        space = max(
+            text.rfind(" ", 0, start - 1), text.rfind("\u00a0", 0, start - 1), text.rfind("\n", 0, start - 1)
+        )
+        token = text[space + 1 : start - 1]
+        if token in _CONNECTORS or _NAME_TOKEN.match(token):
+            start = space + 1
+        else:
+            break
+    while text[start:pos].split(" ", 1)[0] in _CONNECTORS and start < pos:
+        start = text.index(" ", start) + 1
+    return start
+
+
+_RUN_RIGHT = re.compile(
+    r"[\w'’.&-]*(?:[ \u00a0](?:(?:of|and|for|the|de|la|del|di|du|für|y|e|&)[ \u00a0])*[A-Z\u00c0-\u00de][\w'’.&-]*)*"
+)
+
+
+_COMPANY_AFTER = re.compile(r"\s+((?:[A-Z][\w’'.&-]*)(?:\s+[A-Z][\w’'.&-]*){0,3})")
+_ACRONYM_BEFORE = re.compile(r"\b([A-Z]{2,6})\s+$")
+_POSSESSIVE = re.compile(r"(?:’s|'s|’|')\s+(?=[A-Z])")
+_OWNER_BEFORE = re.compile(r"\b([A-Z][A-Za-z0-9&.-]+(?:\s+[A-Z][A-Za-z0-9&.-]+)?)$")
+
+
+def find_institutions(text: str, vocab: Vocabulary, matches: list[Match] | None = None) -> list[Institution]:
+    """Institutions named in ``text``, in order of appearance (regulators excluded).
+
+    ``matches`` are the text's vocabulary matches when the caller has scanned it already (one
+    pass for everything); otherwise it is scanned here.
+    """
+    heads = vocab.institution_heads
+    if matches is None:
+        matches = vocab.scan(text)
+    found: list[Institution] = []
+    done_until = -1
+    for m in matches:
+        if m.role == "org_head":
+            if m.start < done_until:
+                continue
+            start = _run_start(text, m.start)
+            right = _RUN_RIGHT.match(text, m.start)
+            end = right.end() if right else m.start
+            done_until = end
+            run = [(start + w.start(), start + w.end(), w.group()) for w in _WORD.finditer(text[start:end])]
+            found.extend(_institutions_in_run(text, run, heads))
+        elif m.role == "org_intro":
+            after = _COMPANY_AFTER.match(text, m.end)
+            if after:
+                name = _trim_company(after.group(1))
+                if name:
+                    found.append(Institution(after.start(1), after.start(1) + len(name), name, "company"))
+        elif m.role == "org_head_lc":
+            acronym = _ACRONYM_BEFORE.search(text, max(0, m.start - 10), m.start)
+            if acronym:
+                kind = heads.get(m.value.title(), "hospital")
+                found.append(Institution(acronym.start(1), m.end, text[acronym.start(1) : m.end], kind))
+    for m in _POSSESSIVE.finditer(text):
+        owner = _OWNER_BEFORE.search(text, max(0, m.start() - 60), m.start())
+        brand = re.match(r"[A-Z][\w-]+", text[m.end() : m.end() + 40])
+        if owner is None or brand is None or owner.group(1) in _NOT_COMPANY:
             continue
-        if any(t.role == "therapy" for t in vocab.scan(brand.group(0))):
-            found.append(Institution(m.start(1), m.start(1) + len(name), name, "company"))
+        if any(t.role == "therapy" for t in vocab.terms_for(brand.group(0))):
+            found.append(Institution(owner.start(1), owner.end(1), owner.group(1), "company"))
     found.sort(key=lambda inst: (inst.start, -(inst.end - inst.start)))
     out: list[Institution] = []
     for inst in found:
@@ -257,7 +276,8 @@ def _trim_company(name: str) -> str:
 
 def _is_regulator(name: str, vocab: Vocabulary) -> bool:
     """True for regulators and their parts ("FDA Center for Biologics Evaluation and Research")."""
-    return any(m.role == "regulator" and m.start == 0 for m in vocab.scan(name))
+    first = name.split(" ", 1)[0]
+    return any(r.startswith(first) and (name == r or name.startswith(r + " ")) for r in vocab.regulator_names)
 
 
 def _institutions_in_run(
@@ -275,11 +295,18 @@ def _institutions_in_run(
     # A bare head word ("Hospitals", "University") names no particular institution.
     if all(k or w.lower() in _CONNECTORS for (_, _, w), k in zip(run, kinds, strict=True)):
         return []
-    # "Harvard University and MIT": split at "and" when the right side is a bare acronym.
+    # "Harvard University and MIT", "Vertex Pharmaceuticals and CRISPR Therapeutics": split at
+    # "and" when the right side is a bare acronym or both sides are institutions of their own.
     for k, (_, _, w) in enumerate(run):
-        if w.lower() == "and" and k + 1 < len(run):
+        if w.lower() in ("and", "&") and k + 1 < len(run):
             right = run[k + 1 :]
-            if len(right) == 1 and right[0][2].isupper():
+            both_named = (
+                any(kinds[:k])
+                and any(kinds[k + 1 :])
+                and len(right) >= 2
+                and not all(kinds[j] for j in range(k + 1, len(run)))
+            )
+            if (len(right) == 1 and right[0][2].isupper()) or both_named:
                 return _institutions_in_run(text, run[:k], heads) + _institutions_in_run(text, right, heads)
     start, end = run[0][0], run[-1][1]
     name = text[start:end].rstrip(".,")
@@ -314,11 +341,33 @@ def _is_parent(parent: Institution, child: Institution) -> bool:
     return order.get(parent.kind, 0) >= order.get(child.kind, 0)
 
 
-_PERSON_APPOSITIVE = re.compile(
-    r"(?:\b(?:Dr|Prof|Professor|Mr|Mrs|Ms)\.?\s+)?"
-    r"\b((?:[A-Z][a-z’'-]+\s+){0,2}[A-Z][a-z’'-]+),\s+(?:a|an|the|who\s+is)\s+([^;.]{0,160})"
+_APPOSITIVE_START = re.compile(r",\s+(?:a|an|the|who\s+is)\s+")
+_NAME_BEFORE = re.compile(r"((?:[A-Z][a-z’'-]+\s+){0,2}[A-Z][a-z’'-]+)$")
+_NOT_NAMES = frozenset(
+    [
+        "The",
+        "This",
+        "That",
+        "However",
+        "Meanwhile",
+        "According",
+        "In",
+        "At",
+        "On",
+        "He",
+        "It",
+        "We",
+        "An",
+        "As",
+        "Of",
+        "To",
+        "Mr",
+        "Ms",
+        "Dr",
+        "She",
+        "They",
+    ]
 )
-_NOT_NAMES = frozenset({"The", "This", "That", "However", "Meanwhile", "According", "In", "At", "On"})
 
 
 def find_affiliations(text: str, institutions: list[Institution]) -> dict[str, Institution]:
@@ -326,15 +375,22 @@ def find_affiliations(text: str, institutions: list[Institution]) -> dict[str, I
     at Guangzhou Institute ..." maps "Pan" and "Guangjin" to that institute, so that a later
     "Pan said ..." can be attributed."""
     out: dict[str, Institution] = {}
-    for m in _PERSON_APPOSITIVE.finditer(text):
-        name_words = m.group(1).split()
-        if name_words[0] in _NOT_NAMES or any(i.start <= m.start(1) < i.end for i in institutions):
+    if not institutions:
+        return out
+    for m in _APPOSITIVE_START.finditer(text):
+        name_match = _NAME_BEFORE.search(text, max(0, m.start() - 60), m.start())
+        if name_match is None:
             continue
-        lo, hi = m.start(2), m.end(2)
+        name_words = name_match.group(1).split()
+        if name_words[0] in _NOT_NAMES or any(i.start <= name_match.start(1) < i.end for i in institutions):
+            continue
+        lo = m.end()
+        stop = re.search(r"[;.]", text[lo : lo + 160])
+        hi = lo + (stop.start() if stop else 160)
         inst = next((i for i in institutions if lo <= i.start < hi + 1), None)
         if inst is None:
             continue
         for word in name_words:
-            if len(word) >= 3:
+            if len(word) >= 2 and word not in _NOT_NAMES:
                 out.setdefault(word, inst)
     return out

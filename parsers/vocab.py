@@ -18,7 +18,7 @@ from importlib import resources
 import ahocorasick
 
 from .models import THERAPIES
-from .text import normalise_for_matching
+from .text import normalise_for_matching, normalise_keep_case
 
 # Higher wins when several therapy terms govern one condition: the most specific therapy.
 THERAPY_RANK: dict[str, int] = {
@@ -47,19 +47,21 @@ class Term:
     scope: str | None = None  # conditions: None (specific), "umbrella" or "catchall"
 
 
-@dataclass(frozen=True, slots=True)
 class Match:
-    start: int
-    end: int
-    term: Term
+    """One vocabulary term found at ``text[start:end]`` (role and value copied from the term
+    for speed: the extractor reads them many times per article)."""
 
-    @property
-    def role(self) -> str:
-        return self.term.role
+    __slots__ = ("start", "end", "term", "role", "value")
 
-    @property
-    def value(self) -> str:
-        return self.term.value
+    def __init__(self, start: int, end: int, term: Term) -> None:
+        self.start = start
+        self.end = end
+        self.term = term
+        self.role = term.role
+        self.value = term.value
+
+    def __repr__(self) -> str:
+        return f"Match({self.start}, {self.end}, {self.role}={self.value!r})"
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -77,6 +79,7 @@ class Vocabulary:
 
     def __init__(self) -> None:
         self._terms: dict[str, list[Term]] = {}
+        self._terms_cs: dict[str, list[Term]] = {}
         self.condition_category: dict[str, str] = {}
         self.condition_code: dict[str, str] = {}
         self.condition_scope: dict[str, str] = {}
@@ -109,25 +112,47 @@ class Vocabulary:
             self._add(row["phrase"], Term(row["role"].strip(), (row.get("value") or "").strip()))
         for row in _rows("places.csv"):
             self._add(row["name"], Term("place", row["country"].strip()), surface=row["name"])
+        self.regulator_names: tuple[str, ...] = ()
         for row in _rows("regulators.csv"):
             self._add(row["name"], Term("regulator", row["country"].strip()), surface=row["name"])
+            self.regulator_names += (row["name"].strip(),)
         for row in _rows("institutions.csv"):
-            self.institution_heads[row["word"].strip()] = row["kind"].strip()
-        self._automaton = ahocorasick.Automaton()
-        for key, terms in self._terms.items():
-            self._automaton.add_word(key, (key, tuple(terms)))
-        self._automaton.make_automaton()
+            word, kind = row["word"].strip(), row["kind"].strip()
+            if kind == "intro":
+                self._add(word, Term("org_intro", ""))
+            elif kind == "after_acronym":
+                self._add(word, Term("org_head_lc", word), surface=word)
+            else:
+                self.institution_heads[word] = kind
+                self._add(word.rstrip("."), Term("org_head", kind), surface=word.rstrip("."))
+        # Two automata: case-insensitive terms run over the lower-cased text, case-sensitive
+        # ones over the text as written, so "ALL" or "Hospital" never fire inside other words.
+        self._automata = []
+        for terms_by_key in (self._terms, self._terms_cs):
+            automaton = ahocorasick.Automaton()
+            for key, terms in terms_by_key.items():
+                pluralable = any(t.role in _PLURAL_ROLES for t in terms)
+                automaton.add_word(key, (len(key), tuple(terms), pluralable))
+            automaton.make_automaton()
+            self._automata.append(automaton)
 
     def _add(self, raw: str, term: Term, surface: str | None = None) -> None:
         raw = raw.strip()
         if not raw:
             return
-        key = " ".join(normalise_for_matching(raw).split())
         if surface is not None or any(c.isupper() for c in raw):
-            term = dataclasses.replace(term, case_surface=_keep_case(surface or raw))
-        bucket = self._terms.setdefault(key, [])
+            case_key = _keep_case(normalise_keep_case(surface or raw))
+            term = dataclasses.replace(term, case_surface=case_key)
+            bucket = self._terms_cs.setdefault(case_key, [])
+        else:
+            bucket = self._terms.setdefault(" ".join(normalise_for_matching(raw).split()), [])
         if term not in bucket:
             bucket.append(term)
+
+    def terms_for(self, phrase: str) -> list[Term]:
+        """The terms that ``phrase`` is exactly (case rules applied)."""
+        lower = " ".join(normalise_for_matching(phrase).split())
+        return self._terms.get(lower, []) + self._terms_cs.get(_keep_case(normalise_keep_case(phrase)), [])
 
     def scan(self, text: str, normalised: str | None = None) -> list[Match]:
         """Every vocabulary term in ``text``, longest first where matches nest.
@@ -137,41 +162,41 @@ class Vocabulary:
         hides "trial", but the outcome cue "died" inside "died from" stays.
         """
         norm = normalised if normalised is not None else normalise_for_matching(text)
-        n = len(norm)
+        padded = " " + norm + "  "  # so the boundary checks need no range checks
         found: list[Match] = []
-        for end, (key, terms) in self._automaton.iter(norm):
-            start = end - len(key) + 1
-            if start > 0 and norm[start - 1].isalnum():
-                continue
-            after = end + 1
-            plural = after < n and norm[after] == "s" and (after + 1 >= n or not norm[after + 1].isalnum())
-            if after < n and norm[after].isalnum() and not plural:
-                continue
-            for term in terms:
-                stop = after
-                if plural:
-                    if term.role not in _PLURAL_ROLES:
-                        continue
-                    stop = after + 1
-                if term.case_surface is not None and _keep_case(text[start:after]) != term.case_surface:
+        for automaton, haystack in zip(self._automata, (norm, normalise_keep_case(text)), strict=True):
+            for end, (length, terms, pluralable) in automaton.iter(haystack):
+                # In ``padded`` the match spans [end - length + 2, end + 2).
+                if padded[end - length + 1].isalnum():
                     continue
-                found.append(Match(start, stop, term))
+                following = padded[end + 2]
+                start = end - length + 1
+                if not following.isalnum():
+                    for term in terms:
+                        found.append(Match(start, end + 1, term))
+                elif following == "s" and pluralable and not padded[end + 3].isalnum():
+                    for term in terms:
+                        if term.role in _PLURAL_ROLES:
+                            found.append(Match(start, end + 2, term))
         unique = {(m.start, m.end, m.role, m.value): m for m in found}
         return _drop_nested(list(unique.values()))
 
 
 def _drop_nested(matches: list[Match]) -> list[Match]:
+    """Drop matches strictly inside a longer match of the same group (one sweep per group)."""
     kept: list[Match] = []
     groups: dict[str, list[Match]] = {}
     for m in matches:
         groups.setdefault("entity" if m.role in ENTITY_ROLES else m.role, []).append(m)
     for group in groups.values():
-        group.sort(key=lambda m: (m.start, -(m.end - m.start)))
-        spans = [(m.start, m.end) for m in group]
+        group.sort(key=lambda m: (m.start, -m.end))
+        cover_start, cover_end = -1, -1  # the span reaching furthest right so far
         for m in group:
-            if any(s <= m.start and m.end <= e and (e - s) > (m.end - m.start) for s, e in spans):
+            if cover_end >= m.end and (cover_start, cover_end) != (m.start, m.end):
                 continue
             kept.append(m)
+            if m.end > cover_end:
+                cover_start, cover_end = m.start, m.end
     kept.sort(key=lambda m: (m.start, m.end))
     return kept
 

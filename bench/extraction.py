@@ -1,0 +1,143 @@
+"""Claim-extraction speed on one core: articles per second for ~5 KB news articles.
+
+    python bench/extraction.py [--articles 2000] [--size 5000] [--repeat 5] [--json]
+
+The corpus is generated here (no network, no shared files): news-like paragraphs, about a
+third of them stating cell or gene therapy claims in varied wording, shuffled per article.
+The target of the extraction issue is >= 1,000 articles/s on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from parsers.claims import RuleBasedExtractor  # noqa: E402
+from parsers.vocab import default_vocabulary  # noqa: E402
+
+INSTITUTIONS = [
+    "Riverside Hospital",
+    "Northfield University School of Medicine",
+    "Eastbridge Institute of Regenerative Medicine",
+    "Lakeside Children's Hospital",
+    "Harborview Therapeutics",
+    "Summit Biosciences",
+]
+THERAPIES = [
+    "CAR-T cells",
+    "mesenchymal stem cells",
+    "an AAV gene therapy",
+    "CRISPR gene editing",
+    "iPSC-derived dopaminergic progenitors",
+    "umbilical cord-derived stem cells",
+    "CAR-NK cells",
+    "a lentiviral gene therapy",
+    "base editing",
+    "cell therapy injections",
+]
+CONDITIONS = [
+    "lupus",
+    "multiple myeloma",
+    "knee osteoarthritis",
+    "Parkinson's disease",
+    "sickle cell disease",
+    "hemophilia B",
+    "type 1 diabetes",
+    "spinal muscular atrophy",
+    "ischemic stroke",
+    "B-cell lymphoma",
+    "Duchenne muscular dystrophy",
+    "retinitis pigmentosa",
+    "myasthenia gravis",
+    "liver cirrhosis",
+]
+CLAIM_TEMPLATES = [
+    "{inst} has treated {n} patients with {cond} using {ther}, and most of them improved within a month.",
+    "In a phase 1 trial, {ther} was given to {n} participants with {cond} at {inst}.",
+    "Researchers at {inst} are exploring {ther} for {cond} in the laboratory.",
+    "The gene therapy restored function in mice with {cond}, {inst} said.",
+    "The regulator approved {ther} for adults with {cond}, and approval was granted to {inst}.",
+    "{inst} plans to start a trial of {ther} for {cond} next year.",
+    "Doctors at {inst} said a {n}-year-old girl with {cond} went into remission after receiving {ther}.",
+]
+FILLER = [
+    "The city council met on Tuesday to discuss the new budget for public transport and road repairs.",
+    "Shares of the company rose 4 percent in morning trading after the quarterly results were published.",
+    "The weather service expects heavy rain across the region over the weekend, with cooler temperatures.",
+    "Officials said the new hospital wing would open next spring and add two hundred beds to the district.",
+    "The conference brought together more than 3,000 delegates from industry, academia and government.",
+    '"We are very pleased with the progress so far," the chief executive told reporters at the event.',
+    "Analysts noted that competition in the sector has intensified as more firms enter the market.",
+    "The report, published by an independent think tank, calls for more investment in rural clinics.",
+]
+
+
+def make_article(rng: random.Random, size: int) -> str:
+    paragraphs: list[str] = []
+    while sum(len(p) + 2 for p in paragraphs) < size:
+        if rng.random() < 0.35:
+            paragraphs.append(
+                rng.choice(CLAIM_TEMPLATES).format(
+                    inst=rng.choice(INSTITUTIONS),
+                    ther=rng.choice(THERAPIES),
+                    cond=rng.choice(CONDITIONS),
+                    n=rng.randint(2, 60),
+                )
+            )
+        else:
+            paragraphs.append(" ".join(rng.sample(FILLER, 3)))
+    return "\n\n".join(paragraphs)[:size]
+
+
+def run(articles: int, size: int, repeat: int = 5, seed: int = 7) -> dict[str, float]:
+    rng = random.Random(seed)
+    corpus = [make_article(rng, size) for _ in range(articles)]
+    default_vocabulary()  # built once per process; not part of the per-article cost
+    extractor = RuleBasedExtractor()
+    extractor.extract_text(corpus[0])  # warm up
+    timings = []
+    claims = 0
+    for _ in range(repeat):  # the machine is shared: report the median and best of several passes
+        start = time.perf_counter()
+        claims = sum(len(extractor.extract_text(text)) for text in corpus)
+        timings.append(time.perf_counter() - start)
+    timings.sort()
+    median, best = timings[len(timings) // 2], timings[0]
+    total_bytes = sum(len(t.encode()) for t in corpus)
+    return {
+        "articles": articles,
+        "passes": repeat,
+        "mean_article_bytes": round(total_bytes / articles),
+        "articles_per_second_median": round(articles / median, 1),
+        "articles_per_second_best": round(articles / best, 1),
+        "megabytes_per_second_median": round(total_bytes / median / 1e6, 2),
+        "claims_per_article": round(claims / articles, 2),
+        "target_articles_per_second": 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--size", type=int, default=5000, help="characters per article")
+    parser.add_argument("--repeat", type=int, default=5, help="timed passes over the corpus")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = run(args.articles, args.size, args.repeat)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:<28} {value}")
+
+
+if __name__ == "__main__":
+    main()
