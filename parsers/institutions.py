@@ -111,10 +111,6 @@ _LEADING = frozenset(
         "Three",
         "Four",
         "Five",
-        "First",
-        "Second",
-        "Third",
-        "New",
     ]
 )
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][\w'’.&-]*|&")
@@ -168,8 +164,9 @@ _NOT_COMPANY = frozenset(
 class Institution:
     start: int
     end: int
-    name: str
+    name: str  # as the text writes it
     kind: str  # hospital, university, institute, company
+    canonical: str | None = None  # the organisations.csv name, when the text uses a known one
 
 
 def _head_kind(word: str, heads: dict[str, str]) -> str | None:
@@ -240,6 +237,9 @@ def find_institutions(text: str, vocab: Vocabulary, matches: list[Match] | None 
                 name = _trim_company(after.group(1))
                 if name:
                     found.append(Institution(after.start(1), after.start(1) + len(name), name, "company"))
+        elif m.role == "org_known":
+            kind = m.term.category or "company"
+            found.append(Institution(m.start, m.end, text[m.start : m.end], kind, canonical=m.value))
         elif m.role == "org_head_lc":
             acronym = _ACRONYM_BEFORE.search(text, max(0, m.start - 10), m.start)
             if acronym:

@@ -127,6 +127,13 @@ class Vocabulary:
                 self._add(word.rstrip("."), Term("org_head", kind), surface=word.rstrip("."))
         # Two automata: case-insensitive terms run over the lower-cased text, case-sensitive
         # ones over the text as written, so "ALL" or "Hospital" never fire inside other words.
+        self.organization_aliases: dict[str, str] = {}
+        for row in _rows("organizations.csv"):
+            name, kind = row["name"].strip(), row["kind"].strip()
+            for alias in [name, *(a.strip() for a in (row.get("aliases") or "").split("|"))]:
+                if alias:
+                    self.organization_aliases[alias] = name
+                    self._add(alias, Term("org_known", name, category=kind), surface=alias)
         self._automata = []
         for terms_by_key in (self._terms, self._terms_cs):
             automaton = ahocorasick.Automaton()
