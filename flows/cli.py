@@ -28,6 +28,11 @@ def main() -> None:
     # cgt-monitor sends no telemetry of its own; keep Prefect's server analytics off too unless
     # the user asks for them (offline they only fill the log with errors).
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    if not os.environ.get("PREFECT_API_URL"):
+        # Ephemeral mode: the temporary server is stopped as soon as the run ends, which
+        # cancels its task-run recorder mid-flush and prints tracebacks; task runs of a
+        # one-off local run need no recording. A real server (PREFECT_API_URL) is unaffected.
+        os.environ.setdefault("PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED", "false")
     app()
 
 
@@ -64,16 +69,19 @@ def run(
     """
     from storage.repository import list_claims
 
-    from .ingest import engine_for, ingest
+    from .ingest import engine_for, run_ingest
     from .settings import load_settings
 
     settings = load_settings(sources_file=str(sources) if sources else None, database_url=database_url)
-    summary = ingest(sources_file=settings.sources_file, database_url=settings.database_url)
+    summary = run_ingest(sources_file=settings.sources_file, database_url=settings.database_url)
     typer.echo("")
     typer.echo("Run summary")
     for key in (
         "sources",
         "documents",
+        "fetched",
+        "not_modified",
+        "unchanged",
         "articles_new",
         "articles_seen",
         "articles_skipped",
@@ -81,10 +89,12 @@ def run(
         "claims_updated",
         "mentions_new",
         "failed",
+        "warnings",
     ):
         typer.echo(f"  {key:<17} {summary[key]}")
     for failure in summary["failures"][:20]:
-        typer.echo(f"  failed [{failure['stage']}] {failure['location']}: {failure['reason']}")
+        label = "warning" if failure["optional"] else "failed"
+        typer.echo(f"  {label} [{failure['stage']}] {failure['location']}: {failure['reason']}")
     typer.echo("")
     rows = [c.as_dict() for c in list_claims(engine_for(settings.database_url))]
     typer.echo(f"Stored claims ({len(rows)})")

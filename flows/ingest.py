@@ -1,14 +1,17 @@
-"""The ``ingest`` flow: sources -> read -> parse + extract -> store.
+"""The ``ingest`` flow: sources -> read or fetch -> parse + extract -> store.
 
 Work is grouped per source and per batch of articles (``batch_size``), so Prefect's per-task
-cost stays small; per-article logic lives in plain functions (``parsers.pipeline``).
-Every bad input is recorded in the ``failures`` table and counted; the run goes on.
+cost stays small; per-article logic lives in plain functions (``parsers.pipeline``,
+``flows.web``). Every bad input is recorded in the ``failures`` table and counted; the run
+goes on. The flow is async so that one ``httpx.AsyncClient`` serves every web source.
+
+    asyncio.run(ingest(sources_file="seeds/sources.toml"))
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,58 +27,13 @@ from parsers.models import SourceSpec
 from parsers.pipeline import ExtractedArticle, process_document
 from parsers.sources import parse_sources
 from storage.database import init_db, make_engine
-from storage.repository import record_failure, store_article
+from storage.repository import UrlState, get_url_states, record_failure, save_url_states, store_article
 
+from .fetch import Fetcher
 from .local import LocalReadError, RawDocument, iter_local_documents, list_local_files
-from .settings import load_settings
-
-
-@dataclass
-class Failed:
-    """One input that could not be processed, and why."""
-
-    source: str
-    location: str
-    stage: str
-    reason: str
-
-
-@dataclass
-class BatchOutcome:
-    articles_new: int = 0
-    articles_seen: int = 0
-    articles_skipped: int = 0
-    claims_new: int = 0
-    claims_updated: int = 0
-    mentions_new: int = 0
-    failures: list[Failed] = field(default_factory=list)
-
-
-@dataclass
-class RunSummary:
-    sources: int = 0
-    documents: int = 0
-    articles_new: int = 0
-    articles_seen: int = 0
-    articles_skipped: int = 0
-    claims_new: int = 0
-    claims_updated: int = 0
-    mentions_new: int = 0
-    failed: int = 0
-    failures: list[dict[str, str]] = field(default_factory=list)
-
-    def add(self, outcome: BatchOutcome) -> None:
-        self.articles_new += outcome.articles_new
-        self.articles_seen += outcome.articles_seen
-        self.articles_skipped += outcome.articles_skipped
-        self.claims_new += outcome.claims_new
-        self.claims_updated += outcome.claims_updated
-        self.mentions_new += outcome.mentions_new
-        self.failed += len(outcome.failures)
-        self.failures.extend(asdict(f) for f in outcome.failures)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+from .settings import Settings, load_settings
+from .summary import BatchOutcome, Failed, RunSummary
+from .web import discover, fetch_articles
 
 
 def _is_transient(task_: Any, task_run: Any, state: Any) -> bool:
@@ -113,8 +71,7 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 )
 def load_sources(sources_file: str) -> list[SourceSpec]:
     """The enabled sources of the sources file."""
-    path = Path(sources_file)
-    specs = parse_sources(path.read_text(encoding="utf-8"))
+    specs = parse_sources(Path(sources_file).read_text(encoding="utf-8"))
     return [s for s in specs if s.enabled]
 
 
@@ -145,11 +102,10 @@ def read_files(spec: SourceSpec, paths: Sequence[str]) -> tuple[list[RawDocument
 
 
 def extract_documents(
-    spec: SourceSpec, docs: Sequence[RawDocument]
+    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str = "soup"
 ) -> tuple[list[tuple[RawDocument, ExtractedArticle]], list[Failed]]:
     """Parse and extract each document; a bad one becomes a Failed with a one-line reason."""
     extractor = RuleBasedExtractor()
-    keywords = list(spec.keywords) if spec.keywords else None
     results: list[tuple[RawDocument, ExtractedArticle]] = []
     failures: list[Failed] = []
     for doc in docs:
@@ -162,21 +118,27 @@ def extract_documents(
                 url=doc.url,
                 charset=doc.charset,
                 is_html=doc.content_type == "text/html",
-                keywords=keywords,
+                keywords=spec.keywords,
+                main_text_extractor=main_text_extractor,
             ):
+                if extracted.article.published is None and doc.published_hint is not None:
+                    article = dataclasses.replace(extracted.article, published=doc.published_hint)
+                    extracted = dataclasses.replace(extracted, article=article)
                 results.append((doc, extracted))
         except ParseError as exc:
-            failures.append(Failed(spec.name, doc.location, "parse", str(exc)))
+            failures.append(Failed(spec.name, doc.location, "parse", str(exc), spec.optional))
         except Exception as exc:  # an extractor bug must not stop the run: record it
-            failures.append(Failed(spec.name, doc.location, "extract", f"{type(exc).__name__}: {exc}"))
+            failures.append(
+                Failed(spec.name, doc.location, "extract", f"{type(exc).__name__}: {exc}", spec.optional)
+            )
     return results, failures
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
 def extract_batch(
-    spec: SourceSpec, docs: Sequence[RawDocument]
+    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str = "soup"
 ) -> tuple[list[tuple[RawDocument, ExtractedArticle]], list[Failed]]:
-    return extract_documents(spec, docs)
+    return extract_documents(spec, docs, main_text_extractor)
 
 
 def store_results(
@@ -213,6 +175,7 @@ def store_results(
         outcome.claims_new += result.claims_new
         outcome.claims_updated += result.claims_updated
         outcome.mentions_new += result.mentions_new
+        outcome.new_claim_ids.extend(result.new_claim_ids)
     for failure in outcome.failures:
         record_failure(engine, failure.source, failure.location, failure.stage, failure.reason)
     return outcome
@@ -230,15 +193,81 @@ def store_batch(
     spec: SourceSpec,
     results: Sequence[tuple[RawDocument, ExtractedArticle]],
     failures: Sequence[Failed],
+    states: Sequence[UrlState] = (),
 ) -> BatchOutcome:
-    return store_results(engine_for(database_url), spec, results, failures)
+    """Store a batch; URL states are saved after the articles, so a crash in between only
+    means those pages are fetched and parsed again (and found already stored)."""
+    engine = engine_for(database_url)
+    outcome = store_results(engine, spec, results, failures)
+    save_url_states(engine, states)
+    return outcome
+
+
+@task(name="discover-urls", cache_policy=NO_CACHE, retries=1, retry_condition_fn=_is_transient)
+async def discover_urls(spec: SourceSpec, fetcher: Fetcher, database_url: str, limit: int):  # type: ignore[no-untyped-def]
+    """The article URLs a feed, sitemap or url source lists now."""
+    states = get_url_states(engine_for(database_url), [spec.location])
+    return await discover(spec, fetcher, states, limit)
+
+
+@task(name="fetch-batch", cache_policy=NO_CACHE, retries=1, retry_condition_fn=_is_transient)
+async def fetch_batch(spec: SourceSpec, fetcher: Fetcher, database_url: str, entries: Sequence[Any]):  # type: ignore[no-untyped-def]
+    """Fetch a batch of article pages (conditional requests where the URL was seen)."""
+    states = get_url_states(engine_for(database_url), [e.url for e in entries])
+    return await fetch_articles(spec, fetcher, entries, states)
+
+
+def _ingest_files(spec: SourceSpec, settings: Settings, base_dir: str, summary: RunSummary) -> bool:
+    """Returns True when the source produced anything but failures."""
+    try:
+        paths = list_files(spec, base_dir)
+    except LocalReadError as exc:
+        failure = Failed(spec.name, exc.location, "read", str(exc), spec.optional)
+        summary.add(store_results(engine_for(settings.database_url), spec, [], [failure]))
+        return False
+    worked = False
+    for batch in _chunks(paths, settings.batch_size):
+        docs, read_failures = read_files(spec, batch)
+        summary.documents += len(docs) + len(read_failures)
+        results, parse_failures = extract_batch(spec, docs, settings.main_text_extractor)
+        outcome = store_batch(settings.database_url, spec, results, read_failures + parse_failures)
+        summary.add(outcome)
+        worked = worked or bool(docs)
+    return worked
+
+
+async def _ingest_web(spec: SourceSpec, settings: Settings, fetcher: Fetcher, summary: RunSummary) -> bool:
+    limit = spec.max_articles or settings.max_articles_per_source
+    found = await discover_urls(spec, fetcher, settings.database_url, limit)
+    summary.fetched += found.counts.fetched
+    summary.not_modified += found.counts.not_modified
+    summary.unchanged += found.counts.unchanged
+    worked = bool(found.counts.fetched or found.counts.not_modified)
+    if found.failures:
+        summary.add(store_results(engine_for(settings.database_url), spec, [], found.failures))
+    for batch in _chunks(found.entries, settings.batch_size):
+        fetched = await fetch_batch(spec, fetcher, settings.database_url, batch)
+        summary.fetched += fetched.counts.fetched
+        summary.not_modified += fetched.counts.not_modified
+        summary.unchanged += fetched.counts.unchanged
+        summary.documents += len(fetched.documents)
+        worked = worked or bool(fetched.counts.fetched or fetched.counts.not_modified)
+        results, parse_failures = extract_batch(spec, fetched.documents, settings.main_text_extractor)
+        failed_locations = {f.location for f in parse_failures}
+        states = [s for url, s in fetched.states.items() if url not in failed_locations]
+        summary.add(
+            store_batch(settings.database_url, spec, results, fetched.failures + parse_failures, states)
+        )
+    # The feed's own validators are saved last: a run that stops early reads the feed again.
+    save_url_states(engine_for(settings.database_url), found.states)
+    return worked
 
 
 @flow(
     name="ingest",
     description="Read the configured sources, extract dated CGT claims and store them, deduplicated, in SQL.",
 )
-def ingest(sources_file: str | None = None, database_url: str | None = None) -> dict[str, Any]:
+async def ingest(sources_file: str | None = None, database_url: str | None = None) -> dict[str, Any]:
     """Run cgt-monitor once over ``sources_file`` into ``database_url`` (defaults: settings)."""
     settings = load_settings(sources_file=sources_file, database_url=database_url)
     logger = get_run_logger()
@@ -248,39 +277,28 @@ def ingest(sources_file: str | None = None, database_url: str | None = None) -> 
         specs = load_sources(settings.sources_file)
     except (OSError, ParseError) as exc:
         record_failure(engine, "(sources file)", settings.sources_file, "sources", str(exc))
-        summary.failed += 1
-        summary.failures.append(asdict(Failed("(sources file)", settings.sources_file, "sources", str(exc))))
         logger.error("cannot read sources file %s: %s", settings.sources_file, exc)
         raise
     base_dir = str(Path(settings.sources_file).resolve().parent)
-    for spec in specs:
-        summary.sources += 1
-        if spec.kind != "files":
-            outcome = BatchOutcome(
-                failures=[
-                    Failed(
-                        spec.name, spec.location, "fetch", f"source kind {spec.kind!r} is not supported yet"
-                    )
-                ]
-            )
-            store_results(engine, spec, [], outcome.failures)
-            summary.add(outcome)
-            continue
-        try:
-            paths = list_files(spec, base_dir)
-        except LocalReadError as exc:
-            summary.add(store_results(engine, spec, [], [Failed(spec.name, spec.location, "read", str(exc))]))
-            continue
-        for batch in _chunks(paths, settings.batch_size):
-            docs, read_failures = read_files(spec, batch)
-            summary.documents += len(docs) + len(read_failures)
-            results, parse_failures = extract_batch(spec, docs)
-            summary.add(store_batch(settings.database_url, spec, results, read_failures + parse_failures))
+    async with Fetcher(settings.fetch_config()) as fetcher:
+        for spec in specs:
+            summary.sources += 1
+            if spec.kind == "files":
+                worked = _ingest_files(spec, settings, base_dir, summary)
+            else:
+                worked = await _ingest_web(spec, settings, fetcher, summary)
+            if not worked:
+                summary.sources_failed += 1
     logger.info(
-        "sources %d, documents %d: articles new %d, already seen %d, skipped %d; "
-        "claims new %d, updated %d; mentions new %d; failures %d",
+        "sources %d (%d failed); documents %d; fetched %d, not modified %d, unchanged %d; "
+        "articles new %d, already seen %d, skipped %d; claims new %d, updated %d; mentions new %d; "
+        "failures %d, warnings %d",
         summary.sources,
+        summary.sources_failed,
         summary.documents,
+        summary.fetched,
+        summary.not_modified,
+        summary.unchanged,
         summary.articles_new,
         summary.articles_seen,
         summary.articles_skipped,
@@ -288,7 +306,21 @@ def ingest(sources_file: str | None = None, database_url: str | None = None) -> 
         summary.claims_updated,
         summary.mentions_new,
         summary.failed,
+        summary.warnings,
     )
     for failure in summary.failures[:20]:
-        logger.warning("failed [%s] %s: %s", failure["stage"], failure["location"], failure["reason"])
+        logger.warning(
+            "%s [%s] %s: %s",
+            "unreachable optional source" if failure["optional"] else "failed",
+            failure["stage"],
+            failure["location"],
+            failure["reason"],
+        )
     return summary.as_dict()
+
+
+def run_ingest(sources_file: str | None = None, database_url: str | None = None) -> dict[str, Any]:
+    """Run the flow from synchronous code (the CLI, scripts)."""
+    import asyncio
+
+    return asyncio.run(ingest(sources_file=sources_file, database_url=database_url))

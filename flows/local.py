@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from parsers.article import SUPPORTED_SUFFIXES
@@ -23,6 +23,7 @@ class RawDocument:
     url: str | None = None
     content_type: str | None = None
     charset: str | None = None
+    published_hint: date | None = None  # the date a feed or sitemap gave for it
 
 
 class LocalReadError(OSError):

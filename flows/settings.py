@@ -1,10 +1,13 @@
 """The one settings object. Every field can be set by an environment variable named
-``CGT_MONITOR_<FIELD>`` (for example ``CGT_MONITOR_DATABASE_URL``) or in a ``.env`` file."""
+``CGT_MONITOR_<FIELD>`` (for example ``CGT_MONITOR_DATABASE_URL``) or in a ``.env`` file.
+Nothing reads the environment at import time: ``load_settings()`` is called by the flow."""
 
 from __future__ import annotations
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .fetch import FetchConfig
 
 DEFAULT_USER_AGENT = "cgt-monitor/0.1 (+https://github.com/cgt-monitor/cgt-monitor; news monitoring bot)"
 
@@ -14,8 +17,45 @@ class Settings(BaseSettings):
 
     database_url: str = Field("sqlite:///./data/cgt_monitor.db", description="SQLAlchemy URL of the database")
     sources_file: str = Field("seeds/sources.toml", description="the sources to monitor")
-    batch_size: int = Field(200, ge=1, description="articles per parse/extract/store task")
-    user_agent: str = Field(DEFAULT_USER_AGENT, description="User-Agent sent to web sites")
+    batch_size: int = Field(200, ge=1, description="articles per fetch/parse/extract/store task")
+    main_text_extractor: str = Field("soup", description="soup (default) or trafilatura")
+    max_articles_per_source: int = Field(
+        200, ge=1, description="per run, unless the source sets max_articles"
+    )
+
+    user_agent: str = Field(DEFAULT_USER_AGENT, description="User-Agent sent to web sites; names the project")
+    connect_timeout: float = Field(10.0, gt=0, description="seconds to connect")
+    read_timeout: float = Field(20.0, gt=0, description="seconds between bytes")
+    total_timeout: float = Field(60.0, gt=0, description="seconds for a whole response")
+    max_bytes: int = Field(5 * 1024 * 1024, gt=0, description="body-size cap; larger downloads are aborted")
+    max_redirects: int = Field(5, ge=0)
+    retries: int = Field(3, ge=0, description="retries of transient errors (connection, timeout, 429, 5xx)")
+    backoff_base: float = Field(1.0, ge=0, description="first retry delay in seconds, doubled each time")
+    backoff_max: float = Field(60.0, ge=0, description="cap on retry delays and on Retry-After")
+    per_host_concurrency: int = Field(2, ge=1, description="requests in flight per host")
+    per_host_delay: float = Field(1.0, ge=0, description="minimum seconds between requests to one host")
+    respect_robots: bool = Field(True, description="honour robots.txt")
+    allow_private_networks: str = Field(
+        "",
+        description="comma-separated IPs or CIDRs that may be fetched although not public (e.g. 127.0.0.1/32)",
+    )
+
+    def fetch_config(self) -> FetchConfig:
+        return FetchConfig(
+            user_agent=self.user_agent,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            total_timeout=self.total_timeout,
+            max_bytes=self.max_bytes,
+            max_redirects=self.max_redirects,
+            retries=self.retries,
+            backoff_base=self.backoff_base,
+            backoff_max=self.backoff_max,
+            per_host_concurrency=self.per_host_concurrency,
+            per_host_delay=self.per_host_delay,
+            respect_robots=self.respect_robots,
+            allowed_networks=tuple(n.strip() for n in self.allow_private_networks.split(",") if n.strip()),
+        )
 
 
 def load_settings(**overrides: object) -> Settings:

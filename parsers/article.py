@@ -16,7 +16,7 @@ from pathlib import PurePath
 from .dates import parse_date
 from .encoding import decode_bytes
 from .errors import EmptyDocumentError, MalformedDocumentError, ParseError
-from .html import parse_html
+from .html import DEFAULT_MAIN_TEXT_EXTRACTOR, parse_html
 from .models import ParsedArticle
 
 SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".json")
@@ -56,10 +56,15 @@ def read_text(data: bytes, name: str, fetched_at: datetime) -> ParsedArticle:
 
 
 def read_html(
-    data: bytes, name: str, fetched_at: datetime, url: str | None = None, charset: str | None = None
+    data: bytes,
+    name: str,
+    fetched_at: datetime,
+    url: str | None = None,
+    charset: str | None = None,
+    extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
 ) -> ParsedArticle:
     """An HTML article page: main text, title, date, canonical URL, language and site name."""
-    doc = parse_html(decode_bytes(data, declared=charset), url=url)
+    doc = parse_html(decode_bytes(data, declared=charset), url=url, extractor=extractor)
     text = _require_text(doc.text, name)
     return ParsedArticle(
         text=text,

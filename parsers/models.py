@@ -82,7 +82,9 @@ class SourceSpec:
     name: str
     kind: str
     location: str
-    keywords: tuple[str, ...] = ()
+    # None: no filter; (): the CGT vocabulary; otherwise articles must name one of these.
+    keywords: tuple[str, ...] | None = None
     max_articles: int | None = None
     enabled: bool = True
+    optional: bool = False  # failures are reported as warnings, not errors
     options: dict[str, object] = field(default_factory=dict)

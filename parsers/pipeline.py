@@ -13,6 +13,7 @@ from datetime import datetime
 
 from .article import read_article, read_html
 from .claims import ClaimExtractor, RuleBasedExtractor
+from .html import DEFAULT_MAIN_TEXT_EXTRACTOR
 from .models import Claim, ParsedArticle
 from .text import normalise_for_matching
 from .vocab import default_vocabulary
@@ -59,6 +60,7 @@ def process_document(
     charset: str | None = None,
     is_html: bool = False,
     keywords: Sequence[str] | None = None,
+    main_text_extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
 ) -> list[ExtractedArticle]:
     """Parse a document (by its name's suffix, or as HTML) and extract claims.
 
@@ -66,7 +68,9 @@ def process_document(
     """
     extractor = extractor or RuleBasedExtractor()
     if is_html:
-        articles = [read_html(data, name, fetched_at, url=url, charset=charset)]
+        articles = [
+            read_html(data, name, fetched_at, url=url, charset=charset, extractor=main_text_extractor)
+        ]
     else:
         articles = read_article(data, name, fetched_at)
     return extract_articles(articles, extractor, keywords)

@@ -1,12 +1,16 @@
 """The sources file (``seeds/sources.toml``): what to monitor.
 
 [[source]]
-name = "seed-articles"        # unique, shown in the database and the run summary
-kind = "files"                # files | feed | sitemap | url
-location = "."                # a path (relative to the sources file) or a URL
-keywords = ["cell therapy"]   # optional: only matching articles are parsed for claims
-max_articles = 200            # optional per-source limit per run
-enabled = true                # optional
+name = "seed-articles"   # unique; stored with every article and shown in the run summary
+kind = "files"           # files | feed | sitemap | url
+location = "."           # files: a file or folder (relative to the sources file);
+                         # feed, sitemap, url: an http(s) URL
+keywords = "cgt"         # optional filter: "cgt" (any cell or gene therapy term of the
+                         # vocabulary) or a list of words; other articles are counted as
+                         # skipped and not parsed for claims
+max_articles = 200       # optional: at most this many articles per run
+optional = true          # optional: a failure is a warning (e.g. a feed that is offline)
+enabled = true           # optional
 """
 
 from __future__ import annotations
@@ -17,11 +21,21 @@ from .errors import MalformedDocumentError
 from .models import SourceSpec
 
 SOURCE_KINDS = ("files", "feed", "sitemap", "url")
-_KNOWN_KEYS = {"name", "kind", "location", "keywords", "max_articles", "enabled"}
+_KNOWN_KEYS = {"name", "kind", "location", "keywords", "max_articles", "enabled", "optional"}
 
 
 class SourcesError(MalformedDocumentError):
     """The sources file is invalid; the message names the entry and the field."""
+
+
+def _keywords(value: object, where: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if value == "cgt" or value == []:
+        return ()
+    if isinstance(value, list) and all(isinstance(k, str) and k.strip() for k in value):
+        return tuple(value)
+    raise SourcesError(f"{where}: 'keywords' must be \"cgt\" or a list of words")
 
 
 def parse_sources(text: str) -> list[SourceSpec]:
@@ -52,25 +66,29 @@ def parse_sources(text: str) -> list[SourceSpec]:
         location = entry.get("location")
         if not isinstance(location, str) or not location.strip():
             raise SourcesError(f"{where}: 'location' is required")
-        keywords = entry.get("keywords", [])
-        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-            raise SourcesError(f"{where}: 'keywords' must be a list of strings")
+        location = location.strip()
+        is_url = location.startswith(("http://", "https://"))
+        if kind == "files" and is_url:
+            raise SourcesError(f"{where}: kind 'files' needs a path; use 'url', 'feed' or 'sitemap' for URLs")
+        if kind != "files" and not is_url:
+            raise SourcesError(f"{where}: kind {kind!r} needs an http(s) URL as 'location'")
         max_articles = entry.get("max_articles")
         if max_articles is not None and (not isinstance(max_articles, int) or max_articles < 1):
             raise SourcesError(f"{where}: 'max_articles' must be a positive integer")
         enabled = entry.get("enabled", True)
-        if not isinstance(enabled, bool):
-            raise SourcesError(f"{where}: 'enabled' must be true or false")
-        options = {k: v for k, v in entry.items() if k not in _KNOWN_KEYS}
+        optional = entry.get("optional", False)
+        if not isinstance(enabled, bool) or not isinstance(optional, bool):
+            raise SourcesError(f"{where}: 'enabled' and 'optional' must be true or false")
         specs.append(
             SourceSpec(
                 name=name.strip(),
                 kind=kind,
-                location=location.strip(),
-                keywords=tuple(keywords),
+                location=location,
+                keywords=_keywords(entry.get("keywords"), where),
                 max_articles=max_articles,
                 enabled=enabled,
-                options=options,
+                optional=optional,
+                options={k: v for k, v in entry.items() if k not in _KNOWN_KEYS},
             )
         )
     return specs

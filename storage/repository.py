@@ -20,7 +20,7 @@ from parsers.fingerprint import content_hash, institution_key
 from parsers.models import Claim as ExtractedClaim
 from parsers.models import ParsedArticle
 
-from .models import Article, Claim, Development, Failure, Mention, Source, utcnow
+from .models import Article, Claim, Development, Failure, FetchState, Mention, Source, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,7 @@ class StoreResult:
     claims_new: int = 0
     claims_updated: int = 0
     mentions_new: int = 0
+    new_claim_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,18 +131,20 @@ def store_article(
         if not inserted:
             return StoreResult(article_id=article_id, article_new=False)
         seen_on = article.published or article.fetched_at.date()
-        new = updated = mentions = 0
+        updated = mentions = 0
+        new_ids: list[int] = []
         for claim in claims:
-            claim_new, mention_new = _store_claim(session, claim, article_id, seen_on)
-            new += claim_new
+            claim_id, claim_new, mention_new = _store_claim(session, claim, article_id, seen_on)
+            if claim_new:
+                new_ids.append(claim_id)
             updated += (not claim_new) and mention_new
             mentions += mention_new
-        return StoreResult(article_id, True, new, updated, mentions)
+        return StoreResult(article_id, True, len(new_ids), updated, mentions, tuple(new_ids))
 
 
 def _store_claim(
     session: Session, claim: ExtractedClaim, article_id: int, seen_on: date
-) -> tuple[bool, bool]:
+) -> tuple[int, bool, bool]:
     key = institution_key(claim.institution)
     _insert_ignore(
         session,
@@ -209,7 +212,7 @@ def _store_claim(
     )
     if mention_new:
         _refresh_claim(session, row.id, claim)
-    return claim_new, mention_new
+    return row.id, claim_new, mention_new
 
 
 def _refresh_claim(session: Session, claim_id: int, claim: ExtractedClaim) -> None:
@@ -318,3 +321,62 @@ def table_counts(engine: Engine) -> dict[str, int]:
             model.__tablename__: session.execute(select(func.count()).select_from(model)).scalar_one()  # type: ignore[attr-defined]
             for model in (Source, Article, Development, Claim, Mention, Failure)
         }
+
+
+@dataclass(frozen=True, slots=True)
+class UrlState:
+    """What the last run learnt about a URL: validators for a conditional request and the
+    hash of the body it parsed."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+    status: int | None = None
+
+
+def get_url_states(engine: Engine, urls: Iterable[str]) -> dict[str, UrlState]:
+    """Stored states of ``urls`` (those never seen are absent)."""
+    wanted = list(dict.fromkeys(urls))
+    out: dict[str, UrlState] = {}
+    with Session(engine) as session:
+        for i in range(0, len(wanted), 500):
+            rows = session.execute(
+                select(FetchState).where(FetchState.url.in_(wanted[i : i + 500]))
+            ).scalars()  # type: ignore[attr-defined]
+            for r in rows:
+                out[r.url] = UrlState(r.url, r.etag, r.last_modified, r.content_hash, r.status)
+    return out
+
+
+def save_url_states(engine: Engine, states: Iterable[UrlState]) -> None:
+    """Insert or update URL states (one transaction)."""
+    now = utcnow()
+    states = list(states)
+    if not states:
+        return
+    with Session(engine) as session, session.begin():
+        for state in states:
+            values = {
+                "etag": state.etag,
+                "last_modified": state.last_modified,
+                "content_hash": state.content_hash,
+                "status": state.status,
+                "checked_at": now,
+            }
+            if not _insert_ignore(session, FetchState, {"url": state.url, **values}, ["url"]):
+                session.execute(update(FetchState).where(FetchState.url == state.url).values(**values))
+
+
+def known_article_urls(engine: Engine, urls: Iterable[str]) -> set[str]:
+    """Which of ``urls`` are stored as article URLs already."""
+    wanted = list(dict.fromkeys(urls))
+    found: set[str] = set()
+    with Session(engine) as session:
+        for i in range(0, len(wanted), 500):
+            found.update(
+                session.execute(
+                    select(Article.url).where(Article.url.in_(wanted[i : i + 500]))  # type: ignore[union-attr]
+                ).scalars()
+            )
+    return found

@@ -2,7 +2,7 @@ import shutil
 
 from sqlmodel import Session, select
 
-from flows.ingest import engine_for, ingest
+from flows.ingest import engine_for, run_ingest
 from storage.models import Article, Claim, Failure, Mention
 from storage.repository import list_claims, table_counts
 from tests.conftest import SEED_ARTICLE, SEED_CLAIMS
@@ -13,14 +13,14 @@ def claim_keys(engine):
 
 
 def test_ingest_twice_over_the_seed_stores_the_five_claims_once(seed_sources, database_url):
-    first = ingest(sources_file=str(seed_sources), database_url=database_url)
+    first = run_ingest(sources_file=str(seed_sources), database_url=database_url)
     engine = engine_for(database_url)
     assert first["articles_new"] == 1 and first["claims_new"] == 5 and first["failed"] == 0
     assert claim_keys(engine) == SEED_CLAIMS
     counts = table_counts(engine)
     assert counts["claims"] == 5 and counts["mentions"] == 5 and counts["articles"] == 1
 
-    second = ingest(sources_file=str(seed_sources), database_url=database_url)
+    second = run_ingest(sources_file=str(seed_sources), database_url=database_url)
     assert second["articles_new"] == 0 and second["articles_seen"] == 1
     assert second["claims_new"] == 0 and second["mentions_new"] == 0
     assert table_counts(engine) == counts
@@ -42,7 +42,7 @@ def test_bad_files_are_recorded_and_the_run_goes_on(tmp_path, database_url):
         '[[source]]\nname="mixed"\nkind="files"\nlocation="in"\n'
         '[[source]]\nname="missing"\nkind="files"\nlocation="nowhere"\n'
     )
-    summary = ingest(sources_file=str(sources), database_url=database_url)
+    summary = run_ingest(sources_file=str(sources), database_url=database_url)
     assert summary["articles_new"] == 1 and summary["claims_new"] == 5
     assert summary["failed"] == 5
     engine = engine_for(database_url)

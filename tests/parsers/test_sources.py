@@ -36,6 +36,9 @@ def test_all_fields():
         ),
         ('[[source]]\nname="a"\nkind="files"\nlocation="."\nmax_articles=0', "max_articles"),
         ("not toml [", "TOML"),
+        ('[[source]]\nname="a"\nkind="feed"\nlocation="seeds/feed.xml"', "URL"),
+        ('[[source]]\nname="a"\nkind="files"\nlocation="https://x.org/"', "path"),
+        ('[[source]]\nname="a"\nkind="url"\nlocation="https://x.org/"\nkeywords=3', "keywords"),
     ],
 )
 def test_invalid_sources_name_the_problem(text, needle):

@@ -1,0 +1,434 @@
+"""Polite and safe HTTP fetching with one shared ``httpx.AsyncClient``.
+
+    FetchError                  base: a URL could not be fetched (.reason, .transient, .kind)
+    ├── UnreachableError        DNS failure (permanent), refused/reset connection (transient)
+    ├── FetchTimeoutError       connect, read or total timeout (transient)
+    ├── HTTPStatusError         4xx (permanent); 429 and 5xx (transient, honours Retry-After)
+    ├── TooLargeError           body beyond ``max_bytes`` (permanent; the download is aborted)
+    ├── ContentTypeError        not the type asked for (permanent)
+    ├── RobotsDisallowedError   robots.txt disallows our user agent (permanent)
+    ├── RedirectError           more than ``max_redirects`` redirects, or a loop (permanent)
+    └── ForbiddenAddressError   the host resolves to a private, loopback, link-local or
+                                multicast address that is not allowed (permanent)
+
+Politeness: a per-host concurrency limit and minimum delay between requests (raised to the
+host's robots.txt Crawl-delay, at most 30 s), robots.txt fetched once per host, conditional
+GET with stored ETag / Last-Modified, retries with exponential backoff and jitter.
+
+Safety: every hop of a redirect chain is resolved and checked against the address rules
+before it is requested. (httpx resolves the name again when it connects; a DNS answer that
+changes between the two lookups is not caught — run behind an egress proxy where that matters.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import gzip
+import io
+import ipaddress
+import random
+import socket
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+XML_TYPES = frozenset({
+    "application/rss+xml", "application/atom+xml", "application/xml", "text/xml",
+    "application/rdf+xml", "application/x-rss+xml", "application/x-gzip", "application/gzip",
+})  # fmt: skip
+_XML_STARTS = (b"<?xml", b"<rss", b"<feed", b"<rdf", b"<urlset", b"<sitemapindex", b"\x1f\x8b")
+
+
+class FetchError(Exception):
+    """A URL could not be fetched. ``kind`` names the failure for summaries, ``transient``
+    says whether trying again later may help."""
+
+    kind = "fetch"
+    transient = False
+
+    def __init__(
+        self, url: str, reason: str, *, transient: bool | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(f"{reason} ({url})")
+        self.url = url
+        self.reason = reason
+        if transient is not None:
+            self.transient = transient
+        self.retry_after = retry_after
+
+
+class UnreachableError(FetchError):
+    kind = "unreachable"
+    transient = True
+
+
+class FetchTimeoutError(FetchError):
+    kind = "timeout"
+    transient = True
+
+
+class HTTPStatusError(FetchError):
+    kind = "http"
+
+
+class TooLargeError(FetchError):
+    kind = "too_large"
+
+
+class ContentTypeError(FetchError):
+    kind = "content_type"
+
+
+class RobotsDisallowedError(FetchError):
+    kind = "robots"
+
+
+class RedirectError(FetchError):
+    kind = "redirect"
+
+
+class ForbiddenAddressError(FetchError):
+    kind = "forbidden_address"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchConfig:
+    """Plain values for the fetcher (built from ``flows.settings.Settings``)."""
+
+    user_agent: str
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_timeout: float = 60.0
+    max_bytes: int = 5 * 1024 * 1024
+    max_redirects: int = 5
+    retries: int = 3
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    per_host_concurrency: int = 2
+    per_host_delay: float = 1.0
+    respect_robots: bool = True
+    allowed_networks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    url: str  # as requested
+    final_url: str  # after redirects
+    status: int
+    content: bytes = b""
+    content_type: str | None = None
+    charset: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass
+class _Host:
+    slots: asyncio.Semaphore
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    next_at: float = 0.0
+    delay: float = 0.0
+
+
+def _retry_after(value: str | None, cap: float) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(cap, float(value))
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, min(cap, (when - datetime.now(UTC)).total_seconds()))
+
+
+def _media_type(header: str | None) -> tuple[str | None, str | None]:
+    if not header:
+        return None, None
+    parts = [p.strip() for p in header.split(";")]
+    charset = None
+    for p in parts[1:]:
+        if p.lower().startswith("charset="):
+            charset = p.split("=", 1)[1].strip("\"' ") or None
+    return parts[0].lower() or None, charset
+
+
+class Fetcher:
+    """Fetches URLs politely and safely; use as ``async with Fetcher(config) as fetcher``."""
+
+    def __init__(self, config: FetchConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.config = config
+        self._allowed = [ipaddress.ip_network(n, strict=False) for n in config.allowed_networks]
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
+            follow_redirects=False,
+            headers={"User-Agent": config.user_agent, "Accept-Encoding": "gzip, deflate"},
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            transport=transport,
+        )
+        self._hosts: dict[str, _Host] = {}
+        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._addresses: dict[tuple[str, int], list[str]] = {}
+        self._agent = config.user_agent.split("/", 1)[0].split()[0]
+        self.requests = 0  # every HTTP request sent, robots.txt included
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._client.aclose()
+
+    # -- public ---------------------------------------------------------------------------
+    async def fetch(
+        self, url: str, *, expect: str = "html", etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        """GET ``url`` (``expect``: "html", "xml" or "any"), retrying transient failures.
+
+        With ``etag`` / ``last_modified`` the request is conditional; an unchanged resource
+        comes back with status 304 and no content. Raises FetchError.
+        """
+        attempt = 0
+        while True:
+            try:
+                return await self._fetch_once(url, expect, etag, last_modified)
+            except FetchError as exc:
+                if not exc.transient or attempt >= self.config.retries:
+                    raise
+                delay = exc.retry_after
+                if delay is None:
+                    delay = min(self.config.backoff_max, self.config.backoff_base * 2**attempt)
+                    delay *= 1 + random.random() / 2  # jitter: hosts are not hit in lockstep
+                attempt += 1
+                await asyncio.sleep(delay)
+
+    # -- one attempt, following redirects ------------------------------------------------------
+    async def _fetch_once(
+        self, url: str, expect: str, etag: str | None, last_modified: str | None
+    ) -> FetchResult:
+        current = url
+        seen = {url}
+        for _hop in range(self.config.max_redirects + 1):
+            parts = urlsplit(current)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise FetchError(current, f"unsupported URL {current!r}")
+            await self._check_address(current)
+            if self.config.respect_robots:
+                await self._check_robots(current)
+            headers = {}
+            if current == url:
+                if etag:
+                    headers["If-None-Match"] = etag
+                if last_modified:
+                    headers["If-Modified-Since"] = last_modified
+            if expect == "html":
+                headers["Accept"] = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+            elif expect == "xml":
+                headers["Accept"] = (
+                    "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.5"
+                )
+            async with self._host_slot(current), self._response(current, headers) as response:
+                if response.status_code in (301, 302, 303, 307, 308):
+                    location = response.headers.get("location")
+                    if not location:
+                        raise HTTPStatusError(current, f"HTTP {response.status_code} without Location")
+                    target = urljoin(current, location)
+                    if target in seen:
+                        raise RedirectError(url, f"redirect loop at {target}")
+                    seen.add(target)
+                    current = target
+                    continue
+                return await self._read(url, current, response, expect)
+        raise RedirectError(url, f"more than {self.config.max_redirects} redirects")
+
+    @asynccontextmanager
+    async def _response(self, url: str, headers: dict[str, str]) -> AsyncIterator[httpx.Response]:
+        request = self._client.build_request("GET", url, headers=headers)
+        self.requests += 1
+        try:
+            response = await asyncio.wait_for(
+                self._client.send(request, stream=True), self.config.total_timeout
+            )
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise FetchTimeoutError(url, f"timed out ({type(exc).__name__})") from exc
+        except httpx.ConnectError as exc:
+            dns = isinstance(exc.__cause__ or exc.__context__, socket.gaierror) or "Name or service" in str(
+                exc
+            )
+            raise UnreachableError(url, f"cannot connect: {exc}", transient=not dns) from exc
+        except httpx.TransportError as exc:
+            raise UnreachableError(url, f"connection failed: {type(exc).__name__}: {exc}") from exc
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
+    async def _read(self, url: str, final: str, response: httpx.Response, expect: str) -> FetchResult:
+        status = response.status_code
+        headers = response.headers
+        if status == 304:
+            return FetchResult(
+                url, final, 304, etag=headers.get("etag"), last_modified=headers.get("last-modified")
+            )
+        if status == 429 or status >= 500:
+            raise HTTPStatusError(
+                final,
+                f"HTTP {status}",
+                transient=True,
+                retry_after=_retry_after(headers.get("retry-after"), self.config.backoff_max),
+            )
+        if status >= 400 or status < 200:
+            raise HTTPStatusError(final, f"HTTP {status}", transient=False)
+        media, charset = _media_type(headers.get("content-type"))
+        declared = headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.config.max_bytes:
+            raise TooLargeError(
+                final, f"body of {declared} bytes exceeds the {self.config.max_bytes}-byte cap"
+            )
+        if expect == "html" and media is not None and media not in HTML_TYPES:
+            raise ContentTypeError(final, f"content type {media!r} is not HTML")
+        chunks: list[bytes] = []
+        size = 0
+        started = time.monotonic()
+        try:
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.config.max_bytes:
+                    raise TooLargeError(
+                        final, f"body exceeds the {self.config.max_bytes}-byte cap (download aborted)"
+                    )
+                if time.monotonic() - started > self.config.total_timeout:
+                    raise FetchTimeoutError(final, "body took longer than the total timeout")
+                chunks.append(chunk)
+        except httpx.TimeoutException as exc:
+            raise FetchTimeoutError(final, f"timed out reading the body ({type(exc).__name__})") from exc
+        except httpx.TransportError as exc:
+            raise UnreachableError(final, f"connection failed while reading: {type(exc).__name__}") from exc
+        content = b"".join(chunks)
+        if expect == "xml":
+            if content[:2] == b"\x1f\x8b":
+                content = self._gunzip(final, content)
+            head = content.lstrip()[:64].lower()
+            if media not in XML_TYPES and not head.startswith(_XML_STARTS):
+                raise ContentTypeError(final, f"content type {media!r} is not a feed or sitemap")
+        return FetchResult(
+            url, final, status, content, media, charset, headers.get("etag"), headers.get("last-modified")
+        )
+
+    def _gunzip(self, url: str, content: bytes) -> bytes:
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(content)) as fh:
+                data = fh.read(self.config.max_bytes + 1)
+        except (OSError, EOFError) as exc:
+            raise ContentTypeError(url, f"invalid gzip data: {exc}") from exc
+        if len(data) > self.config.max_bytes:
+            raise TooLargeError(url, "unzipped sitemap exceeds the byte cap")
+        return data
+
+    # -- politeness ---------------------------------------------------------------------------
+    def _host(self, url: str) -> _Host:
+        key = urlsplit(url).netloc.lower()
+        host = self._hosts.get(key)
+        if host is None:
+            host = self._hosts[key] = _Host(
+                asyncio.Semaphore(self.config.per_host_concurrency), delay=self.config.per_host_delay
+            )
+        return host
+
+    @asynccontextmanager
+    async def _host_slot(self, url: str) -> AsyncIterator[None]:
+        host = self._host(url)
+        async with host.slots:
+            async with host.lock:
+                now = time.monotonic()
+                if host.next_at > now:
+                    await asyncio.sleep(host.next_at - now)
+                host.next_at = max(now, host.next_at) + host.delay
+            yield
+
+    async def _check_robots(self, url: str) -> None:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._robots:
+            lock = self._robots_locks.setdefault(origin, asyncio.Lock())
+            async with lock:
+                if origin not in self._robots:
+                    self._robots[origin] = await self._load_robots(origin)
+        rules = self._robots[origin]
+        if rules is not None and not rules.can_fetch(self._agent, url):
+            raise RobotsDisallowedError(url, "disallowed by robots.txt")
+
+    async def _load_robots(self, origin: str) -> RobotFileParser | None:
+        """The origin's robots.txt rules; None (everything allowed) when it has none (4xx).
+        A server error or an unreachable host fails the fetch, so it is tried again later."""
+        robots_url = f"{origin}/robots.txt"
+        async with (
+            self._host_slot(robots_url),
+            self._response(robots_url, {"Accept": "text/plain"}) as response,
+        ):
+            if response.status_code >= 500:
+                raise HTTPStatusError(
+                    robots_url, f"robots.txt answered HTTP {response.status_code}", transient=True
+                )
+            if response.status_code != 200:
+                return None
+            body = b""
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > 512 * 1024:
+                    break
+        rules = RobotFileParser(robots_url)
+        rules.parse(body.decode("utf-8", "replace").splitlines())
+        delay = rules.crawl_delay(self._agent)
+        if delay:
+            host = self._host(robots_url)
+            host.delay = max(host.delay, min(30.0, float(delay)))
+        return rules
+
+    # -- safety -------------------------------------------------------------------------------
+    def _allowed_address(self, address: str) -> bool:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if any(ip in network for network in self._allowed):
+            return True
+        return ip.is_global and not ip.is_multicast
+
+    async def _check_address(self, url: str) -> None:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        key = (host, port)
+        addresses = self._addresses.get(key)
+        if addresses is None:
+            try:
+                ipaddress.ip_address(host)
+                addresses = [host]
+            except ValueError:
+                try:
+                    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+                except socket.gaierror as exc:
+                    raise UnreachableError(
+                        url, f"DNS lookup failed for {host}: {exc.strerror or exc}", transient=False
+                    ) from exc
+                addresses = sorted({str(info[4][0]) for info in infos})
+            self._addresses[key] = addresses
+        for address in addresses:
+            if not self._allowed_address(address):
+                raise ForbiddenAddressError(
+                    url, f"{host} resolves to {address}, a non-public address that is not allowed"
+                )

@@ -1,0 +1,70 @@
+"""What a run did: counts per stage and every failure, for logs, artifacts and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Failed:
+    """One input that could not be processed, and why."""
+
+    source: str
+    location: str
+    stage: str  # sources, read, fetch, parse, extract, store
+    reason: str
+    optional: bool = False  # from an optional source: a warning, not an error
+
+
+@dataclass
+class BatchOutcome:
+    articles_new: int = 0
+    articles_seen: int = 0
+    articles_skipped: int = 0
+    claims_new: int = 0
+    claims_updated: int = 0
+    mentions_new: int = 0
+    failures: list[Failed] = field(default_factory=list)
+    new_claim_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class RunSummary:
+    sources: int = 0
+    sources_failed: int = 0  # sources that produced nothing but failures
+    documents: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    unchanged: int = 0
+    articles_new: int = 0
+    articles_seen: int = 0
+    articles_skipped: int = 0
+    claims_new: int = 0
+    claims_updated: int = 0
+    mentions_new: int = 0
+    failed: int = 0
+    warnings: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    new_claim_ids: list[int] = field(default_factory=list)
+
+    def add(self, outcome: BatchOutcome) -> None:
+        self.articles_new += outcome.articles_new
+        self.articles_seen += outcome.articles_seen
+        self.articles_skipped += outcome.articles_skipped
+        self.claims_new += outcome.claims_new
+        self.claims_updated += outcome.claims_updated
+        self.mentions_new += outcome.mentions_new
+        self.new_claim_ids.extend(outcome.new_claim_ids)
+        self.add_failures(outcome.failures)
+
+    def add_failures(self, failures: list[Failed]) -> None:
+        for failure in failures:
+            if failure.optional:
+                self.warnings += 1
+            else:
+                self.failed += 1
+            self.failures.append(asdict(failure))
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,153 @@
+"""RSS 0.9x/1.0/2.0 and Atom feeds, sitemap indexes, urlsets and Google News sitemaps.
+
+XML is parsed with defusedxml: documents declaring entities (the "billion laughs" bomb) or
+external references are refused with ``FeedError`` rather than expanded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from xml.etree.ElementTree import Element
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from .dates import parse_date
+from .errors import MalformedDocumentError
+
+MAX_XML_BYTES = 20 * 1024 * 1024
+
+
+class FeedError(MalformedDocumentError):
+    """A feed or sitemap that cannot be parsed (invalid XML, forbidden entities, unknown format)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    url: str
+    title: str | None = None
+    published: date | None = None
+    summary: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sitemap:
+    """A parsed sitemap: article URLs (urlset) and/or further sitemaps (sitemap index)."""
+
+    entries: tuple[FeedEntry, ...]
+    sitemaps: tuple[str, ...]
+
+
+def _local(tag: object) -> str:
+    name = tag if isinstance(tag, str) else ""
+    return name.rsplit("}", 1)[-1].lower()
+
+
+def _text(element: Element | None) -> str | None:
+    if element is None:
+        return None
+    value = "".join(element.itertext()).strip()
+    return value or None
+
+
+def _child(element: Element, *names: str) -> Element | None:
+    for child in element:
+        if _local(child.tag) in names:
+            return child
+    return None
+
+
+def _parse_xml(data: bytes, what: str) -> Element:
+    if not data or not data.strip():
+        raise FeedError(f"empty {what}")
+    if len(data) > MAX_XML_BYTES:
+        raise FeedError(f"{what} too large ({len(data)} bytes)")
+    try:
+        return SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise FeedError(
+            f"unparseable {what}: {type(exc).__name__} (entity declarations are refused)"
+        ) from exc
+    except SafeET.ParseError as exc:
+        raise FeedError(f"unparseable {what}: invalid XML ({exc})") from exc
+
+
+def _link(item: Element) -> str | None:
+    """The article link of an RSS item or Atom entry."""
+    links = [c for c in item if _local(c.tag) == "link"]
+    for link in links:  # Atom: <link rel="alternate" href="..."/>
+        href = link.get("href")
+        if href and link.get("rel", "alternate") == "alternate":
+            return href.strip()
+    for link in links:
+        href = link.get("href")
+        if href:
+            return href.strip()
+        if _text(link):
+            return _text(link)
+    about = item.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
+    if about:
+        return about.strip()
+    guid = _child(item, "guid")
+    if (
+        guid is not None
+        and guid.get("isPermaLink", "true") != "false"
+        and (_text(guid) or "").startswith("http")
+    ):
+        return _text(guid)
+    return None
+
+
+def parse_feed(data: bytes) -> list[FeedEntry]:
+    """The entries of an RSS (0.9x, 1.0, 2.0) or Atom feed, in document order.
+
+    Raises FeedError for anything that is not a parseable feed.
+    """
+    root = _parse_xml(data, "feed")
+    kind = _local(root.tag)
+    if kind not in ("rss", "rdf", "feed", "channel"):
+        raise FeedError(f"unparseable feed: root element <{kind}> is not RSS or Atom")
+    items = [el for el in root.iter() if _local(el.tag) in ("item", "entry")]
+    entries = []
+    for item in items:
+        url = _link(item)
+        if not url:
+            continue
+        published = None
+        for name in ("pubdate", "published", "date", "issued", "updated", "modified"):
+            published = parse_date(_text(_child(item, name)))
+            if published:
+                break
+        summary = _text(_child(item, "description", "summary", "content", "encoded"))
+        entries.append(
+            FeedEntry(url=url, title=_text(_child(item, "title")), published=published, summary=summary)
+        )
+    return entries
+
+
+def parse_sitemap(data: bytes) -> Sitemap:
+    """A sitemap index (links to sitemaps), a urlset, or a Google News sitemap.
+
+    Raises FeedError for anything else.
+    """
+    root = _parse_xml(data, "sitemap")
+    kind = _local(root.tag)
+    if kind == "sitemapindex":
+        locs = [_text(_child(s, "loc")) for s in root if _local(s.tag) == "sitemap"]
+        return Sitemap(entries=(), sitemaps=tuple(loc for loc in locs if loc))
+    if kind != "urlset":
+        raise FeedError(f"unparseable sitemap: root element <{kind}> is not urlset or sitemapindex")
+    entries = []
+    for url in root:
+        if _local(url.tag) != "url":
+            continue
+        loc = _text(_child(url, "loc"))
+        if not loc:
+            continue
+        news = _child(url, "news")
+        title = _text(_child(news, "title")) if news is not None else None
+        published = parse_date(_text(_child(news, "publication_date"))) if news is not None else None
+        published = published or parse_date(_text(_child(url, "lastmod")))
+        entries.append(FeedEntry(url=loc, title=title, published=published))
+    return Sitemap(entries=tuple(entries), sitemaps=())

@@ -1,0 +1,97 @@
+"""The fetcher against the fixture site on 127.0.0.1 (real sockets, no mocked transport)."""
+
+import asyncio
+import time
+
+import pytest
+
+from flows.fetch import (
+    ContentTypeError,
+    FetchConfig,
+    Fetcher,
+    ForbiddenAddressError,
+    HTTPStatusError,
+    TooLargeError,
+)
+
+LOOPBACK_ONLY = ("127.0.0.1/32",)
+
+
+def config(**overrides):
+    values = dict(
+        user_agent="cgt-monitor/test (+https://example.org/bot)",
+        read_timeout=0.5,
+        total_timeout=5,
+        retries=2,
+        backoff_base=0.01,
+        per_host_delay=0,
+        allowed_networks=LOOPBACK_ONLY,
+    )
+    values.update(overrides)
+    return FetchConfig(**values)
+
+
+def fetch(url, cfg=None, **kwargs):
+    async def go():
+        async with Fetcher(cfg or config()) as fetcher:
+            return await fetcher.fetch(url, **kwargs)
+
+    return asyncio.run(go())
+
+
+def test_conditional_get_answers_304_with_the_stored_validators(site):
+    first = fetch(f"{site.base}/news/stem-cell-knee")
+    assert first.status == 200 and first.etag and first.last_modified
+    again = fetch(f"{site.base}/news/stem-cell-knee", etag=first.etag)
+    assert again.not_modified and again.content == b""
+    by_date = fetch(f"{site.base}/news/stem-cell-knee", last_modified=first.last_modified)
+    assert by_date.not_modified
+    assert site.conditional["/news/stem-cell-knee"] == 2
+
+
+def test_retry_after_is_honoured_on_429(site):
+    started = time.monotonic()
+    result = fetch(f"{site.base}/retry-after", config(backoff_base=0))
+    assert result.status == 200
+    assert site.requests["/retry-after"] == 2
+    assert time.monotonic() - started >= 0.9  # waited the server's Retry-After: 1
+
+
+def test_loopback_is_refused_without_the_allow_list_and_nothing_is_sent(site):
+    with pytest.raises(ForbiddenAddressError):
+        fetch(f"{site.base}/news/stem-cell-knee", config(allowed_networks=()))
+    assert site.requests["/news/stem-cell-knee"] == 0
+    other = site.base.replace("127.0.0.1", "127.0.0.2")
+    with pytest.raises(ForbiddenAddressError):
+        fetch(f"{other}/news/stem-cell-knee")  # 127.0.0.2 is not on the allow-list
+
+
+def test_permanent_errors_are_not_retried(site):
+    with pytest.raises(HTTPStatusError) as info:
+        fetch(f"{site.base}/gone")
+    assert not info.value.transient
+    assert site.requests["/gone"] == 1
+
+
+def test_size_cap_and_content_type(site):
+    with pytest.raises(TooLargeError):
+        fetch(f"{site.base}/news/stem-cell-knee", config(max_bytes=1000))  # Content-Length says more
+    with pytest.raises(TooLargeError):
+        fetch(f"{site.base}/huge", config(max_bytes=100_000))  # streamed, aborted
+    with pytest.raises(ContentTypeError):
+        fetch(f"{site.base}/robots.txt")  # text/plain is not HTML
+
+
+def test_requests_to_one_host_are_spaced_by_the_minimum_delay(site):
+    async def go():
+        async with Fetcher(config(per_host_delay=0.3, respect_robots=False)) as fetcher:
+            started = time.monotonic()
+            await asyncio.gather(
+                *(
+                    fetcher.fetch(f"{site.base}/news/{s}")
+                    for s in ("stem-cell-knee", "city-budget", "br-layout")
+                )
+            )
+            return time.monotonic() - started
+
+    assert asyncio.run(go()) >= 0.6  # three requests: two gaps of at least 0.3 s

@@ -1,0 +1,137 @@
+"""Web ingestion end to end against the fixture site on 127.0.0.1 (no mocks of httpx)."""
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from flows.ingest import engine_for, run_ingest
+from storage.models import Article, Failure, FetchState
+
+EXPECTED_DATES = {  # article path -> publication date the page (or its feed) states
+    "/news/car-t-lupus-trial": date(2025, 3, 14),  # JSON-LD datePublished
+    "/news/gene-therapy-approval": date(2024, 11, 2),  # article:published_time
+    "/news/stem-cell-knee": date(2025, 1, 8),  # <time datetime>
+    "/flaky": date(2025, 3, 14),  # JSON-LD, after two 503s
+    "/news/split-body": date(2025, 5, 5),  # JSON-LD dateCreated in an @graph list
+    "/news/comment-heavy": date(2025, 4, 2),  # article:published_time
+    "/news/br-layout": date(2025, 1, 20),  # meta name=date
+    "/gbk": date(2026, 1, 19),  # meta pubdate, GBK page without charset
+}
+
+
+def write_sources(tmp_path, base):
+    path = tmp_path / "sources.toml"
+    path.write_text(f"""
+[[source]]
+name = "fixture-feed"
+kind = "feed"
+location = "{base}/feed.xml"
+keywords = "cgt"
+
+[[source]]
+name = "fixture-sitemap"
+kind = "sitemap"
+location = "{base}/sitemap_index.xml"
+
+[[source]]
+name = "gbk-page"
+kind = "url"
+location = "{base}/gbk"
+
+[[source]]
+name = "bomb"
+kind = "feed"
+location = "{base}/feed-bomb.xml"
+""")
+    return path
+
+
+def failures_by_location(engine, base):
+    with Session(engine) as session:
+        return {f.location.replace(base, ""): f for f in session.exec(select(Failure)).all()}
+
+
+def test_web_sources_arrive_with_dates_and_every_failure_is_recorded(tmp_path, site, web_env, database_url):
+    sources = write_sources(tmp_path, site.base)
+    summary = run_ingest(sources_file=str(sources), database_url=database_url)
+    engine = engine_for(database_url)
+
+    with Session(engine) as session:
+        articles = {a.location.replace(site.base, ""): a for a in session.exec(select(Article)).all()}
+    assert {path: a.published for path, a in articles.items()} == EXPECTED_DATES
+    assert articles["/gbk"].title == "广州医院开展干细胞治疗膝骨关节炎"
+    assert "两名膝骨关节炎患者" in articles["/gbk"].text
+    # the page's canonical URL, tracking parameters (utm_*, ref) removed
+    assert articles["/news/car-t-lupus-trial"].url == "https://news.example.org/health/car-t-lupus-trial"
+    assert "Comments" not in articles["/news/car-t-lupus-trial"].text
+    assert articles["/news/car-t-lupus-trial"].language == "en"
+    assert articles["/news/car-t-lupus-trial"].claim_count >= 1
+
+    failures = failures_by_location(engine, site.base)
+    expected_reasons = {
+        "/private/secret": "robots",
+        "/slow": "timeout",
+        "/huge": "too_large",
+        "/binary": "binary",
+        "/loop-a": "redirect loop",
+        "/to-private": "forbidden_address",
+        "/gone": "HTTP 404",
+        "/feed-bomb.xml": "EntitiesForbidden",
+    }
+    for path, needle in expected_reasons.items():
+        assert needle in failures[path].reason, (path, failures[path].reason)
+        assert failures[path].source_name and failures[path].stage and failures[path].occurred_at
+    assert failures["/feed-bomb.xml"].stage == "parse"
+    assert len(failures) == len(expected_reasons)
+
+    assert summary["articles_new"] == len(EXPECTED_DATES)
+    assert summary["articles_skipped"] == 1  # the city-budget story has no CGT terms
+    assert summary["failed"] == len(expected_reasons)
+    assert summary["claims_new"] >= 3
+    assert site.requests["/flaky"] == 3  # two 503s retried, then success
+    assert site.requests["/private/secret"] == 0  # robots.txt is checked before asking
+    assert site.requests["/robots.txt"] == 1  # fetched once per host
+    assert all(ua.startswith("cgt-monitor/") for ua in site.user_agents)
+
+
+def test_second_run_sends_conditional_requests_and_parses_nothing(tmp_path, site, web_env, database_url):
+    sources = write_sources(tmp_path, site.base)
+    run_ingest(sources_file=str(sources), database_url=database_url)
+    engine = engine_for(database_url)
+    with Session(engine) as session:
+        counts = (len(session.exec(select(Article)).all()), len(session.exec(select(FetchState)).all()))
+    before = dict(site.requests)
+
+    second = run_ingest(sources_file=str(sources), database_url=database_url)
+    assert site.conditional["/feed.xml"] == 1 and site.conditional["/sitemap_index.xml"] == 1
+    assert second["not_modified"] >= 3  # the feed, the sitemap index, the GBK page
+    assert second["documents"] == 0 and second["articles_new"] == 0 and second["claims_new"] == 0
+    # Only robots.txt (once per run), the feeds, the sitemap index and the single URL again.
+    asked_again = {p for p, n in site.requests.items() if n > before.get(p, 0)}
+    assert asked_again == {"/robots.txt", "/feed.xml", "/sitemap_index.xml", "/gbk", "/feed-bomb.xml"}
+    with Session(engine) as session:
+        assert (
+            len(session.exec(select(Article)).all()),
+            len(session.exec(select(FetchState)).all()),
+        ) == counts
+
+
+def test_changed_page_is_parsed_again_and_unchanged_one_is_not(tmp_path, site, web_env, database_url):
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[source]]\nname="one"\nkind="url"\nlocation="{site.base}/news/stem-cell-knee"\n')
+    first = run_ingest(sources_file=str(sources), database_url=database_url)
+    assert first["articles_new"] == 1
+    second = run_ingest(sources_file=str(sources), database_url=database_url)
+    assert second["not_modified"] == 1 and second["documents"] == 0
+
+
+def test_offline_optional_source_is_a_warning_not_a_failure(tmp_path, web_env, database_url):
+    sources = tmp_path / "sources.toml"
+    # .invalid never resolves (RFC 6761): no traffic leaves the machine.
+    sources.write_text(
+        '[[source]]\nname="offline"\nkind="feed"\nlocation="https://feeds.example.invalid/rss"\noptional=true\n'
+    )
+    summary = run_ingest(sources_file=str(sources), database_url=database_url)
+    assert summary["failed"] == 0 and summary["warnings"] == 1
+    [failure] = summary["failures"]
+    assert failure["optional"] and "unreachable" in failure["reason"]
