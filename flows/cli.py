@@ -248,5 +248,84 @@ def claims(
         )
 
 
+@app.command()
+def timeline(
+    institution: Annotated[str | None, typer.Option(help="institution contains this text")] = None,
+    therapy: Annotated[str | None, typer.Option(help="therapy contains this text")] = None,
+    indication: Annotated[str | None, typer.Option(help="indication contains this text")] = None,
+    mentions: Annotated[
+        bool, typer.Option("--mentions", help="also list every mention with its source")
+    ] = False,
+    database_url: Annotated[str | None, typer.Option("--database-url")] = None,
+) -> None:
+    """Print the stage history of developments (institution, therapy, indication) in date order.
+
+    Example: cgt-monitor timeline --indication parkinson --mentions
+    """
+    from storage.repository import development_history, development_mentions
+
+    from .ingest import engine_for
+    from .settings import load_settings
+
+    engine = engine_for(load_settings(database_url=database_url).database_url)
+    rows = development_history(engine, institution=institution, therapy=therapy, indication=indication)
+    if not rows:
+        typer.echo("(no matching developments)")
+        return
+    by_development: dict[int, list] = {}
+    for row in rows:
+        by_development.setdefault(row.development_id, []).append(row)
+    found = development_mentions(engine, by_development) if mentions else []
+    for development_id, stages in by_development.items():
+        first = stages[0]
+        typer.echo(f"{first.institution or '(no institution)'} | {first.therapy} | {first.indication}")
+        for st in stages:
+            typer.echo(
+                f"  {st.first_reported} .. {st.last_reported}  {st.stage:<15} "
+                f"{st.mentions} mention(s), {st.sources} source(s)"
+            )
+        for m in (m for m in found if m.development_id == development_id):
+            typer.echo(f"    {m.reported_on}  [{m.stage}] {m.source}  {m.url or ''}")
+            typer.echo(f"      {m.evidence[:200]}")
+
+
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="target revision")] = "head",
+    database_url: Annotated[str | None, typer.Option("--database-url")] = None,
+) -> None:
+    """Create or upgrade the database schema to the latest (or the given) revision.
+
+    Example: CGT_MONITOR_DATABASE_URL=postgresql+psycopg://user@localhost/cgt cgt-monitor db upgrade
+    """
+    from storage.database import current_revision, make_engine, upgrade_database
+
+    from .settings import load_settings
+
+    engine = make_engine(load_settings(database_url=database_url).database_url)
+    before = current_revision(engine)
+    upgrade_database(engine, revision)
+    typer.echo(f"schema revision: {before or '(empty)'} -> {current_revision(engine)}")
+
+
+@db_app.command("current")
+def db_current(database_url: Annotated[str | None, typer.Option("--database-url")] = None) -> None:
+    """Print the database's schema revision.
+
+    Example: cgt-monitor db current
+    """
+    from storage.database import current_revision, make_engine
+
+    from .settings import load_settings
+
+    typer.echo(
+        current_revision(make_engine(load_settings(database_url=database_url).database_url)) or "(empty)"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -10,6 +10,7 @@ goes on. The flow is async so that one ``httpx.AsyncClient`` serves every web so
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
@@ -26,8 +27,16 @@ from parsers.errors import ParseError
 from parsers.models import SourceSpec
 from parsers.pipeline import ExtractedArticle, process_document
 from parsers.sources import parse_sources
-from storage.database import init_db, make_engine
-from storage.repository import UrlState, get_url_states, record_failure, save_url_states, store_article
+from parsers.vocab import default_vocabulary
+from storage.database import make_engine, upgrade_database
+from storage.repository import (
+    UrlState,
+    get_url_states,
+    record_failure,
+    save_url_states,
+    store_article,
+    sync_aliases,
+)
 
 from .fetch import Fetcher
 from .local import LocalReadError, RawDocument, iter_local_documents, list_local_files
@@ -51,10 +60,30 @@ def _is_transient(task_: Any, task_run: Any, state: Any) -> bool:
 
 @lru_cache(maxsize=8)
 def engine_for(database_url: str) -> Engine:
-    """One engine per database URL and process, with the schema created."""
+    """One engine per database URL and process, with the schema migrated to the latest
+    revision and the built-in institution aliases loaded."""
     engine = make_engine(database_url)
-    init_db(engine)
+    upgrade_database(engine)
+    sync_aliases(engine, builtin_aliases(), origin="builtin")
     return engine
+
+
+def builtin_aliases() -> list[tuple[str, str]]:
+    """(alias, canonical name) pairs of the organisations vocabulary."""
+    return sorted(default_vocabulary().organization_aliases.items())
+
+
+def load_alias_file(path: Path) -> list[tuple[str, str]]:
+    """(alias, canonical name) pairs from a CSV file with the columns alias,canonical."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = [line for line in fh if line.strip() and not line.lstrip().startswith("#")]
+    pairs = []
+    for row in csv.DictReader(rows):
+        alias, canonical = (row.get("alias") or "").strip(), (row.get("canonical") or "").strip()
+        if not alias or not canonical:
+            raise ValueError(f"{path}: every row needs alias and canonical")
+        pairs.append((alias, canonical))
+    return pairs
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -280,6 +309,16 @@ async def ingest(sources_file: str | None = None, database_url: str | None = Non
         logger.error("cannot read sources file %s: %s", settings.sources_file, exc)
         raise
     base_dir = str(Path(settings.sources_file).resolve().parent)
+    aliases_file = (
+        Path(settings.aliases_file) if settings.aliases_file else Path(base_dir) / "institution_aliases.csv"
+    )
+    if aliases_file.is_file():
+        try:
+            loaded = sync_aliases(engine, load_alias_file(aliases_file), origin=aliases_file.name)
+            logger.info("institution aliases: %d from %s", loaded, aliases_file)
+        except (OSError, ValueError) as exc:
+            record_failure(engine, "(aliases file)", str(aliases_file), "sources", str(exc))
+            summary.add_failures([Failed("(aliases file)", str(aliases_file), "sources", str(exc))])
     async with Fetcher(settings.fetch_config()) as fetcher:
         for spec in specs:
             summary.sources += 1

@@ -17,6 +17,10 @@ class Settings(BaseSettings):
 
     database_url: str = Field("sqlite:///./data/cgt_monitor.db", description="SQLAlchemy URL of the database")
     sources_file: str = Field("seeds/sources.toml", description="the sources to monitor")
+    aliases_file: str = Field(
+        "",
+        description="CSV (alias,canonical) of institution aliases; default: institution_aliases.csv beside the sources file",
+    )
     batch_size: int = Field(200, ge=1, description="articles per fetch/parse/extract/store task")
     main_text_extractor: str = Field("soup", description="soup (default) or trafilatura")
     max_articles_per_source: int = Field(

@@ -1,12 +1,35 @@
-"""Fingerprints: the content hash that identifies an article's text."""
+"""Fingerprints of articles and keys of institutions.
+
+    content_hash(text)            SHA-256 of the normalised text: identical copies
+    minhash_bands(text)           MinHash signature cut into LSH bands: near-duplicates
+    jaccard(a, b)                 exact resemblance of two texts' word shingles
+    institution_key(name)         comparable key of an institution name
+    institution_base_key(name)    the key with parent bodies and "of ..." qualifiers removed
+
+Near-duplicates (syndicated copies with a new headline or a few edited sentences) share
+5-word shingles; MinHash with 32 bands of 4 rows makes any pair with resemblance >= 0.6 a
+candidate with probability >= 0.98, and ``jaccard`` confirms it exactly.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import struct
 import unicodedata
+from dataclasses import dataclass
+
+from datasketch import MinHash
+
+SHINGLE_WORDS = 5
+NUM_PERM = 128
+BANDS = 32
+ROWS = NUM_PERM // BANDS
+MIN_SHINGLES = 8  # shorter texts are compared by their hash only
+NEAR_DUPLICATE_JACCARD = 0.6
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def normalise_text(text: str) -> str:
@@ -21,6 +44,129 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
 
 
+def _tokens(text: str) -> list[str]:
+    norm = normalise_text(text)
+    if len(_CJK.findall(norm[:2000])) > 200:  # Chinese has no spaces: characters are the tokens
+        return [c for c in norm if not c.isspace()]
+    return norm.split()
+
+
+def shingles(text: str) -> set[str]:
+    words = _tokens(text)
+    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(0, len(words) - SHINGLE_WORDS + 1))}
+
+
+def jaccard(a: str, b: str) -> float:
+    """Exact Jaccard resemblance of the two texts' shingle sets."""
+    sa, sb = shingles(a), shingles(b)
+    if not sa or not sb:
+        return 1.0 if normalise_text(a) == normalise_text(b) else 0.0
+    return len(sa & sb) / len(sa | sb)
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    content_hash: str
+    bands: tuple[int, ...]  # empty for texts too short to compare by resemblance
+
+
+def _band_key(band: int, values: bytes) -> int:
+    digest = hashlib.blake2b(values, digest_size=8, person=b"cgtband" + bytes([band])).digest()
+    return struct.unpack(">q", digest)[0]  # signed 64-bit: fits BIGINT on every backend
+
+
+def fingerprint(text: str) -> Fingerprint:
+    """The content hash and LSH band keys of an article text."""
+    digest = content_hash(text)
+    grams = shingles(text)
+    if len(grams) < MIN_SHINGLES:
+        return Fingerprint(digest, ())
+    sig = MinHash(num_perm=NUM_PERM, seed=1)
+    sig.update_batch([g.encode("utf-8") for g in grams])
+    values = sig.hashvalues.astype("<u4").tobytes()
+    width = ROWS * 4
+    return Fingerprint(digest, tuple(_band_key(b, values[b * width : (b + 1) * width]) for b in range(BANDS)))
+
+
+# -- institutions -----------------------------------------------------------------------------
+_GENERIC_NAME_WORDS = frozenset(
+    [
+        "hospital",
+        "hospitals",
+        "university",
+        "college",
+        "school",
+        "institute",
+        "institutes",
+        "institutet",
+        "academy",
+        "center",
+        "centre",
+        "clinic",
+        "medical",
+        "medicine",
+        "health",
+        "sciences",
+        "science",
+        "research",
+        "national",
+        "central",
+        "general",
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "people",
+        "peoples",
+        "children",
+        "childrens",
+        "women",
+        "womens",
+        "affiliated",
+        "union",
+        "memorial",
+        "city",
+        "state",
+        "regional",
+        "provincial",
+        "municipal",
+        "cancer",
+        "the",
+        "of",
+        "and",
+        "for",
+        "company",
+        "co",
+        "inc",
+        "ltd",
+        "corp",
+        "group",
+        "laboratory",
+        "laboratories",
+        "lab",
+        "department",
+    ]
+)
+
+
+_HEAD_WORDS = frozenset(
+    [
+        "hospital",
+        "hospitals",
+        "university",
+        "college",
+        "school",
+        "institute",
+        "institutet",
+        "academy",
+        "center",
+        "centre",
+        "clinic",
+    ]
+)
+
+
 def institution_key(name: str | None) -> str:
     """A comparable key for an institution name: lower case, ASCII letters and digits only."""
     if not name:
@@ -28,3 +174,32 @@ def institution_key(name: str | None) -> str:
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     text = text.replace("'s ", " ").replace("’s ", " ")
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def institution_base_key(name: str | None) -> str:
+    """The key of the body a name designates, without its parents or location qualifiers:
+
+    "Guangzhou Institute of Biomedicine and Health, Chinese Academy of Sciences"
+        -> "guangzhou institute of biomedicine and health"
+    "Nansha Hospital of Guangzhou First People's Hospital" -> "nansha hospital"
+    "Institute of Hematology of Union Hospital" -> "institute of hematology"
+    "University of Pennsylvania", "Guangzhou Institute of Biomedicine and Health" -> unchanged
+    """
+    if not name:
+        return ""
+    first = re.split(r",|;|\s+\(", name, maxsplit=1)[0]
+    key = institution_key(first)
+    words = key.split()
+    for i, word in enumerate(words):
+        if word != "of" or i == 0:
+            continue
+        left, right = words[:i], words[i + 1 :]
+        # "<Name> Hospital of <Parent> Hospital": a branch named after its parent.
+        distinctive = any(w not in _GENERIC_NAME_WORDS for w in left)
+        if (
+            distinctive
+            and (left[-1] in _HEAD_WORDS or left[0] in _HEAD_WORDS)
+            and any(w in _HEAD_WORDS for w in right)
+        ):
+            return " ".join(left)
+    return key

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from .article import read_article, read_html
 from .claims import ClaimExtractor, RuleBasedExtractor
+from .fingerprint import Fingerprint, fingerprint
 from .html import DEFAULT_MAIN_TEXT_EXTRACTOR
 from .models import Claim, ParsedArticle
 from .text import normalise_for_matching
@@ -24,6 +25,7 @@ class ExtractedArticle:
     article: ParsedArticle
     claims: tuple[Claim, ...]
     skipped: bool = False  # True when the article failed the source's keyword filter
+    fingerprint: Fingerprint | None = None  # content hash and near-duplicate bands
 
 
 def mentions_keywords(article: ParsedArticle, keywords: Sequence[str]) -> bool:
@@ -46,7 +48,11 @@ def extract_articles(
         if keywords is not None and not mentions_keywords(article, keywords):
             out.append(ExtractedArticle(article, (), skipped=True))
         else:
-            out.append(ExtractedArticle(article, tuple(extractor.extract(article))))
+            out.append(
+                ExtractedArticle(
+                    article, tuple(extractor.extract(article)), fingerprint=fingerprint(article.text)
+                )
+            )
     return out
 
 

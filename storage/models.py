@@ -1,21 +1,39 @@
-"""Tables.
+"""Tables (the schema itself is created and changed by the Alembic migrations in
+``storage/migrations``; these models must match them, which a test checks).
 
-sources      one row per configured source (name unique)
-articles     one row per distinct article text (content_hash unique); duplicates point to
-             the first copy through duplicate_of_id
-developments one row per (institution_key, therapy, indication)
-claims       one row per (institution_key, therapy, indication, stage), linked to its
-             development; first_seen / last_seen are article dates
-mentions     which article states which claim, with the evidence (claim_id, article_id unique)
-failures     every input that could not be read, parsed or stored, with the reason
-fetch_state  per-URL validators for conditional requests (ETag, Last-Modified)
+    sources              one row per configured source (name unique)
+    articles             one row per article (article_key unique: its canonical URL, else its
+                         text hash); copies point to the first through duplicate_of_id
+    article_bands        LSH band keys of each article's MinHash, for near-duplicate lookup
+    institution_aliases  alias key -> canonical institution (built-in and user-supplied)
+    developments         one row per (institution_key, therapy, indication)
+    claims               one row per (institution_key, therapy, indication, stage), linked to its
+                         development; first_seen / last_seen = first / last reported (article dates)
+    mentions             which article states which claim, with the evidence ((claim_id,
+                         article_id) unique)
+    claim_months         (claim, month) pairs with at least one mention
+    monthly_counts       mentions and claims per (month, therapy, indication, stage), kept up to
+                         date in the same transaction as the mentions (behind claims_by_month)
+    failures             every input that could not be read, fetched, parsed or stored
+    fetch_state          per-URL validators for conditional requests and the last body hash
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -58,9 +76,15 @@ class Source(SQLModel, table=True):
 
 class Article(SQLModel, table=True):
     __tablename__ = "articles"
-    __table_args__ = (Index("ix_articles_url", "url"), Index("ix_articles_published", "published"))
+    __table_args__ = (
+        UniqueConstraint("article_key", name="uq_articles_article_key"),
+        Index("ix_articles_url", "url"),
+        Index("ix_articles_published", "published"),
+        Index("ix_articles_content_hash", "content_hash"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    article_key: str  # "url:<canonical URL>" or "text:<content hash>"
     source_id: int = Field(foreign_key="sources.id", index=True)
     url: str | None = None
     location: str | None = None  # the file path or URL it was read from
@@ -68,17 +92,41 @@ class Article(SQLModel, table=True):
     title: str | None = None
     published: date | None = None
     fetched_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
-    content_hash: str = Field(unique=True)
+    content_hash: str
     language: str | None = None
     source_name: str | None = None  # the outlet named by the article itself
     text: str = Field(sa_column=Column(Text, nullable=False))
     duplicate_of_id: int | None = Field(default=None, foreign_key="articles.id")
+    duplicate_kind: str | None = None  # "exact" or "near"
+    similarity: float | None = None  # Jaccard resemblance to the original, for near copies
     claim_count: int = 0
+
+
+class ArticleBand(SQLModel, table=True):
+    __tablename__ = "article_bands"
+    __table_args__ = (Index("ix_article_bands_article_id", "article_id"),)
+
+    band: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    bucket: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    article_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("articles.id"), primary_key=True, autoincrement=False)
+    )
+
+
+class InstitutionAlias(SQLModel, table=True):
+    __tablename__ = "institution_aliases"
+
+    alias_key: str = Field(primary_key=True)
+    canonical_key: str
+    canonical_name: str
+    origin: str = "builtin"  # builtin or the aliases file it came from
 
 
 class Development(SQLModel, table=True):
     __tablename__ = "developments"
-    __table_args__ = (UniqueConstraint("institution_key", "therapy", "indication"),)
+    __table_args__ = (
+        UniqueConstraint("institution_key", "therapy", "indication", name="uq_developments_key"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     institution_key: str
@@ -90,7 +138,7 @@ class Development(SQLModel, table=True):
 class Claim(SQLModel, table=True):
     __tablename__ = "claims"
     __table_args__ = (
-        UniqueConstraint("institution_key", "therapy", "indication", "stage"),
+        UniqueConstraint("institution_key", "therapy", "indication", "stage", name="uq_claims_key"),
         Index("ix_claims_indication", "indication"),
         Index("ix_claims_first_seen", "first_seen"),
     )
@@ -106,8 +154,8 @@ class Claim(SQLModel, table=True):
     stage: str
     patients: int | None = None
     outcome: str | None = None
-    first_seen: date
-    last_seen: date
+    first_seen: date  # first reported: earliest publication date among the mentions
+    last_seen: date  # last reported
     mention_count: int = 0
     source_count: int = 0
     created_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
@@ -116,16 +164,37 @@ class Claim(SQLModel, table=True):
 
 class Mention(SQLModel, table=True):
     __tablename__ = "mentions"
-    __table_args__ = (UniqueConstraint("claim_id", "article_id"),)
+    __table_args__ = (UniqueConstraint("claim_id", "article_id", name="uq_mentions_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key="claims.id", index=True)
     article_id: int = Field(foreign_key="articles.id", index=True)
     seen_on: date  # the article's publication date, else the day it was read
+    seen_month: str = Field(sa_column=Column(String(7), nullable=False))  # YYYY-MM of seen_on
     evidence: str = Field(sa_column=Column(Text, nullable=False))
     patients: int | None = None
     outcome: str | None = None
     created_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
+
+
+class ClaimMonth(SQLModel, table=True):
+    __tablename__ = "claim_months"
+
+    claim_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("claims.id"), primary_key=True, autoincrement=False)
+    )
+    month: str = Field(sa_column=Column(String(7), primary_key=True))
+
+
+class MonthlyCount(SQLModel, table=True):
+    __tablename__ = "monthly_counts"
+
+    month: str = Field(sa_column=Column(String(7), primary_key=True))
+    therapy: str = Field(primary_key=True)
+    indication: str = Field(primary_key=True)
+    stage: str = Field(primary_key=True)
+    claims: int = 0
+    mentions: int = 0
 
 
 class Failure(SQLModel, table=True):
@@ -134,7 +203,7 @@ class Failure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     source_name: str = Field(index=True)
     location: str
-    stage: str  # read, fetch, parse, extract, store
+    stage: str  # sources, read, fetch, parse, extract, store
     reason: str
     occurred_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
 

@@ -11,16 +11,38 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from parsers.fingerprint import content_hash, institution_key
+from parsers.fingerprint import (
+    NEAR_DUPLICATE_JACCARD,
+    Fingerprint,
+    fingerprint,
+    institution_base_key,
+    institution_key,
+    jaccard,
+)
 from parsers.models import Claim as ExtractedClaim
 from parsers.models import ParsedArticle
 
-from .models import Article, Claim, Development, Failure, FetchState, Mention, Source, utcnow
+from .models import (
+    Article,
+    ArticleBand,
+    Claim,
+    ClaimMonth,
+    Development,
+    Failure,
+    FetchState,
+    InstitutionAlias,
+    Mention,
+    MonthlyCount,
+    Source,
+    utcnow,
+)
+
+_MAX_CANDIDATES = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +53,7 @@ class StoreResult:
     claims_updated: int = 0
     mentions_new: int = 0
     new_claim_ids: tuple[int, ...] = ()
+    duplicate_of: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +105,9 @@ def _insert_ignore(session: Session, model: type, values: dict, keys: Sequence[s
         session.add(model(**values))
         session.flush()
         return True
-    result = session.execute(stmt)
-    return bool(result.rowcount)
+    # RETURNING tells reliably whether a row went in (rowcount is not reliable with every driver).
+    first_key = table.c[keys[0]]
+    return session.execute(stmt.returning(first_key)).first() is not None
 
 
 def ensure_source(session: Session, name: str, kind: str, location: str) -> int:
@@ -94,6 +118,47 @@ def ensure_source(session: Session, name: str, kind: str, location: str) -> int:
     return session.execute(select(Source.id).where(Source.name == name)).scalar_one()
 
 
+def article_key(article: ParsedArticle, digest: str) -> str:
+    """An article's identity: its canonical URL, else (local files without one) its text."""
+    return f"url:{article.url}" if article.url else f"text:{digest}"
+
+
+def _find_original(
+    session: Session, article_id: int, text: str, fp: Fingerprint
+) -> tuple[int, str, float] | None:
+    """The earlier article this one copies: same text hash, else the most similar article that
+    shares an LSH band and passes the exact Jaccard check. Returns (original id, kind, score)."""
+    same = session.execute(
+        select(Article.id, Article.duplicate_of_id)
+        .where(Article.content_hash == fp.content_hash, Article.id != article_id)
+        .order_by(Article.id)
+        .limit(1)
+    ).first()
+    if same is not None:
+        return (same[1] or same[0], "exact", 1.0)
+    if not fp.bands:
+        return None
+    conditions = [(ArticleBand.band == b) & (ArticleBand.bucket == key) for b, key in enumerate(fp.bands)]
+    candidates = session.execute(
+        select(ArticleBand.article_id, func.count())
+        .where(or_(*conditions), ArticleBand.article_id != article_id)
+        .group_by(ArticleBand.article_id)
+        .order_by(func.count().desc(), ArticleBand.article_id)
+        .limit(_MAX_CANDIDATES)
+    ).all()
+    best: tuple[int, str, float] | None = None
+    for candidate_id, _shared in candidates:
+        row = session.execute(
+            select(Article.text, Article.duplicate_of_id).where(Article.id == candidate_id)
+        ).first()
+        if row is None:
+            continue
+        score = jaccard(text, row[0])
+        if score >= NEAR_DUPLICATE_JACCARD and (best is None or score > best[2]):
+            best = (row[1] or candidate_id, "near", round(score, 4))
+    return best
+
+
 def store_article(
     engine: Engine,
     source_name: str,
@@ -102,34 +167,61 @@ def store_article(
     article: ParsedArticle,
     claims: Iterable[ExtractedClaim],
     location: str | None = None,
+    fp: Fingerprint | None = None,
 ) -> StoreResult:
-    """Store one article and its claims; safe to repeat. Returns what was new."""
-    digest = content_hash(article.text)
+    """Store one article and its claims in one transaction; safe to repeat.
+
+    An article already stored under the same key with the same text adds nothing. A changed
+    text under the same key updates the article and adds what it newly states. A copy of an
+    earlier article (identical text, or a near-duplicate) is stored pointing to the original,
+    and its claims count as further mentions.
+    """
+    fp = fp or fingerprint(article.text)
+    key = article_key(article, fp.content_hash)
     claims = list(claims)
+    values = {
+        "url": article.url,
+        "location": location,
+        "external_id": article.external_id,
+        "title": article.title,
+        "published": article.published,
+        "fetched_at": article.fetched_at,
+        "content_hash": fp.content_hash,
+        "language": article.language,
+        "source_name": article.source_name,
+        "text": article.text,
+        "claim_count": len(claims),
+    }
     with Session(engine) as session, session.begin():
         source_id = ensure_source(session, source_name, source_kind, source_location)
         inserted = _insert_ignore(
-            session,
-            Article,
-            {
-                "source_id": source_id,
-                "url": article.url,
-                "location": location,
-                "external_id": article.external_id,
-                "title": article.title,
-                "published": article.published,
-                "fetched_at": article.fetched_at,
-                "content_hash": digest,
-                "language": article.language,
-                "source_name": article.source_name,
-                "text": article.text,
-                "claim_count": len(claims),
-            },
-            ["content_hash"],
+            session, Article, {"article_key": key, "source_id": source_id, **values}, ["article_key"]
         )
-        article_id = session.execute(select(Article.id).where(Article.content_hash == digest)).scalar_one()
+        row = session.execute(
+            select(Article.id, Article.content_hash).where(Article.article_key == key)
+        ).one()
+        article_id = row[0]
         if not inserted:
-            return StoreResult(article_id=article_id, article_new=False)
+            if row[1] == fp.content_hash:
+                return StoreResult(article_id=article_id, article_new=False)
+            # The page changed since it was stored: keep the row, take the new text.
+            session.execute(update(Article).where(Article.id == article_id).values(**values))
+            session.execute(delete(ArticleBand).where(ArticleBand.article_id == article_id))
+        original = _find_original(session, article_id, article.text, fp)
+        if original is not None:
+            session.execute(
+                update(Article)
+                .where(Article.id == article_id)
+                .values(duplicate_of_id=original[0], duplicate_kind=original[1], similarity=original[2])
+            )
+        if fp.bands:
+            session.execute(
+                insert(ArticleBand),
+                [
+                    {"band": b, "bucket": bucket, "article_id": article_id}
+                    for b, bucket in enumerate(fp.bands)
+                ],
+            )
         seen_on = article.published or article.fetched_at.date()
         updated = mentions = 0
         new_ids: list[int] = []
@@ -139,13 +231,57 @@ def store_article(
                 new_ids.append(claim_id)
             updated += (not claim_new) and mention_new
             mentions += mention_new
-        return StoreResult(article_id, True, len(new_ids), updated, mentions, tuple(new_ids))
+        return StoreResult(
+            article_id,
+            True,
+            len(new_ids),
+            updated,
+            mentions,
+            tuple(new_ids),
+            duplicate_of=original[0] if original else None,
+        )
+
+
+def resolve_institution(session: Session, name: str | None) -> str:
+    """The key an institution name is stored under: an alias's canonical key when the name (or
+    its base, without parent bodies) is a known alias, else the base key."""
+    if not name:
+        return ""
+    full, base = institution_key(name), institution_base_key(name)
+    for key in dict.fromkeys((full, base)):
+        canonical = session.execute(
+            select(InstitutionAlias.canonical_key).where(InstitutionAlias.alias_key == key)
+        ).scalar_one_or_none()
+        if canonical:
+            return canonical
+    return base
+
+
+def sync_aliases(engine: Engine, aliases: Iterable[tuple[str, str]], origin: str) -> int:
+    """Insert or update (alias, canonical name) pairs; returns how many there were."""
+    rows = {}
+    for alias, canonical in aliases:
+        alias_key = institution_key(alias)
+        if alias_key:
+            rows[alias_key] = (institution_base_key(canonical), canonical)
+    if not rows:
+        return 0
+    with Session(engine) as session, session.begin():
+        for alias_key, (canonical_key, canonical_name) in rows.items():
+            values = {"canonical_key": canonical_key, "canonical_name": canonical_name, "origin": origin}
+            if not _insert_ignore(
+                session, InstitutionAlias, {"alias_key": alias_key, **values}, ["alias_key"]
+            ):
+                session.execute(
+                    update(InstitutionAlias).where(InstitutionAlias.alias_key == alias_key).values(**values)
+                )
+    return len(rows)
 
 
 def _store_claim(
     session: Session, claim: ExtractedClaim, article_id: int, seen_on: date
 ) -> tuple[int, bool, bool]:
-    key = institution_key(claim.institution)
+    key = resolve_institution(session, claim.institution)
     _insert_ignore(
         session,
         Development,
@@ -188,21 +324,27 @@ def _store_claim(
         },
         ["institution_key", "therapy", "indication", "stage"],
     )
-    row = session.execute(
-        select(Claim).where(
+    # Lock the claim row (PostgreSQL; SQLite transactions are serialised already) so that
+    # concurrent runs adding mentions to one claim count each other's.
+    claim_id = session.execute(
+        select(Claim.id)
+        .where(
             Claim.institution_key == key,
             Claim.therapy == claim.therapy,
             Claim.indication == claim.indication,
             Claim.stage == claim.stage,
         )
+        .with_for_update()
     ).scalar_one()
+    month = seen_on.isoformat()[:7]
     mention_new = _insert_ignore(
         session,
         Mention,
         {
-            "claim_id": row.id,
+            "claim_id": claim_id,
             "article_id": article_id,
             "seen_on": seen_on,
+            "seen_month": month,
             "evidence": claim.evidence,
             "patients": claim.patients,
             "outcome": claim.outcome,
@@ -211,8 +353,9 @@ def _store_claim(
         ["claim_id", "article_id"],
     )
     if mention_new:
-        _refresh_claim(session, row.id, claim)
-    return row.id, claim_new, mention_new
+        _refresh_claim(session, claim_id, claim)
+        _count_month(session, claim, claim_id, month)
+    return claim_id, claim_new, mention_new
 
 
 def _refresh_claim(session: Session, claim_id: int, claim: ExtractedClaim) -> None:
@@ -234,15 +377,30 @@ def _refresh_claim(session: Session, claim_id: int, claim: ExtractedClaim) -> No
         "source_count": stats[3],
         "updated_at": utcnow(),
     }
-    current = session.get(Claim, claim_id)
-    if current is not None:
-        if current.patients is None and claim.patients is not None:
-            values["patients"] = claim.patients
-        if current.outcome is None and claim.outcome is not None:
-            values["outcome"] = claim.outcome
-        if current.location is None and claim.location is not None:
-            values["location"] = claim.location
+    current = session.execute(
+        select(Claim.patients, Claim.outcome, Claim.location).where(Claim.id == claim_id)
+    ).one()
+    if current[0] is None and claim.patients is not None:
+        values["patients"] = claim.patients
+    if current[1] is None and claim.outcome is not None:
+        values["outcome"] = claim.outcome
+    if current[2] is None and claim.location is not None:
+        values["location"] = claim.location
     session.execute(update(Claim).where(Claim.id == claim_id).values(**values))
+
+
+def _count_month(session: Session, claim: ExtractedClaim, claim_id: int, month: str) -> None:
+    """Keep monthly_counts (behind the claims_by_month view) in step with the new mention."""
+    first_in_month = _insert_ignore(
+        session, ClaimMonth, {"claim_id": claim_id, "month": month}, ["claim_id", "month"]
+    )
+    key = {"month": month, "therapy": claim.therapy, "indication": claim.indication, "stage": claim.stage}
+    _insert_ignore(session, MonthlyCount, {**key, "claims": 0, "mentions": 0}, list(key))
+    session.execute(
+        update(MonthlyCount)
+        .where(*(getattr(MonthlyCount, k) == v for k, v in key.items()))
+        .values(mentions=MonthlyCount.mentions + 1, claims=MonthlyCount.claims + (1 if first_in_month else 0))
+    )
 
 
 def record_failure(
@@ -264,12 +422,6 @@ def record_failure(
                 occurred_at=occurred_at or utcnow(),
             )
         )
-
-
-def article_exists(engine: Engine, text: str) -> bool:
-    digest = content_hash(text)
-    with Session(engine) as session:
-        return session.execute(select(Article.id).where(Article.content_hash == digest)).first() is not None
 
 
 def list_claims(
@@ -380,3 +532,83 @@ def known_article_urls(engine: Engine, urls: Iterable[str]) -> set[str]:
                 ).scalars()
             )
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class StageRow:
+    """One stage of a development's history (a row of the development_stages view)."""
+
+    development_id: int
+    institution: str | None
+    therapy: str
+    indication: str
+    stage: str
+    first_reported: date
+    last_reported: date
+    mentions: int
+    sources: int
+
+
+@dataclass(frozen=True, slots=True)
+class MentionRow:
+    """One mention (a row of the claim_timeline view)."""
+
+    reported_on: date
+    development_id: int
+    stage: str
+    source: str
+    url: str | None
+    title: str | None
+    evidence: str
+
+
+def _like(column, text: str | None):  # type: ignore[no-untyped-def]
+    return func.lower(column).contains(text.lower()) if text else None
+
+
+def development_history(
+    engine: Engine,
+    *,
+    institution: str | None = None,
+    therapy: str | None = None,
+    indication: str | None = None,
+) -> list[StageRow]:
+    """Stage histories of the developments matching the filters (case-insensitive substrings),
+    each in date order."""
+    stmt = select(
+        Development.id,
+        Development.institution,
+        Development.therapy,
+        Development.indication,
+        Claim.stage,
+        Claim.first_seen,
+        Claim.last_seen,
+        Claim.mention_count,
+        Claim.source_count,
+    ).join(Claim, Claim.development_id == Development.id)
+    for condition in (
+        _like(Development.institution, institution),
+        _like(Development.therapy, therapy),
+        _like(Development.indication, indication),
+    ):
+        if condition is not None:
+            stmt = stmt.where(condition)
+    stmt = stmt.order_by(Development.id, Claim.first_seen, Claim.id)
+    with Session(engine) as session:
+        return [StageRow(*row) for row in session.execute(stmt).all()]
+
+
+def development_mentions(engine: Engine, development_ids: Iterable[int]) -> list[MentionRow]:
+    """Every mention of the given developments' claims, in date order (from claim_timeline)."""
+    ids = list(development_ids)
+    if not ids:
+        return []
+    with Session(engine) as session:
+        rows = session.execute(
+            text(
+                "SELECT reported_on, development_id, stage, source, url, title, evidence FROM claim_timeline "
+                "WHERE development_id IN :ids ORDER BY reported_on, mention_id"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": ids},
+        ).all()
+    return [MentionRow(date.fromisoformat(str(r[0])[:10]), *r[1:]) for r in rows]

@@ -14,6 +14,8 @@ _PREFECT_HOME = tempfile.mkdtemp(prefix="cgt-monitor-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# Storage and flow tests also run on PostgreSQL when a server URL is given (.ci/run does).
+POSTGRES_URL = os.environ.get("CGT_MONITOR_TEST_POSTGRES_URL", "").strip()
 for _key in [k for k in os.environ if k.startswith("CGT_MONITOR_")]:
     del os.environ[_key]
 
@@ -72,6 +74,26 @@ def seed_sources(tmp_path: Path) -> Path:
     return sources
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'db' / 'cgt.db'}"
+BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """A new, empty database: an SQLite file, or a fresh PostgreSQL database when
+    CGT_MONITOR_TEST_POSTGRES_URL is set (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'cgt.db'}"
+        return
+    from uuid import uuid4
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = f"cgt_test_{uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()

@@ -27,22 +27,23 @@ def claim(evidence: str = "Evidence.", patients: int | None = None) -> Claim:
     )
 
 
-def engine_at(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'sub' / 'cgt.db'}")
+def engine_at(url):
+    engine = make_engine(url)
     init_db(engine)
     return engine
 
 
 def test_database_file_and_tables_are_created(tmp_path):
-    engine = engine_at(tmp_path)
+    make_engine(f"sqlite:///{tmp_path / 'sub' / 'cgt.db'}")
+    engine = engine_at(f"sqlite:///{tmp_path / 'sub' / 'cgt.db'}")
     assert (tmp_path / "sub" / "cgt.db").exists()
     assert {"sources", "articles", "developments", "claims", "mentions", "failures"} <= set(
         inspect(engine).get_table_names()
     )
 
 
-def test_storing_twice_adds_nothing(tmp_path):
-    engine = engine_at(tmp_path)
+def test_storing_twice_adds_nothing(database_url):
+    engine = engine_at(database_url)
     first = store_article(engine, "seed", "files", ".", article("Text one.", date(2026, 1, 19)), [claim()])
     counts = table_counts(engine)
     second = store_article(engine, "seed", "files", ".", article("Text one.", date(2026, 1, 19)), [claim()])
@@ -54,8 +55,8 @@ def test_storing_twice_adds_nothing(tmp_path):
     assert table_counts(engine) == counts
 
 
-def test_same_claim_in_two_articles_is_one_claim_with_dates_and_counts(tmp_path):
-    engine = engine_at(tmp_path)
+def test_same_claim_in_two_articles_is_one_claim_with_dates_and_counts(database_url):
+    engine = engine_at(database_url)
     store_article(engine, "a", "files", ".", article("Later report.", date(2026, 2, 1)), [claim()])
     result = store_article(
         engine,
@@ -75,14 +76,14 @@ def test_same_claim_in_two_articles_is_one_claim_with_dates_and_counts(tmp_path)
         assert session.exec(select(ClaimRow)).one().first_seen == date(2026, 1, 19)
 
 
-def test_undated_article_uses_the_day_it_was_read(tmp_path):
-    engine = engine_at(tmp_path)
+def test_undated_article_uses_the_day_it_was_read(database_url):
+    engine = engine_at(database_url)
     store_article(engine, "a", "files", ".", article("Undated.", None), [claim()])
     assert list_claims(engine)[0].first_seen == NOW.date()
 
 
-def test_failures_are_recorded_with_time(tmp_path):
-    engine = engine_at(tmp_path)
+def test_failures_are_recorded_with_time(database_url):
+    engine = engine_at(database_url)
     record_failure(engine, "seed", "/x/empty.txt", "parse", "empty document")
     with Session(engine) as session:
         row = session.exec(select(Failure)).one()
@@ -90,8 +91,8 @@ def test_failures_are_recorded_with_time(tmp_path):
     assert row.occurred_at.tzinfo is not None
 
 
-def test_filters(tmp_path):
-    engine = engine_at(tmp_path)
+def test_filters(database_url):
+    engine = engine_at(database_url)
     store_article(engine, "a", "files", ".", article("One.", date(2025, 1, 1)), [claim()])
     store_article(
         engine,

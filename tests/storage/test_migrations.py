@@ -1,0 +1,134 @@
+"""Schema changes go through Alembic: a fresh database and an upgraded one end up identical,
+and both match the SQLModel tables."""
+
+from datetime import UTC, datetime
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlmodel import SQLModel
+
+from parsers.models import Claim, ParsedArticle
+from storage.database import current_revision, make_engine, upgrade_database
+from storage.repository import list_claims, store_article
+
+
+def schema(engine):
+    insp = inspect(engine)
+    tables = {}
+    for name in sorted(insp.get_table_names()):
+        tables[name] = {
+            "columns": sorted(
+                (c["name"], str(c["type"]).split("(")[0], c["nullable"]) for c in insp.get_columns(name)
+            ),
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in insp.get_indexes(name)
+            ),
+            "unique": sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(name)),
+            "pk": tuple(insp.get_pk_constraint(name)["constrained_columns"]),
+        }
+    return tables, sorted(insp.get_view_names())
+
+
+def differences(engine):
+    with engine.connect() as conn:
+        return compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
+        )
+
+
+def second_database(url):
+    """Another empty database beside ``url`` (an SQLite file next to it, or a PostgreSQL DB)."""
+    if url.startswith("sqlite"):
+        return url.replace("cgt.db", "upgraded.db")
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = parsed.database + "_up"
+    with create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def test_fresh_and_upgraded_databases_have_the_same_schema_and_keep_data(database_url):
+    fresh = make_engine(database_url)
+    upgrade_database(fresh)
+    assert current_revision(fresh) == "0002"
+    assert differences(fresh) == []
+
+    upgraded = make_engine(second_database(database_url))
+    upgrade_database(upgraded, "0001")
+    with upgraded.begin() as conn:  # data written by the first schema
+        conn.execute(
+            text("INSERT INTO sources (name, kind, location, created_at) VALUES ('s', 'files', '.', :t)"),
+            {"t": datetime(2026, 1, 1, tzinfo=UTC)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO articles (source_id, url, fetched_at, content_hash, text, claim_count) "
+                "VALUES (1, 'https://x.org/a', :t, 'h1', 'Old article text.', 1)"
+            ),
+            {"t": datetime(2026, 1, 1, tzinfo=UTC)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO developments (institution_key, institution, therapy, indication) "
+                "VALUES ('nansha hospital', 'Nansha Hospital', 'cell therapy', 'knee osteoarthritis')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO claims (development_id, institution_key, institution, therapy, indication, stage, first_seen, "
+                "last_seen, mention_count, source_count, created_at, updated_at) VALUES (1, 'nansha hospital', "
+                "'Nansha Hospital', 'cell therapy', 'knee osteoarthritis', 'clinical_use', '2026-01-19', '2026-01-19', 1, 1, "
+                ":t, :t)"
+            ),
+            {"t": datetime(2026, 1, 1, tzinfo=UTC)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO mentions (claim_id, article_id, seen_on, evidence, created_at) "
+                "VALUES (1, 1, '2026-01-19', 'e.', :t)"
+            ),
+            {"t": datetime(2026, 1, 1, tzinfo=UTC)},
+        )
+    upgrade_database(upgraded)
+    assert current_revision(upgraded) == "0002"
+    assert differences(upgraded) == []
+    assert schema(upgraded) == schema(fresh)
+
+    with upgraded.connect() as conn:
+        assert conn.execute(text("SELECT article_key FROM articles")).scalar_one() == "url:https://x.org/a"
+        assert conn.execute(text("SELECT month, mentions FROM claims_by_month")).one() == ("2026-01", 1)
+    # the upgraded database goes on working: a new mention of the old claim is counted
+    store_article(
+        upgraded,
+        "s",
+        "files",
+        ".",
+        ParsedArticle(text="A new article.", fetched_at=datetime.now(UTC), url="https://x.org/b"),
+        [
+            Claim(
+                institution="Nansha Hospital",
+                therapy="cell therapy",
+                indication="knee osteoarthritis",
+                stage="clinical_use",
+                evidence="e2.",
+            )
+        ],
+    )
+    [row] = list_claims(upgraded)
+    assert row.mention_count == 2
+    upgraded.dispose()
+
+
+def test_a_database_made_before_migrations_is_adopted(tmp_path):
+    url = f"sqlite:///{tmp_path / 'legacy.db'}"
+    engine = make_engine(url)
+    upgrade_database(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))  # as if created with create_all
+    upgrade_database(engine)
+    assert current_revision(engine) == "0002" and differences(engine) == []
