@@ -12,8 +12,8 @@
     mentions             which article states which claim, with the evidence ((claim_id,
                          article_id) unique)
     claim_months         (claim, month) pairs with at least one mention
-    monthly_counts       mentions and claims per (month, therapy, indication, stage), kept up to
-                         date in the same transaction as the mentions (behind claims_by_month)
+    monthly_counts       mentions and claims per month by therapy, by indication and by stage,
+                         kept up to date in the same transaction as the mentions (claims_by_month)
     failures             every input that could not be read, fetched, parsed or stored
     fetch_state          per-URL validators for conditional requests and the last body hash
 """
@@ -106,11 +106,13 @@ class ArticleBand(SQLModel, table=True):
     __tablename__ = "article_bands"
     __table_args__ = (Index("ix_article_bands_article_id", "article_id"),)
 
-    band: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    # The bucket key already includes the band number (see parsers.fingerprint), so a lookup
+    # needs only "bucket IN (...)" on the primary key.
     bucket: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     article_id: int = Field(
         sa_column=Column(Integer, ForeignKey("articles.id"), primary_key=True, autoincrement=False)
     )
+    band: int = Field(sa_column=Column(Integer, nullable=False))
 
 
 class InstitutionAlias(SQLModel, table=True):
@@ -187,6 +189,9 @@ class ClaimMonth(SQLModel, table=True):
 
 
 class MonthlyCount(SQLModel, table=True):
+    """Claims and mentions per month, by therapy, by indication and by stage: in each row one
+    of therapy / indication / stage is set and the other two are "" (grouping sets)."""
+
     __tablename__ = "monthly_counts"
 
     month: str = Field(sa_column=Column(String(7), primary_key=True))

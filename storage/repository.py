@@ -7,11 +7,12 @@ twice adds nothing and an interrupted run leaves no half-written article.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -43,6 +44,7 @@ from .models import (
 )
 
 _MAX_CANDIDATES = 20
+_STAGE_ORDER = {"research": 0, "preclinical": 1, "clinical_trial": 2, "clinical_use": 3, "approved": 4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,14 +140,15 @@ def _find_original(
         return (same[1] or same[0], "exact", 1.0)
     if not fp.bands:
         return None
-    conditions = [(ArticleBand.band == b) & (ArticleBand.bucket == key) for b, key in enumerate(fp.bands)]
-    candidates = session.execute(
-        select(ArticleBand.article_id, func.count())
-        .where(or_(*conditions), ArticleBand.article_id != article_id)
-        .group_by(ArticleBand.article_id)
-        .order_by(func.count().desc(), ArticleBand.article_id)
-        .limit(_MAX_CANDIDATES)
-    ).all()
+    # Plain rows, counted here: a GROUP BY tempts SQLite to walk the article_id index instead
+    # of looking the buckets up, which made the cost grow with the table.
+    shared = Counter(
+        session.execute(
+            select(ArticleBand.article_id).where(ArticleBand.bucket.in_(fp.bands))  # type: ignore[attr-defined]
+        ).scalars()
+    )
+    shared.pop(article_id, None)
+    candidates = sorted(shared.items(), key=lambda item: (-item[1], item[0]))[:_MAX_CANDIDATES]
     best: tuple[int, str, float] | None = None
     for candidate_id, _shared in candidates:
         row = session.execute(
@@ -394,13 +397,17 @@ def _count_month(session: Session, claim: ExtractedClaim, claim_id: int, month: 
     first_in_month = _insert_ignore(
         session, ClaimMonth, {"claim_id": claim_id, "month": month}, ["claim_id", "month"]
     )
-    key = {"month": month, "therapy": claim.therapy, "indication": claim.indication, "stage": claim.stage}
-    _insert_ignore(session, MonthlyCount, {**key, "claims": 0, "mentions": 0}, list(key))
-    session.execute(
-        update(MonthlyCount)
-        .where(*(getattr(MonthlyCount, k) == v for k, v in key.items()))
-        .values(mentions=MonthlyCount.mentions + 1, claims=MonthlyCount.claims + (1 if first_in_month else 0))
-    )
+    for dimension in ("therapy", "indication", "stage"):
+        key = {"month": month, "therapy": "", "indication": "", "stage": ""}
+        key[dimension] = getattr(claim, dimension)
+        _insert_ignore(session, MonthlyCount, {**key, "claims": 0, "mentions": 0}, list(key))
+        session.execute(
+            update(MonthlyCount)
+            .where(*(getattr(MonthlyCount, k) == v for k, v in key.items()))
+            .values(
+                mentions=MonthlyCount.mentions + 1, claims=MonthlyCount.claims + (1 if first_in_month else 0)
+            )
+        )
 
 
 def record_failure(
@@ -595,7 +602,9 @@ def development_history(
             stmt = stmt.where(condition)
     stmt = stmt.order_by(Development.id, Claim.first_seen, Claim.id)
     with Session(engine) as session:
-        return [StageRow(*row) for row in session.execute(stmt).all()]
+        rows = [StageRow(*row) for row in session.execute(stmt).all()]
+    # Same day: the earlier stage first (a trial reported with its approval precedes it).
+    return sorted(rows, key=lambda r: (r.development_id, r.first_reported, _STAGE_ORDER.get(r.stage, 9)))
 
 
 def development_mentions(engine: Engine, development_ids: Iterable[int]) -> list[MentionRow]:

@@ -5,8 +5,9 @@ claim_timeline      one row per mention: when it was reported, by which source a
                     with the claim and the evidence sentence(s)
 development_stages  the stage history of each development (institution, therapy, indication):
                     one row per stage with first/last reported dates and mention counts
-claims_by_month     per month (YYYY-MM of the reporting date), therapy, indication and stage:
-                    how many claims were reported and how many mentions there were
+claims_by_month     per month (YYYY-MM of the reporting date): how many claims were reported and
+                    how many mentions there were, by therapy, by indication and by stage (in each
+                    row exactly one of therapy / indication / stage is set, the others are NULL)
 """
 
 CLAIM_TIMELINE = """
@@ -55,7 +56,12 @@ JOIN claims c ON c.development_id = d.id
 
 CLAIMS_BY_MONTH = """
 CREATE VIEW claims_by_month AS
-SELECT month, therapy, indication, stage, claims, mentions
+SELECT month,
+       NULLIF(therapy, '') AS therapy,
+       NULLIF(indication, '') AS indication,
+       NULLIF(stage, '') AS stage,
+       claims,
+       mentions
 FROM monthly_counts
 """
 

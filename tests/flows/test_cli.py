@@ -69,8 +69,26 @@ def test_run_then_claims_in_every_format(seed_sources, database_url):
     assert [c["indication"] for c in filtered] == ["cancer"]
 
 
-def test_every_command_has_help_with_an_example():
-    for command in ("run", "extract", "claims"):
-        result = runner.invoke(app, [command, "--help"])
+def test_every_command_has_help_with_an_example_and_is_in_the_readme():
+    readme = (SEEDS.parent / "README.md").read_text()
+    for command in (["run"], ["extract"], ["claims"], ["timeline"], ["db", "upgrade"], ["db", "current"]):
+        result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0
         assert "Example:" in result.stdout
+        assert f"cgt-monitor {' '.join(command)}" in readme
+
+
+def test_timeline_and_db_commands(seed_sources, database_url):
+    assert (
+        runner.invoke(app, ["run", "--sources", str(seed_sources), "--database-url", database_url]).exit_code
+        == 0
+    )
+    out = runner.invoke(
+        app, ["timeline", "--indication", "parkinson", "--mentions", "--database-url", database_url]
+    )
+    assert out.exit_code == 0
+    assert "stem cell therapy | Parkinson's disease" in out.stdout and "clinical_trial" in out.stdout
+    assert "Pan Guangjin" in out.stdout  # the evidence of the mention
+    assert runner.invoke(app, ["db", "current", "--database-url", database_url]).stdout.strip() == "0002"
+    upgraded = runner.invoke(app, ["db", "upgrade", "--database-url", database_url])
+    assert upgraded.exit_code == 0 and "0002 -> 0002" in upgraded.stdout

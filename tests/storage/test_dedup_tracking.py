@@ -167,7 +167,10 @@ def test_views_agree_with_the_tables(database_url):
             )
         ).all()
         by_month = session.execute(
-            text("SELECT month, indication, claims, mentions FROM claims_by_month ORDER BY month, indication")
+            text(
+                "SELECT month, indication, claims, mentions FROM claims_by_month WHERE indication IS NOT NULL "
+                "ORDER BY month, indication"
+            )
         ).all()
         recount = session.execute(
             text(
@@ -186,4 +189,25 @@ def test_views_agree_with_the_tables(database_url):
         ("2026-01", "lupus", 1, 2),
         ("2026-02", "knee osteoarthritis", 1, 1),
         ("2026-02", "lupus", 1, 1),
+    ]
+    with Session(engine) as session:
+        by_therapy = session.execute(
+            text(
+                "SELECT month, therapy, claims, mentions FROM claims_by_month WHERE therapy IS NOT NULL ORDER BY month"
+            )
+        ).all()
+        by_stage = session.execute(
+            text(
+                "SELECT month, stage, mentions FROM claims_by_month WHERE stage IS NOT NULL ORDER BY month, stage"
+            )
+        ).all()
+    assert [tuple(r) for r in by_therapy] == [
+        ("2026-01", "cell therapy", 2, 4),
+        ("2026-02", "cell therapy", 2, 2),
+    ]
+    assert [tuple(r) for r in by_stage] == [
+        ("2026-01", "clinical_trial", 2),
+        ("2026-01", "clinical_use", 2),
+        ("2026-02", "clinical_trial", 1),
+        ("2026-02", "clinical_use", 1),
     ]

@@ -101,7 +101,12 @@ def test_fresh_and_upgraded_databases_have_the_same_schema_and_keep_data(databas
 
     with upgraded.connect() as conn:
         assert conn.execute(text("SELECT article_key FROM articles")).scalar_one() == "url:https://x.org/a"
-        assert conn.execute(text("SELECT month, mentions FROM claims_by_month")).one() == ("2026-01", 1)
+        assert conn.execute(
+            text("SELECT month, mentions FROM claims_by_month WHERE indication = 'knee osteoarthritis'")
+        ).one() == ("2026-01", 1)
+        assert (
+            conn.execute(text("SELECT COUNT(*) FROM claims_by_month")).scalar_one() == 3
+        )  # therapy, indication, stage
     # the upgraded database goes on working: a new mention of the old claim is counted
     store_article(
         upgraded,

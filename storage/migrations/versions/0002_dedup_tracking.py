@@ -47,11 +47,11 @@ def upgrade() -> None:
 
     op.create_table(
         "article_bands",
-        sa.Column("band", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("bucket", sa.BigInteger(), primary_key=True, autoincrement=False),
         sa.Column(
             "article_id", sa.Integer(), sa.ForeignKey("articles.id"), primary_key=True, autoincrement=False
         ),
+        sa.Column("band", sa.Integer(), nullable=False),
     )
     op.create_index("ix_article_bands_article_id", "article_bands", ["article_id"])
     op.create_table(
@@ -87,12 +87,14 @@ def upgrade() -> None:
     op.execute(
         "INSERT INTO claim_months (claim_id, month) SELECT DISTINCT claim_id, seen_month FROM mentions"
     )
-    op.execute(
-        "INSERT INTO monthly_counts (month, therapy, indication, stage, claims, mentions) "
-        "SELECT m.seen_month, c.therapy, c.indication, c.stage, COUNT(DISTINCT c.id), COUNT(*) "
-        "FROM mentions m JOIN claims c ON c.id = m.claim_id "
-        "GROUP BY m.seen_month, c.therapy, c.indication, c.stage"
-    )
+    dimensions = ("therapy", "indication", "stage")
+    for column in dimensions:  # one grouping set each; the other two columns are ''
+        values = ", ".join(f"c.{c}" if c == column else "''" for c in dimensions)
+        op.execute(
+            "INSERT INTO monthly_counts (month, therapy, indication, stage, claims, mentions) "
+            f"SELECT m.seen_month, {values}, COUNT(DISTINCT c.id), COUNT(*) "
+            f"FROM mentions m JOIN claims c ON c.id = m.claim_id GROUP BY m.seen_month, c.{column}"
+        )
     for sql in VIEWS.values():
         op.execute(sql)
 
