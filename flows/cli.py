@@ -69,11 +69,15 @@ def run(
     """
     from storage.repository import list_claims
 
-    from .ingest import engine_for, run_ingest
+    from .ingest import AllSourcesFailedError, engine_for, run_ingest
     from .settings import load_settings
 
     settings = load_settings(sources_file=str(sources) if sources else None, database_url=database_url)
-    summary = run_ingest(sources_file=settings.sources_file, database_url=settings.database_url)
+    failed = False
+    try:
+        summary = run_ingest(sources_file=settings.sources_file, database_url=settings.database_url)
+    except AllSourcesFailedError as exc:  # the flow run ended Failed; still show what happened
+        summary, failed = exc.summary, True
     typer.echo("")
     typer.echo("Run summary")
     for key in (
@@ -102,6 +106,9 @@ def run(
         rows,
         ["first_seen", "institution", "therapy", "indication", "stage", "patients", "outcome", "mentions"],
     )
+    if failed:
+        typer.echo("error: every source failed (the flow run is Failed)", err=True)
+        raise typer.Exit(1)
 
 
 def _collect_files(paths: list[Path]) -> list[Path]:
@@ -246,6 +253,41 @@ def claims(
                 "mentions",
             ],
         )
+
+
+@app.command()
+def serve(
+    sources: Annotated[
+        Path | None, typer.Option("--sources", help="sources file (default: settings)")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="SQLAlchemy URL (default: settings)")
+    ] = None,
+    cron: Annotated[str | None, typer.Option(help="cron schedule (default: settings, every 6 hours)")] = None,
+) -> None:
+    """Serve the ingest flow as the deployment cgt-monitor-ingest on a cron schedule.
+
+    Example: PREFECT_API_URL=http://127.0.0.1:4200/api cgt-monitor serve --cron "0 */6 * * *"
+
+    Needs a Prefect server (prefect server start) or Prefect Cloud; the deployment's parameters
+    (sources file, database URL) can be edited in the UI. Stop with Ctrl-C.
+    """
+    from .deploy import DEPLOYMENT_NAME, deployment_parameters, serve_forever
+    from .settings import load_settings
+
+    if not os.environ.get("PREFECT_API_URL"):
+        typer.echo(
+            "warning: PREFECT_API_URL is not set; serve needs a running Prefect server "
+            "(prefect server start, then PREFECT_API_URL=http://127.0.0.1:4200/api)",
+            err=True,
+        )
+    settings = load_settings(
+        sources_file=str(sources) if sources else None, database_url=database_url, schedule_cron=cron
+    )
+    typer.echo(
+        f"serving {DEPLOYMENT_NAME} on '{settings.schedule_cron}' with {deployment_parameters(settings)}"
+    )
+    serve_forever(settings)
 
 
 @app.command()

@@ -10,14 +10,25 @@ goes on. The flow is async so that one ``httpx.AsyncClient`` serves every web so
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import dataclasses
+import multiprocessing
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, tags, task
+from prefect.artifacts import (
+    acreate_markdown_artifact,
+    acreate_progress_artifact,
+    acreate_table_artifact,
+    aupdate_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -31,13 +42,24 @@ from parsers.vocab import default_vocabulary
 from storage.database import make_engine, upgrade_database
 from storage.repository import (
     UrlState,
+    describe_claims,
     get_url_states,
+    monthly_claims_by_therapy,
     record_failure,
     save_url_states,
     store_article,
     sync_aliases,
 )
 
+from .artifacts import (
+    DIGEST_KEY,
+    PROGRESS_KEY,
+    TABLE_KEY,
+    TIMELINE_KEY,
+    digest_markdown,
+    new_claims_table,
+    timeline_markdown,
+)
 from .fetch import Fetcher
 from .local import LocalReadError, RawDocument, iter_local_documents, list_local_files
 from .settings import Settings, load_settings
@@ -163,11 +185,43 @@ def extract_documents(
     return results, failures
 
 
-@task(name="extract-batch", cache_policy=NO_CACHE)
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool for CPU-bound parsing, created once per process ("spawn": the flow's
+    process runs threads and an event loop, which forking would copy half-way)."""
+    if workers not in _POOLS:
+        _POOLS[workers] = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+        )
+    return _POOLS[workers]
+
+
+def shutdown_pools() -> None:
+    for pool in _POOLS.values():
+        pool.shutdown(cancel_futures=True)
+    _POOLS.clear()
+
+
+@task(name="extract-batch", cache_policy=NO_CACHE, persist_result=False)
 def extract_batch(
-    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str = "soup"
+    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str = "soup", workers: int = 1
 ) -> tuple[list[tuple[RawDocument, ExtractedArticle]], list[Failed]]:
-    return extract_documents(spec, docs, main_text_extractor)
+    """Parse and extract a batch; with ``workers`` > 1 the documents are split over that many
+    processes (parsing HTML is CPU-bound: threads would not help)."""
+    if workers <= 1 or len(docs) < 2 * workers:
+        return extract_documents(spec, docs, main_text_extractor)
+    size = max(1, len(docs) // (workers * 2))
+    chunks = [docs[i : i + size] for i in range(0, len(docs), size)]
+    results: list[tuple[RawDocument, ExtractedArticle]] = []
+    failures: list[Failed] = []
+    for chunk_results, chunk_failures in _pool(workers).map(
+        extract_documents, [spec] * len(chunks), chunks, [main_text_extractor] * len(chunks)
+    ):
+        results.extend(chunk_results)
+        failures.extend(chunk_failures)
+    return results, failures
 
 
 def store_results(
@@ -239,14 +293,27 @@ async def discover_urls(spec: SourceSpec, fetcher: Fetcher, database_url: str, l
     return await discover(spec, fetcher, states, limit)
 
 
-@task(name="fetch-batch", cache_policy=NO_CACHE, retries=1, retry_condition_fn=_is_transient)
+@task(
+    name="fetch-batch",
+    cache_policy=NO_CACHE,
+    persist_result=False,
+    retries=1,
+    retry_condition_fn=_is_transient,
+)
 async def fetch_batch(spec: SourceSpec, fetcher: Fetcher, database_url: str, entries: Sequence[Any]):  # type: ignore[no-untyped-def]
     """Fetch a batch of article pages (conditional requests where the URL was seen)."""
     states = get_url_states(engine_for(database_url), [e.url for e in entries])
     return await fetch_articles(spec, fetcher, entries, states)
 
 
-def _ingest_files(spec: SourceSpec, settings: Settings, base_dir: str, summary: RunSummary) -> bool:
+async def _extract(spec: SourceSpec, docs: Sequence[RawDocument], settings: Settings):  # type: ignore[no-untyped-def]
+    """Run extract-batch through the flow's task runner (threads by default, Dask workers
+    when configured) without blocking the event loop that serves the HTTP fetches."""
+    future = extract_batch.submit(spec, list(docs), settings.main_text_extractor, settings.parse_workers)
+    return await asyncio.to_thread(future.result)
+
+
+async def _ingest_files(spec: SourceSpec, settings: Settings, base_dir: str, summary: RunSummary) -> bool:
     """Returns True when the source produced anything but failures."""
     try:
         paths = list_files(spec, base_dir)
@@ -258,7 +325,7 @@ def _ingest_files(spec: SourceSpec, settings: Settings, base_dir: str, summary: 
     for batch in _chunks(paths, settings.batch_size):
         docs, read_failures = read_files(spec, batch)
         summary.documents += len(docs) + len(read_failures)
-        results, parse_failures = extract_batch(spec, docs, settings.main_text_extractor)
+        results, parse_failures = await _extract(spec, docs, settings)
         outcome = store_batch(settings.database_url, spec, results, read_failures + parse_failures)
         summary.add(outcome)
         worked = worked or bool(docs)
@@ -274,14 +341,17 @@ async def _ingest_web(spec: SourceSpec, settings: Settings, fetcher: Fetcher, su
     worked = bool(found.counts.fetched or found.counts.not_modified)
     if found.failures:
         summary.add(store_results(engine_for(settings.database_url), spec, [], found.failures))
+    host = urlsplit(spec.location).hostname or "unknown"
     for batch in _chunks(found.entries, settings.batch_size):
-        fetched = await fetch_batch(spec, fetcher, settings.database_url, batch)
+        # Tagged per host: a Prefect concurrency limit on "fetch:<host>" caps parallel runs.
+        with tags(f"fetch:{host}"):
+            fetched = await fetch_batch(spec, fetcher, settings.database_url, batch)
         summary.fetched += fetched.counts.fetched
         summary.not_modified += fetched.counts.not_modified
         summary.unchanged += fetched.counts.unchanged
         summary.documents += len(fetched.documents)
         worked = worked or bool(fetched.counts.fetched or fetched.counts.not_modified)
-        results, parse_failures = extract_batch(spec, fetched.documents, settings.main_text_extractor)
+        results, parse_failures = await _extract(spec, fetched.documents, settings)
         failed_locations = {f.location for f in parse_failures}
         states = [s for url, s in fetched.states.items() if url not in failed_locations]
         summary.add(
@@ -319,15 +389,21 @@ async def ingest(sources_file: str | None = None, database_url: str | None = Non
         except (OSError, ValueError) as exc:
             record_failure(engine, "(aliases file)", str(aliases_file), "sources", str(exc))
             summary.add_failures([Failed("(aliases file)", str(aliases_file), "sources", str(exc))])
+    progress = await acreate_progress_artifact(
+        0.0, key=PROGRESS_KEY, description=f"sources done of {len(specs)}"
+    )
     async with Fetcher(settings.fetch_config()) as fetcher:
-        for spec in specs:
+        for done, spec in enumerate(specs, start=1):
             summary.sources += 1
             if spec.kind == "files":
-                worked = _ingest_files(spec, settings, base_dir, summary)
+                worked = await _ingest_files(spec, settings, base_dir, summary)
             else:
                 worked = await _ingest_web(spec, settings, fetcher, summary)
             if not worked:
                 summary.sources_failed += 1
+            await aupdate_progress_artifact(progress, 100.0 * done / len(specs))
+    if not specs:
+        await aupdate_progress_artifact(progress, 100.0)
     logger.info(
         "sources %d (%d failed); documents %d; fetched %d, not modified %d, unchanged %d; "
         "articles new %d, already seen %d, skipped %d; claims new %d, updated %d; mentions new %d; "
@@ -355,11 +431,72 @@ async def ingest(sources_file: str | None = None, database_url: str | None = Non
             failure["location"],
             failure["reason"],
         )
-    return summary.as_dict()
+    result = summary.as_dict()
+    await publish_artifacts(engine, result)
+    if summary.sources and summary.sources_failed == summary.sources:
+        # Every source failed: end Failed so Prefect automations and notifications can act.
+        raise AllSourcesFailedError(result)
+    return result
+
+
+class AllSourcesFailedError(RuntimeError):
+    """Every source of the run failed; ``summary`` holds the run summary."""
+
+    def __init__(self, summary: dict[str, Any]) -> None:
+        super().__init__(
+            f"all {summary['sources']} source(s) failed; {summary['failed'] + summary['warnings']} failure(s)"
+        )
+        self.summary = summary
+
+
+async def publish_artifacts(engine: Engine, summary: dict[str, Any]) -> None:
+    """The digest, the new-claims table and the timeline chart (see ``flows.artifacts``)."""
+    new_claims = describe_claims(engine, summary["new_claim_ids"])
+    await acreate_markdown_artifact(
+        digest_markdown(summary, new_claims),
+        key=DIGEST_KEY,
+        description="New claims, stage changes, failures and counts of this run",
+    )
+    await acreate_table_artifact(
+        new_claims_table(new_claims), key=TABLE_KEY, description="Claims first stored in this run"
+    )
+    since = f"{datetime.now(UTC).year - 3}-01"
+    await acreate_markdown_artifact(
+        timeline_markdown(monthly_claims_by_therapy(engine, since)),
+        key=TIMELINE_KEY,
+        description="Claims reported per month by therapy",
+    )
+
+
+def flow_for(settings: Settings):  # type: ignore[no-untyped-def]
+    """The ingest flow with the task runner the settings ask for (Dask: extraction batches run
+    on a Dask cluster, local processes or ``dask_address``)."""
+    if settings.task_runner == "default":
+        return ingest
+    if settings.task_runner != "dask":
+        raise ValueError(f"unknown task runner {settings.task_runner!r} (default or dask)")
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as exc:  # pragma: no cover - depends on the installation
+        raise RuntimeError("the Dask task runner needs: pip install 'cgt-monitor[dask]'") from exc
+    if settings.dask_address:
+        runner = DaskTaskRunner(address=settings.dask_address)
+    else:
+        runner = DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": settings.dask_workers,
+                "processes": True,
+                "threads_per_worker": 1,
+                "dashboard_address": None,
+            }
+        )
+    return ingest.with_options(task_runner=runner)
 
 
 def run_ingest(sources_file: str | None = None, database_url: str | None = None) -> dict[str, Any]:
     """Run the flow from synchronous code (the CLI, scripts)."""
-    import asyncio
-
-    return asyncio.run(ingest(sources_file=sources_file, database_url=database_url))
+    settings = load_settings(sources_file=sources_file, database_url=database_url)
+    try:
+        return asyncio.run(flow_for(settings)(sources_file=sources_file, database_url=database_url))
+    finally:
+        shutdown_pools()

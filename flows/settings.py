@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     max_articles_per_source: int = Field(
         200, ge=1, description="per run, unless the source sets max_articles"
     )
+    parse_workers: int = Field(
+        1, ge=1, description="processes for parsing/extraction per batch (1: in the flow's process)"
+    )
+    task_runner: str = Field("default", description="default (in-process) or dask")
+    dask_address: str = Field("", description="address of a running Dask scheduler (task_runner=dask)")
+    dask_workers: int = Field(2, ge=1, description="local Dask worker processes when no address is given")
+    schedule_cron: str = Field("0 */6 * * *", description="cron schedule of the served deployment")
 
     user_agent: str = Field(DEFAULT_USER_AGENT, description="User-Agent sent to web sites; names the project")
     connect_timeout: float = Field(10.0, gt=0, description="seconds to connect")

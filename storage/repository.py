@@ -621,3 +621,86 @@ def development_mentions(engine: Engine, development_ids: Iterable[int]) -> list
             {"ids": ids},
         ).all()
     return [MentionRow(date.fromisoformat(str(r[0])[:10]), *r[1:]) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class NewClaimRow:
+    """A claim first stored in this run, with where it was first reported and the stages its
+    development had before (non-empty: a stage change)."""
+
+    id: int
+    first_seen: date
+    institution: str | None
+    therapy: str
+    indication: str
+    stage: str
+    patients: int | None
+    outcome: str | None
+    source: str
+    url: str | None
+    earlier_stages: tuple[str, ...]
+
+
+def describe_claims(engine: Engine, claim_ids: Sequence[int]) -> list[NewClaimRow]:
+    """The given claims with their first mention's source and their development's other stages."""
+    ids = list(dict.fromkeys(claim_ids))
+    out: list[NewClaimRow] = []
+    with Session(engine) as session:
+        for i in range(0, len(ids), 500):
+            rows = (
+                session.execute(
+                    select(Claim).where(Claim.id.in_(ids[i : i + 500]))  # type: ignore[union-attr]
+                )
+                .scalars()
+                .all()
+            )
+            for claim in rows:
+                first = session.execute(
+                    select(Source.name, Article.url)
+                    .join(Article, Article.source_id == Source.id)
+                    .join(Mention, Mention.article_id == Article.id)
+                    .where(Mention.claim_id == claim.id)
+                    .order_by(Mention.seen_on, Mention.id)
+                    .limit(1)
+                ).first()
+                others = (
+                    session.execute(
+                        select(Claim.stage).where(
+                            Claim.development_id == claim.development_id,
+                            Claim.id != claim.id,
+                            Claim.first_seen <= claim.first_seen,
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                out.append(
+                    NewClaimRow(
+                        claim.id,
+                        claim.first_seen,
+                        claim.institution,
+                        claim.therapy,
+                        claim.indication,
+                        claim.stage,  # type: ignore[arg-type]
+                        claim.patients,
+                        claim.outcome,
+                        first[0] if first else "",
+                        first[1] if first else None,
+                        tuple(sorted(set(others), key=lambda s: _STAGE_ORDER.get(s, 9))),
+                    )
+                )
+    return sorted(out, key=lambda r: (r.first_seen, r.id), reverse=True)
+
+
+def monthly_claims_by_therapy(engine: Engine, since_month: str | None = None) -> list[tuple[str, str, int]]:
+    """(month, therapy, claims) from the claims_by_month view, oldest month first."""
+    sql = "SELECT month, therapy, claims FROM claims_by_month WHERE therapy IS NOT NULL"
+    params: dict[str, str] = {}
+    if since_month:
+        sql += " AND month >= :since"
+        params["since"] = since_month
+    with Session(engine) as session:
+        return [
+            (r[0], r[1], int(r[2]))
+            for r in session.execute(text(sql + " ORDER BY month, therapy"), params).all()
+        ]
