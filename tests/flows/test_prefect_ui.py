@@ -35,7 +35,7 @@ def test_a_run_publishes_digest_table_timeline_and_progress(seed_sources, databa
     digest = artifacts[DIGEST_KEY].data
     assert artifacts[DIGEST_KEY].type == "markdown"
     assert "**5 new claim(s)**" in digest and "## Stage changes" in digest and "## Failures" in digest
-    for institution, therapy, indication, stage in SEED_CLAIMS:
+    for _institution, _therapy, indication, _stage in SEED_CLAIMS:
         assert indication in digest
 
     table = artifacts[TABLE_KEY].data

@@ -125,13 +125,14 @@ def test_changed_page_is_parsed_again_and_unchanged_one_is_not(tmp_path, site, w
     assert second["not_modified"] == 1 and second["documents"] == 0
 
 
-def test_offline_optional_source_is_a_warning_not_a_failure(tmp_path, web_env, database_url):
+def test_offline_optional_source_is_a_warning_not_a_failure(tmp_path, seed_sources, web_env, database_url):
     sources = tmp_path / "sources.toml"
     # .invalid never resolves (RFC 6761): no traffic leaves the machine.
     sources.write_text(
-        '[[source]]\nname="offline"\nkind="feed"\nlocation="https://feeds.example.invalid/rss"\noptional=true\n'
+        seed_sources.read_text() + '\n[[source]]\nname="offline"\nkind="feed"\n'
+        'location="https://feeds.example.invalid/rss"\noptional=true\n'
     )
     summary = run_ingest(sources_file=str(sources), database_url=database_url)
-    assert summary["failed"] == 0 and summary["warnings"] == 1
+    assert summary["failed"] == 0 and summary["warnings"] == 1 and summary["claims_new"] == 5
     [failure] = summary["failures"]
     assert failure["optional"] and "unreachable" in failure["reason"]
