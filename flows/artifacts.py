@@ -112,7 +112,7 @@ def timeline_png(rows: Sequence[tuple[str, str, int]]) -> bytes:
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for month, therapy, claims in rows:
         counts[therapy][month] = claims
-    fig, ax = plt.subplots(figsize=(9, 3.6), dpi=90)
+    fig, ax = plt.subplots(figsize=(10, 3.6), dpi=90)
     bottom = [0] * len(months)
     for therapy in therapies:
         values = [counts[therapy].get(m, 0) for m in months]
@@ -131,8 +131,9 @@ def timeline_png(rows: Sequence[tuple[str, str, int]]) -> bytes:
         )
     else:
         ax.text(0.5, 0.5, "no claims yet", ha="center", va="center", transform=ax.transAxes)
+    ax.yaxis.get_major_locator().set_params(integer=True)
     if therapies:
-        ax.legend(fontsize=7, loc="upper left", frameon=False)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")

@@ -8,6 +8,7 @@ For Prefect workers instead of ``serve``, see ``prefect.yaml`` (same deployment,
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,7 +61,14 @@ async def ensure_fetch_limits(settings: Settings) -> list[str]:
 
     created = []
     async with get_client() as client:
-        existing = {limit.tag for limit in await client.read_concurrency_limits(limit=500, offset=0)}
+        existing: set[str] = set()
+        offset = 0
+        while True:  # the API pages concurrency limits, at most 200 at a time
+            page = await client.read_concurrency_limits(limit=200, offset=offset)
+            existing.update(limit.tag for limit in page)
+            if len(page) < 200:
+                break
+            offset += 200
         for host in fetch_hosts(settings):
             tag = f"fetch:{host}"
             if tag not in existing:
@@ -77,6 +85,11 @@ def serve_forever(settings: Settings) -> None:
 
     from prefect import serve
 
-    asyncio.run(ensure_fetch_limits(settings))
+    try:
+        created = asyncio.run(ensure_fetch_limits(settings))
+        if created:
+            print(f"created concurrency limits: {', '.join(created)}")
+    except Exception as exc:  # limits are a courtesy: serving goes on without them
+        print(f"warning: could not create per-host concurrency limits: {exc}", file=sys.stderr)
     # pause_on_shutdown=False: stopping the server process must not pause the schedule.
     serve(build_deployment(settings), pause_on_shutdown=False)

@@ -71,7 +71,15 @@ def test_run_then_claims_in_every_format(seed_sources, database_url):
 
 def test_every_command_has_help_with_an_example_and_is_in_the_readme():
     readme = (SEEDS.parent / "README.md").read_text()
-    for command in (["run"], ["extract"], ["claims"], ["timeline"], ["db", "upgrade"], ["db", "current"]):
+    for command in (
+        ["run"],
+        ["extract"],
+        ["claims"],
+        ["timeline"],
+        ["serve"],
+        ["db", "upgrade"],
+        ["db", "current"],
+    ):
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0
         assert "Example:" in result.stdout

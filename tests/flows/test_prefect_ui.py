@@ -121,3 +121,26 @@ def test_extraction_on_dask_and_on_a_process_pool_gives_the_same_claims(
         )
 
     assert claims(single) == claims(pooled) and claims(single)
+
+
+def test_serve_creates_a_concurrency_limit_per_fetched_host(tmp_path):
+    from prefect.client.orchestration import get_client
+
+    from flows.deploy import ensure_fetch_limits
+
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[[source]]\nname="a"\nkind="feed"\nlocation="https://feeds.example.org/rss"\n'
+        '[[source]]\nname="b"\nkind="url"\nlocation="https://news.example.net/x"\n'
+        '[[source]]\nname="c"\nkind="files"\nlocation="."\n'
+    )
+    settings = load_settings(sources_file=str(sources))
+    created = asyncio.run(ensure_fetch_limits(settings))
+    assert created == ["fetch:feeds.example.org", "fetch:news.example.net"]
+    assert asyncio.run(ensure_fetch_limits(settings)) == []  # existing limits are kept
+
+    async def limit_of(tag):
+        async with get_client() as client:
+            return (await client.read_concurrency_limit_by_tag(tag)).concurrency_limit
+
+    assert asyncio.run(limit_of("fetch:feeds.example.org")) == settings.per_host_concurrency
