@@ -41,13 +41,14 @@ from parsers.sources import parse_sources
 from parsers.vocab import default_vocabulary
 from storage.database import make_engine, upgrade_database
 from storage.repository import (
+    ArticleToStore,
     UrlState,
     describe_claims,
     get_url_states,
     monthly_claims_by_therapy,
     record_failure,
     save_url_states,
-    store_article,
+    store_articles,
     sync_aliases,
 )
 
@@ -230,27 +231,29 @@ def store_results(
     results: Sequence[tuple[RawDocument, ExtractedArticle]],
     failures: Sequence[Failed],
 ) -> BatchOutcome:
-    """Store articles and claims (one transaction per article) and record failures."""
+    """Store a batch of articles in one transaction (each article whole, so an interruption
+    loses no half article) and record failures. Should the batch fail for one bad article,
+    the articles are stored one by one so that only that one is recorded as failed."""
     outcome = BatchOutcome(failures=list(failures))
-    for doc, extracted in results:
-        if extracted.skipped:
-            outcome.articles_skipped += 1
-            continue
-        try:
-            result = store_article(
-                engine,
-                spec.name,
-                spec.kind,
-                spec.location,
-                extracted.article,
-                extracted.claims,
-                location=doc.location,
-            )
-        except OperationalError:
-            raise  # transient: the task's retry runs the batch again, which is repeat-safe
-        except Exception as exc:
-            outcome.failures.append(Failed(spec.name, doc.location, "store", f"{type(exc).__name__}: {exc}"))
-            continue
+    kept = [(doc, extracted) for doc, extracted in results if not extracted.skipped]
+    outcome.articles_skipped = len(results) - len(kept)
+    items = [ArticleToStore(e.article, e.claims, doc.location, e.fingerprint) for doc, e in kept]
+    try:
+        stored = store_articles(engine, spec.name, spec.kind, spec.location, items)
+    except OperationalError:
+        raise  # transient: the task's retry runs the batch again, which is repeat-safe
+    except Exception:
+        stored = []
+        for (doc, _), item in zip(kept, items, strict=True):
+            try:
+                stored.extend(store_articles(engine, spec.name, spec.kind, spec.location, [item]))
+            except OperationalError:
+                raise
+            except Exception as exc:
+                outcome.failures.append(
+                    Failed(spec.name, doc.location, "store", f"{type(exc).__name__}: {exc}")
+                )
+    for result in stored:
         if result.article_new:
             outcome.articles_new += 1
         else:

@@ -162,6 +162,16 @@ def _find_original(
     return best
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleToStore:
+    """One article of a batch: its claims, where it was read from, and its fingerprint."""
+
+    article: ParsedArticle
+    claims: tuple[ExtractedClaim, ...] = ()
+    location: str | None = None
+    fp: Fingerprint | None = None
+
+
 def store_article(
     engine: Engine,
     source_name: str,
@@ -172,39 +182,74 @@ def store_article(
     location: str | None = None,
     fp: Fingerprint | None = None,
 ) -> StoreResult:
-    """Store one article and its claims in one transaction; safe to repeat.
+    """Store one article and its claims in one transaction; safe to repeat (see ``store_articles``)."""
+    item = ArticleToStore(article, tuple(claims), location, fp)
+    return store_articles(engine, source_name, source_kind, source_location, [item])[0]
+
+
+def store_articles(
+    engine: Engine, source_name: str, source_kind: str, source_location: str, items: Sequence[ArticleToStore]
+) -> list[StoreResult]:
+    """Store a batch of articles with their claims, mentions and counters in one transaction
+    (all or nothing); safe to repeat.
 
     An article already stored under the same key with the same text adds nothing. A changed
     text under the same key updates the article and adds what it newly states. A copy of an
     earlier article (identical text, or a near-duplicate) is stored pointing to the original,
     and its claims count as further mentions.
     """
-    fp = fp or fingerprint(article.text)
-    key = article_key(article, fp.content_hash)
-    claims = list(claims)
-    values = {
-        "url": article.url,
-        "location": location,
-        "external_id": article.external_id,
-        "title": article.title,
-        "published": article.published,
-        "fetched_at": article.fetched_at,
-        "content_hash": fp.content_hash,
-        "language": article.language,
-        "source_name": article.source_name,
-        "text": article.text,
-        "claim_count": len(claims),
-    }
+    if not items:
+        return []
     with Session(engine) as session, session.begin():
+        writer = _Writer(session)
         source_id = ensure_source(session, source_name, source_kind, source_location)
-        inserted = _insert_ignore(
-            session, Article, {"article_key": key, "source_id": source_id, **values}, ["article_key"]
+        return [writer.article(source_id, item) for item in items]
+
+
+class _Writer:
+    """The statements of one storing transaction (aliases read once per transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+        self.aliases = dict(
+            session.execute(select(InstitutionAlias.alias_key, InstitutionAlias.canonical_key)).all()
         )
-        row = session.execute(
-            select(Article.id, Article.content_hash).where(Article.article_key == key)
-        ).one()
-        article_id = row[0]
-        if not inserted:
+        self.now = utcnow()
+        self.created: set[int] = set()  # claims created in this transaction
+
+    def _insert(self, model: type):  # type: ignore[no-untyped-def]
+        table = model.__table__  # type: ignore[attr-defined]
+        return postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
+
+    def article(self, source_id: int, item: ArticleToStore) -> StoreResult:
+        session, article = self.session, item.article
+        fp = item.fp or fingerprint(article.text)
+        key = article_key(article, fp.content_hash)
+        values = {
+            "url": article.url,
+            "location": item.location,
+            "external_id": article.external_id,
+            "title": article.title,
+            "published": article.published,
+            "fetched_at": article.fetched_at,
+            "content_hash": fp.content_hash,
+            "language": article.language,
+            "source_name": article.source_name,
+            "text": article.text,
+            "claim_count": len(item.claims),
+        }
+        article_id = session.execute(
+            self._insert(Article)
+            .values(article_key=key, source_id=source_id, **values)
+            .on_conflict_do_nothing(index_elements=["article_key"])
+            .returning(Article.id)
+        ).scalar_one_or_none()
+        if article_id is None:
+            row = session.execute(
+                select(Article.id, Article.content_hash).where(Article.article_key == key)
+            ).one()
+            article_id = row[0]
             if row[1] == fp.content_hash:
                 return StoreResult(article_id=article_id, article_new=False)
             # The page changed since it was stored: keep the row, take the new text.
@@ -228,8 +273,8 @@ def store_article(
         seen_on = article.published or article.fetched_at.date()
         updated = mentions = 0
         new_ids: list[int] = []
-        for claim in claims:
-            claim_id, claim_new, mention_new = _store_claim(session, claim, article_id, seen_on)
+        for claim in item.claims:
+            claim_id, claim_new, mention_new = self.claim(claim, article_id, seen_on)
             if claim_new:
                 new_ids.append(claim_id)
             updated += (not claim_new) and mention_new
@@ -244,20 +289,136 @@ def store_article(
             duplicate_of=original[0] if original else None,
         )
 
+    def institution_key(self, name: str | None) -> str:
+        if not name:
+            return ""
+        full, base = institution_key(name), institution_base_key(name)
+        return self.aliases.get(full) or self.aliases.get(base) or base
+
+    def claim(self, claim: ExtractedClaim, article_id: int, seen_on: date) -> tuple[int, bool, bool]:
+        session = self.session
+        key = self.institution_key(claim.institution)
+        # Upserts that return the row: one statement each, and on PostgreSQL the conflicting
+        # row is locked, so concurrent runs adding mentions to one claim count each other's.
+        development_id = session.execute(
+            self._insert(Development)
+            .values(
+                institution_key=key,
+                institution=claim.institution,
+                therapy=claim.therapy,
+                indication=claim.indication,
+            )
+            .on_conflict_do_update(
+                index_elements=["institution_key", "therapy", "indication"], set_={"therapy": claim.therapy}
+            )
+            .returning(Development.id)
+        ).scalar_one()
+        claim_id, created_at = session.execute(
+            self._insert(Claim)
+            .values(
+                development_id=development_id,
+                institution_key=key,
+                institution=claim.institution,
+                location=claim.location,
+                therapy=claim.therapy,
+                therapy_detail=claim.therapy_detail,
+                indication=claim.indication,
+                stage=claim.stage,
+                patients=claim.patients,
+                outcome=claim.outcome,
+                first_seen=seen_on,
+                last_seen=seen_on,
+                mention_count=0,
+                source_count=0,
+                created_at=self.now,
+                updated_at=self.now,
+            )
+            .on_conflict_do_update(
+                index_elements=["institution_key", "therapy", "indication", "stage"],
+                set_={"updated_at": self.now},
+            )
+            .returning(Claim.id, Claim.created_at)
+        ).one()
+        # created_at equals this transaction's time only for a claim it inserted; count it once.
+        claim_new = created_at == self.now and claim_id not in self.created
+        if claim_new:
+            self.created.add(claim_id)
+        month = seen_on.isoformat()[:7]
+        mention_new = (
+            session.execute(
+                self._insert(Mention)
+                .values(
+                    claim_id=claim_id,
+                    article_id=article_id,
+                    seen_on=seen_on,
+                    seen_month=month,
+                    evidence=claim.evidence,
+                    patients=claim.patients,
+                    outcome=claim.outcome,
+                    created_at=self.now,
+                )
+                .on_conflict_do_nothing(index_elements=["claim_id", "article_id"])
+                .returning(Mention.id)
+            ).scalar_one_or_none()
+            is not None
+        )
+        if mention_new:
+            self.refresh(claim_id, claim)
+            self.count_month(claim, claim_id, month)
+        return claim_id, claim_new, mention_new
+
+    def refresh(self, claim_id: int, claim: ExtractedClaim) -> None:
+        """Recompute a claim's dates and counts from its mentions (exact after any interruption)."""
+        mine = select(Mention.seen_on).where(Mention.claim_id == claim_id)
+        values: dict[str, object] = {
+            "first_seen": select(func.min(Mention.seen_on))
+            .where(Mention.claim_id == claim_id)
+            .scalar_subquery(),
+            "last_seen": select(func.max(Mention.seen_on))
+            .where(Mention.claim_id == claim_id)
+            .scalar_subquery(),
+            "mention_count": select(func.count()).select_from(mine.subquery()).scalar_subquery(),
+            "source_count": select(func.count(func.distinct(Article.source_id)))
+            .join(Mention, Mention.article_id == Article.id)
+            .where(Mention.claim_id == claim_id)
+            .scalar_subquery(),
+            "updated_at": self.now,
+        }
+        for field in ("patients", "outcome", "location"):
+            if getattr(claim, field) is not None:
+                values[field] = func.coalesce(getattr(Claim, field), getattr(claim, field))
+        self.session.execute(update(Claim).where(Claim.id == claim_id).values(**values))
+
+    def count_month(self, claim: ExtractedClaim, claim_id: int, month: str) -> None:
+        """Keep monthly_counts (behind the claims_by_month view) in step with the new mention."""
+        first_in_month = (
+            self.session.execute(
+                self._insert(ClaimMonth)
+                .values(claim_id=claim_id, month=month)
+                .on_conflict_do_nothing(index_elements=["claim_id", "month"])
+                .returning(ClaimMonth.claim_id)
+            ).scalar_one_or_none()
+            is not None
+        )
+        for dimension in ("therapy", "indication", "stage"):
+            key = {"month": month, "therapy": "", "indication": "", "stage": ""}
+            key[dimension] = getattr(claim, dimension)
+            stmt = self._insert(MonthlyCount).values(**key, claims=int(first_in_month), mentions=1)
+            self.session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=list(key),
+                    set_={
+                        "mentions": MonthlyCount.mentions + 1,
+                        "claims": MonthlyCount.claims + (1 if first_in_month else 0),
+                    },
+                )
+            )
+
 
 def resolve_institution(session: Session, name: str | None) -> str:
     """The key an institution name is stored under: an alias's canonical key when the name (or
     its base, without parent bodies) is a known alias, else the base key."""
-    if not name:
-        return ""
-    full, base = institution_key(name), institution_base_key(name)
-    for key in dict.fromkeys((full, base)):
-        canonical = session.execute(
-            select(InstitutionAlias.canonical_key).where(InstitutionAlias.alias_key == key)
-        ).scalar_one_or_none()
-        if canonical:
-            return canonical
-    return base
+    return _Writer(session).institution_key(name)
 
 
 def sync_aliases(engine: Engine, aliases: Iterable[tuple[str, str]], origin: str) -> int:
@@ -279,135 +440,6 @@ def sync_aliases(engine: Engine, aliases: Iterable[tuple[str, str]], origin: str
                     update(InstitutionAlias).where(InstitutionAlias.alias_key == alias_key).values(**values)
                 )
     return len(rows)
-
-
-def _store_claim(
-    session: Session, claim: ExtractedClaim, article_id: int, seen_on: date
-) -> tuple[int, bool, bool]:
-    key = resolve_institution(session, claim.institution)
-    _insert_ignore(
-        session,
-        Development,
-        {
-            "institution_key": key,
-            "institution": claim.institution,
-            "therapy": claim.therapy,
-            "indication": claim.indication,
-        },
-        ["institution_key", "therapy", "indication"],
-    )
-    development_id = session.execute(
-        select(Development.id).where(
-            Development.institution_key == key,
-            Development.therapy == claim.therapy,
-            Development.indication == claim.indication,
-        )
-    ).scalar_one()
-    now = utcnow()
-    claim_new = _insert_ignore(
-        session,
-        Claim,
-        {
-            "development_id": development_id,
-            "institution_key": key,
-            "institution": claim.institution,
-            "location": claim.location,
-            "therapy": claim.therapy,
-            "therapy_detail": claim.therapy_detail,
-            "indication": claim.indication,
-            "stage": claim.stage,
-            "patients": claim.patients,
-            "outcome": claim.outcome,
-            "first_seen": seen_on,
-            "last_seen": seen_on,
-            "mention_count": 0,
-            "source_count": 0,
-            "created_at": now,
-            "updated_at": now,
-        },
-        ["institution_key", "therapy", "indication", "stage"],
-    )
-    # Lock the claim row (PostgreSQL; SQLite transactions are serialised already) so that
-    # concurrent runs adding mentions to one claim count each other's.
-    claim_id = session.execute(
-        select(Claim.id)
-        .where(
-            Claim.institution_key == key,
-            Claim.therapy == claim.therapy,
-            Claim.indication == claim.indication,
-            Claim.stage == claim.stage,
-        )
-        .with_for_update()
-    ).scalar_one()
-    month = seen_on.isoformat()[:7]
-    mention_new = _insert_ignore(
-        session,
-        Mention,
-        {
-            "claim_id": claim_id,
-            "article_id": article_id,
-            "seen_on": seen_on,
-            "seen_month": month,
-            "evidence": claim.evidence,
-            "patients": claim.patients,
-            "outcome": claim.outcome,
-            "created_at": now,
-        },
-        ["claim_id", "article_id"],
-    )
-    if mention_new:
-        _refresh_claim(session, claim_id, claim)
-        _count_month(session, claim, claim_id, month)
-    return claim_id, claim_new, mention_new
-
-
-def _refresh_claim(session: Session, claim_id: int, claim: ExtractedClaim) -> None:
-    """Recompute a claim's dates and counts from its mentions (exact after any interruption)."""
-    stats = session.execute(
-        select(
-            func.min(Mention.seen_on),
-            func.max(Mention.seen_on),
-            func.count(Mention.id),
-            func.count(func.distinct(Article.source_id)),
-        )
-        .join(Article, Article.id == Mention.article_id)
-        .where(Mention.claim_id == claim_id)
-    ).one()
-    values: dict[str, object] = {
-        "first_seen": stats[0],
-        "last_seen": stats[1],
-        "mention_count": stats[2],
-        "source_count": stats[3],
-        "updated_at": utcnow(),
-    }
-    current = session.execute(
-        select(Claim.patients, Claim.outcome, Claim.location).where(Claim.id == claim_id)
-    ).one()
-    if current[0] is None and claim.patients is not None:
-        values["patients"] = claim.patients
-    if current[1] is None and claim.outcome is not None:
-        values["outcome"] = claim.outcome
-    if current[2] is None and claim.location is not None:
-        values["location"] = claim.location
-    session.execute(update(Claim).where(Claim.id == claim_id).values(**values))
-
-
-def _count_month(session: Session, claim: ExtractedClaim, claim_id: int, month: str) -> None:
-    """Keep monthly_counts (behind the claims_by_month view) in step with the new mention."""
-    first_in_month = _insert_ignore(
-        session, ClaimMonth, {"claim_id": claim_id, "month": month}, ["claim_id", "month"]
-    )
-    for dimension in ("therapy", "indication", "stage"):
-        key = {"month": month, "therapy": "", "indication": "", "stage": ""}
-        key[dimension] = getattr(claim, dimension)
-        _insert_ignore(session, MonthlyCount, {**key, "claims": 0, "mentions": 0}, list(key))
-        session.execute(
-            update(MonthlyCount)
-            .where(*(getattr(MonthlyCount, k) == v for k, v in key.items()))
-            .values(
-                mentions=MonthlyCount.mentions + 1, claims=MonthlyCount.claims + (1 if first_in_month else 0)
-            )
-        )
 
 
 def record_failure(
