@@ -2,10 +2,14 @@
 
 Work is grouped per source and per batch of articles (``batch_size``), so Prefect's per-task
 cost stays small; per-article logic lives in plain functions (``parsers.pipeline``,
-``flows.web``). Every bad input is recorded in the ``failures`` table and counted; the run
-goes on. The flow is async so that one ``httpx.AsyncClient`` serves every web source.
+``flows.web``). Batches go through a bounded pipeline — the next batch is fetched while the
+previous one is parsed (in worker processes when there are several cores) and the one before
+is stored — so memory stays flat whatever the corpus size. Every bad input is recorded in the
+``failures`` table and counted; the run goes on. The flow is async so that one
+``httpx.AsyncClient`` serves every web source.
 
     asyncio.run(ingest(sources_file="seeds/sources.toml"))
+    asyncio.run(run_pipeline(load_settings(), prefect=False))   # the same work without Prefect
 """
 
 from __future__ import annotations
@@ -13,9 +17,14 @@ from __future__ import annotations
 import asyncio
 import csv
 import dataclasses
+import logging
 import multiprocessing
-from collections.abc import Iterator, Sequence
+import os
+import time
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +44,7 @@ from sqlalchemy.exc import OperationalError
 
 from parsers.claims import RuleBasedExtractor
 from parsers.errors import ParseError
+from parsers.feeds import FeedEntry
 from parsers.models import SourceSpec
 from parsers.pipeline import ExtractedArticle, process_document
 from parsers.sources import parse_sources
@@ -65,7 +75,12 @@ from .fetch import Fetcher
 from .local import LocalReadError, RawDocument, iter_local_documents, list_local_files
 from .settings import Settings, load_settings
 from .summary import BatchOutcome, Failed, RunSummary
-from .web import discover, fetch_articles
+from .web import Discovery, FetchedBatch, discover, fetch_articles
+
+_log = logging.getLogger(__name__)
+_PIPELINE_DEPTH = 2  # batches waiting between stages: bounds memory
+_MIN_DOCS_PER_WORKER = 20  # smaller batches are parsed in-process (starting workers costs more)
+ExtractResult = tuple[list[tuple[RawDocument, ExtractedArticle]], list[Failed], dict[str, float]]
 
 
 def _is_transient(task_: Any, task_run: Any, state: Any) -> bool:
@@ -114,50 +129,30 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[i : i + size]
 
 
-@task(
-    name="load-sources",
-    retries=2,
-    retry_delay_seconds=1,
-    retry_condition_fn=_is_transient,
-    cache_policy=NO_CACHE,
-)
-def load_sources(sources_file: str) -> list[SourceSpec]:
-    """The enabled sources of the sources file."""
-    specs = parse_sources(Path(sources_file).read_text(encoding="utf-8"))
-    return [s for s in specs if s.enabled]
+class StageClock:
+    """Seconds spent per stage (parse, date, extract, dedup, fetch, read, store), summed over
+    batches and worker processes. Pipelined stages overlap in wall time."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] += time.perf_counter() - started
 
 
-@task(name="list-files", cache_policy=NO_CACHE)
-def list_files(spec: SourceSpec, base_dir: str) -> list[str]:
-    paths = list_local_files(spec.location, Path(base_dir))
-    if spec.max_articles:
-        paths = paths[: spec.max_articles]
-    return [str(p) for p in paths]
-
-
-@task(
-    name="read-files",
-    retries=2,
-    retry_delay_seconds=1,
-    retry_condition_fn=_is_transient,
-    cache_policy=NO_CACHE,
-)
-def read_files(spec: SourceSpec, paths: Sequence[str]) -> tuple[list[RawDocument], list[Failed]]:
-    docs: list[RawDocument] = []
-    failures: list[Failed] = []
-    for item in iter_local_documents([Path(p) for p in paths]):
-        if isinstance(item, LocalReadError):
-            failures.append(Failed(spec.name, item.location, "read", str(item)))
-        else:
-            docs.append(item)
-    return docs, failures
-
-
+# -- plain steps (the tasks below wrap them) -------------------------------------------------
 def extract_documents(
     spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str = "soup"
-) -> tuple[list[tuple[RawDocument, ExtractedArticle]], list[Failed]]:
-    """Parse and extract each document; a bad one becomes a Failed with a one-line reason."""
+) -> ExtractResult:
+    """Parse and extract each document; a bad one becomes a Failed with a one-line reason.
+    Returns the results, the failures and the seconds spent per stage."""
     extractor = RuleBasedExtractor()
+    clock = StageClock()
     results: list[tuple[RawDocument, ExtractedArticle]] = []
     failures: list[Failed] = []
     for doc in docs:
@@ -172,6 +167,7 @@ def extract_documents(
                 is_html=doc.content_type == "text/html",
                 keywords=spec.keywords,
                 main_text_extractor=main_text_extractor,
+                timer=clock,
             ):
                 if extracted.article.published is None and doc.published_hint is not None:
                     article = dataclasses.replace(extracted.article, published=doc.published_hint)
@@ -183,46 +179,7 @@ def extract_documents(
             failures.append(
                 Failed(spec.name, doc.location, "extract", f"{type(exc).__name__}: {exc}", spec.optional)
             )
-    return results, failures
-
-
-_POOLS: dict[int, ProcessPoolExecutor] = {}
-
-
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool for CPU-bound parsing, created once per process ("spawn": the flow's
-    process runs threads and an event loop, which forking would copy half-way)."""
-    if workers not in _POOLS:
-        _POOLS[workers] = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
-        )
-    return _POOLS[workers]
-
-
-def shutdown_pools() -> None:
-    for pool in _POOLS.values():
-        pool.shutdown(cancel_futures=True)
-    _POOLS.clear()
-
-
-@task(name="extract-batch", cache_policy=NO_CACHE, persist_result=False)
-def extract_batch(
-    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str = "soup", workers: int = 1
-) -> tuple[list[tuple[RawDocument, ExtractedArticle]], list[Failed]]:
-    """Parse and extract a batch; with ``workers`` > 1 the documents are split over that many
-    processes (parsing HTML is CPU-bound: threads would not help)."""
-    if workers <= 1 or len(docs) < 2 * workers:
-        return extract_documents(spec, docs, main_text_extractor)
-    size = max(1, len(docs) // (workers * 2))
-    chunks = [docs[i : i + size] for i in range(0, len(docs), size)]
-    results: list[tuple[RawDocument, ExtractedArticle]] = []
-    failures: list[Failed] = []
-    for chunk_results, chunk_failures in _pool(workers).map(
-        extract_documents, [spec] * len(chunks), chunks, [main_text_extractor] * len(chunks)
-    ):
-        results.extend(chunk_results)
-        failures.extend(chunk_failures)
-    return results, failures
+    return results, failures, dict(clock.seconds)
 
 
 def store_results(
@@ -267,12 +224,101 @@ def store_results(
     return outcome
 
 
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool for CPU-bound parsing, created once per process ("spawn": the flow's
+    process runs threads and an event loop, which forking would copy half-way)."""
+    if workers not in _POOLS:
+        _POOLS[workers] = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+        )
+    return _POOLS[workers]
+
+
+def shutdown_pools() -> None:
+    for pool in _POOLS.values():
+        pool.shutdown(cancel_futures=True)
+    _POOLS.clear()
+
+
+def parse_workers(settings: Settings) -> int:
+    """Processes for parsing: the setting, or (0) one per core."""
+    return settings.parse_workers or (os.cpu_count() or 1)
+
+
+# -- tasks -------------------------------------------------------------------------------------
+@task(
+    name="load-sources",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=_is_transient,
+    cache_policy=NO_CACHE,
+)
+def load_sources(sources_file: str) -> list[SourceSpec]:
+    """The enabled sources of the sources file."""
+    specs = parse_sources(Path(sources_file).read_text(encoding="utf-8"))
+    return [s for s in specs if s.enabled]
+
+
+@task(name="list-files", cache_policy=NO_CACHE)
+def list_files(spec: SourceSpec, base_dir: str) -> list[str]:
+    paths = list_local_files(spec.location, Path(base_dir))
+    if spec.max_articles:
+        paths = paths[: spec.max_articles]
+    return [str(p) for p in paths]
+
+
+@task(
+    name="read-files",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=_is_transient,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+def read_files(spec: SourceSpec, paths: Sequence[str]) -> tuple[list[RawDocument], list[Failed]]:
+    docs: list[RawDocument] = []
+    failures: list[Failed] = []
+    for item in iter_local_documents([Path(p) for p in paths]):
+        if isinstance(item, LocalReadError):
+            failures.append(Failed(spec.name, item.location, "read", str(item)))
+        else:
+            docs.append(item)
+    return docs, failures
+
+
+@task(name="extract-batch", cache_policy=NO_CACHE, persist_result=False)
+def extract_batch(
+    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str = "soup", workers: int = 1
+) -> ExtractResult:
+    """Parse and extract a batch; with ``workers`` > 1 the documents are split over that many
+    processes (parsing HTML is CPU-bound: threads would not help)."""
+    if workers <= 1 or len(docs) < _MIN_DOCS_PER_WORKER * workers:
+        return extract_documents(spec, docs, main_text_extractor)
+    size = -(-len(docs) // workers)
+    chunks = [docs[i : i + size] for i in range(0, len(docs), size)]
+    results: list[tuple[RawDocument, ExtractedArticle]] = []
+    failures: list[Failed] = []
+    seconds: dict[str, float] = defaultdict(float)
+    for chunk_results, chunk_failures, chunk_seconds in _pool(workers).map(
+        extract_documents, [spec] * len(chunks), chunks, [main_text_extractor] * len(chunks)
+    ):
+        results.extend(chunk_results)
+        failures.extend(chunk_failures)
+        for stage, value in chunk_seconds.items():
+            seconds[stage] += value
+    return results, failures, dict(seconds)
+
+
 @task(
     name="store-batch",
     retries=2,
     retry_delay_seconds=2,
     retry_condition_fn=_is_transient,
     cache_policy=NO_CACHE,
+    persist_result=False,
 )
 def store_batch(
     database_url: str,
@@ -290,7 +336,7 @@ def store_batch(
 
 
 @task(name="discover-urls", cache_policy=NO_CACHE, retries=1, retry_condition_fn=_is_transient)
-async def discover_urls(spec: SourceSpec, fetcher: Fetcher, database_url: str, limit: int):  # type: ignore[no-untyped-def]
+async def discover_urls(spec: SourceSpec, fetcher: Fetcher, database_url: str, limit: int) -> Discovery:
     """The article URLs a feed, sitemap or url source lists now."""
     states = get_url_states(engine_for(database_url), [spec.location])
     return await discover(spec, fetcher, states, limit)
@@ -303,80 +349,179 @@ async def discover_urls(spec: SourceSpec, fetcher: Fetcher, database_url: str, l
     retries=1,
     retry_condition_fn=_is_transient,
 )
-async def fetch_batch(spec: SourceSpec, fetcher: Fetcher, database_url: str, entries: Sequence[Any]):  # type: ignore[no-untyped-def]
+async def fetch_batch(
+    spec: SourceSpec, fetcher: Fetcher, database_url: str, entries: Sequence[FeedEntry]
+) -> FetchedBatch:
     """Fetch a batch of article pages (conditional requests where the URL was seen)."""
     states = get_url_states(engine_for(database_url), [e.url for e in entries])
     return await fetch_articles(spec, fetcher, entries, states)
 
 
-async def _extract(spec: SourceSpec, docs: Sequence[RawDocument], settings: Settings):  # type: ignore[no-untyped-def]
-    """Run extract-batch through the flow's task runner (threads by default, Dask workers
-    when configured) without blocking the event loop that serves the HTTP fetches."""
-    future = extract_batch.submit(spec, list(docs), settings.main_text_extractor, settings.parse_workers)
-    return await asyncio.to_thread(future.result)
+# -- the pipeline ---------------------------------------------------------------------------
+class _Steps:
+    """Runs each step as a Prefect task, or (prefect=False, for measuring Prefect's share) as
+    the task's plain function — the same work either way."""
+
+    def __init__(self, prefect: bool) -> None:
+        self.prefect = prefect
+        self.logger = get_run_logger() if prefect else _log
+
+    async def run(self, step: Any, *args: Any) -> Any:
+        """An async step, awaited in the flow's event loop."""
+        return await (step(*args) if self.prefect else step.fn(*args))
+
+    async def offload(self, step: Any, *args: Any) -> Any:
+        """A blocking step, run through the task runner (threads, or Dask workers) so that the
+        event loop keeps fetching meanwhile."""
+        if self.prefect:
+            future = step.submit(*args)
+            return await asyncio.to_thread(future.result)
+        return await asyncio.to_thread(step.fn, *args)
 
 
-async def _ingest_files(spec: SourceSpec, settings: Settings, base_dir: str, summary: RunSummary) -> bool:
-    """Returns True when the source produced anything but failures."""
+@dataclasses.dataclass
+class _Batch:
+    docs: list[RawDocument]
+    failures: list[Failed]
+    states: dict[str, UrlState] = dataclasses.field(default_factory=dict)
+
+
+async def _pipeline(
+    spec: SourceSpec,
+    batches: AsyncIterator[_Batch],
+    steps: _Steps,
+    settings: Settings,
+    summary: RunSummary,
+    clock: StageClock,
+) -> None:
+    """Extract and store batches while the next ones are produced (fetched or read)."""
+    queue: asyncio.Queue[tuple[_Batch, asyncio.Future[ExtractResult]] | None] = asyncio.Queue(_PIPELINE_DEPTH)
+    workers = parse_workers(settings)
+
+    async def storer() -> None:
+        while (item := await queue.get()) is not None:
+            batch, extraction = item
+            results, parse_failures, seconds = await extraction
+            for stage, value in seconds.items():
+                clock.seconds[stage] += value
+            failed = {f.location for f in parse_failures}
+            states = [s for url, s in batch.states.items() if url not in failed]
+            started = time.perf_counter()
+            outcome = await steps.offload(
+                store_batch, settings.database_url, spec, results, batch.failures + parse_failures, states
+            )
+            clock.seconds["store"] += time.perf_counter() - started
+            summary.add(outcome)
+
+    storing = asyncio.create_task(storer())
+
+    async def hand_over(item: tuple[_Batch, asyncio.Future[ExtractResult]] | None) -> bool:
+        """Queue an item unless storing has stopped (an error): never wait on a dead consumer."""
+        put = asyncio.ensure_future(queue.put(item))
+        await asyncio.wait({put, storing}, return_when=asyncio.FIRST_COMPLETED)
+        if not put.done():
+            put.cancel()
+            return False
+        return True
+
     try:
-        paths = list_files(spec, base_dir)
-    except LocalReadError as exc:
-        failure = Failed(spec.name, exc.location, "read", str(exc), spec.optional)
-        summary.add(store_results(engine_for(settings.database_url), spec, [], [failure]))
-        return False
-    worked = False
-    for batch in _chunks(paths, settings.batch_size):
-        docs, read_failures = read_files(spec, batch)
-        summary.documents += len(docs) + len(read_failures)
-        results, parse_failures = await _extract(spec, docs, settings)
-        outcome = store_batch(settings.database_url, spec, results, read_failures + parse_failures)
-        summary.add(outcome)
-        worked = worked or bool(docs)
-    return worked
+        async for batch in batches:
+            summary.documents += len(batch.docs)
+            extraction = asyncio.ensure_future(
+                steps.offload(extract_batch, spec, batch.docs, settings.main_text_extractor, workers)
+            )
+            if not await hand_over((batch, extraction)):
+                extraction.cancel()
+                break
+    finally:
+        if not storing.done():
+            await hand_over(None)
+        await storing
 
 
-async def _ingest_web(spec: SourceSpec, settings: Settings, fetcher: Fetcher, summary: RunSummary) -> bool:
-    limit = spec.max_articles or settings.max_articles_per_source
-    found = await discover_urls(spec, fetcher, settings.database_url, limit)
-    summary.fetched += found.counts.fetched
-    summary.not_modified += found.counts.not_modified
-    summary.unchanged += found.counts.unchanged
-    worked = bool(found.counts.fetched or found.counts.not_modified)
-    if found.failures:
-        summary.add(store_results(engine_for(settings.database_url), spec, [], found.failures))
+async def _file_batches(
+    spec: SourceSpec, paths: Sequence[str], steps: _Steps, settings: Settings, clock: StageClock
+) -> AsyncIterator[_Batch]:
+    for chunk in _chunks(paths, settings.batch_size):
+        started = time.perf_counter()
+        docs, failures = await steps.offload(read_files, spec, chunk)
+        clock.seconds["read"] += time.perf_counter() - started
+        yield _Batch(docs, failures)
+
+
+async def _web_batches(
+    spec: SourceSpec,
+    entries: Sequence[FeedEntry],
+    fetcher: Fetcher,
+    steps: _Steps,
+    settings: Settings,
+    summary: RunSummary,
+    clock: StageClock,
+) -> AsyncIterator[_Batch]:
     host = urlsplit(spec.location).hostname or "unknown"
-    for batch in _chunks(found.entries, settings.batch_size):
+    for chunk in _chunks(entries, settings.batch_size):
+        started = time.perf_counter()
         # Tagged per host: a Prefect concurrency limit on "fetch:<host>" caps parallel runs.
         with tags(f"fetch:{host}"):
-            fetched = await fetch_batch(spec, fetcher, settings.database_url, batch)
+            fetched = await steps.run(fetch_batch, spec, fetcher, settings.database_url, chunk)
+        clock.seconds["fetch"] += time.perf_counter() - started
         summary.fetched += fetched.counts.fetched
         summary.not_modified += fetched.counts.not_modified
         summary.unchanged += fetched.counts.unchanged
-        summary.documents += len(fetched.documents)
-        worked = worked or bool(fetched.counts.fetched or fetched.counts.not_modified)
-        results, parse_failures = await _extract(spec, fetched.documents, settings)
-        failed_locations = {f.location for f in parse_failures}
-        states = [s for url, s in fetched.states.items() if url not in failed_locations]
-        summary.add(
-            store_batch(settings.database_url, spec, results, fetched.failures + parse_failures, states)
-        )
+        if fetched.counts.fetched or fetched.counts.not_modified:
+            summary.reached.add(spec.name)
+        yield _Batch(fetched.documents, fetched.failures, fetched.states)
+
+
+async def _ingest_files(
+    spec: SourceSpec, settings: Settings, base_dir: str, steps: _Steps, summary: RunSummary, clock: StageClock
+) -> None:
+    try:
+        paths = await steps.offload(list_files, spec, base_dir)
+    except LocalReadError as exc:
+        failure = Failed(spec.name, exc.location, "read", str(exc), spec.optional)
+        summary.add(store_results(engine_for(settings.database_url), spec, [], [failure]))
+        return
+    if paths:
+        summary.reached.add(spec.name)
+    await _pipeline(spec, _file_batches(spec, paths, steps, settings, clock), steps, settings, summary, clock)
+
+
+async def _ingest_web(
+    spec: SourceSpec,
+    settings: Settings,
+    fetcher: Fetcher,
+    steps: _Steps,
+    summary: RunSummary,
+    clock: StageClock,
+) -> None:
+    limit = spec.max_articles or settings.max_articles_per_source
+    started = time.perf_counter()
+    found = await steps.run(discover_urls, spec, fetcher, settings.database_url, limit)
+    clock.seconds["fetch"] += time.perf_counter() - started
+    summary.fetched += found.counts.fetched
+    summary.not_modified += found.counts.not_modified
+    summary.unchanged += found.counts.unchanged
+    if found.counts.fetched or found.counts.not_modified:
+        summary.reached.add(spec.name)
+    if found.failures:
+        summary.add(store_results(engine_for(settings.database_url), spec, [], found.failures))
+    batches = _web_batches(spec, found.entries, fetcher, steps, settings, summary, clock)
+    await _pipeline(spec, batches, steps, settings, summary, clock)
     # The feed's own validators are saved last: a run that stops early reads the feed again.
     save_url_states(engine_for(settings.database_url), found.states)
-    return worked
 
 
-@flow(
-    name="ingest",
-    description="Read the configured sources, extract dated CGT claims and store them, deduplicated, in SQL.",
-)
-async def ingest(sources_file: str | None = None, database_url: str | None = None) -> dict[str, Any]:
-    """Run cgt-monitor once over ``sources_file`` into ``database_url`` (defaults: settings)."""
-    settings = load_settings(sources_file=sources_file, database_url=database_url)
-    logger = get_run_logger()
+async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str, Any]:
+    """The body of the ``ingest`` flow; ``prefect=False`` runs the same steps as plain
+    functions (no task runs, no artifacts), to measure what orchestration costs."""
+    steps = _Steps(prefect)
+    logger = steps.logger
     engine = engine_for(settings.database_url)
     summary = RunSummary()
+    clock = StageClock()
     try:
-        specs = load_sources(settings.sources_file)
+        specs = await steps.offload(load_sources, settings.sources_file)
     except (OSError, ParseError) as exc:
         record_failure(engine, "(sources file)", settings.sources_file, "sources", str(exc))
         logger.error("cannot read sources file %s: %s", settings.sources_file, exc)
@@ -392,25 +537,31 @@ async def ingest(sources_file: str | None = None, database_url: str | None = Non
         except (OSError, ValueError) as exc:
             record_failure(engine, "(aliases file)", str(aliases_file), "sources", str(exc))
             summary.add_failures([Failed("(aliases file)", str(aliases_file), "sources", str(exc))])
-    progress = await acreate_progress_artifact(
-        0.0, key=PROGRESS_KEY, description=f"sources done of {len(specs)}"
-    )
-    async with Fetcher(settings.fetch_config()) as fetcher:
-        for done, spec in enumerate(specs, start=1):
-            summary.sources += 1
-            if spec.kind == "files":
-                worked = await _ingest_files(spec, settings, base_dir, summary)
-            else:
-                worked = await _ingest_web(spec, settings, fetcher, summary)
-            if not worked:
-                summary.sources_failed += 1
-            await aupdate_progress_artifact(progress, 100.0 * done / len(specs))
-    if not specs:
-        await aupdate_progress_artifact(progress, 100.0)
+    progress = None
+    if prefect:
+        progress = await acreate_progress_artifact(
+            0.0, key=PROGRESS_KEY, description=f"sources done of {len(specs)}"
+        )
+    try:
+        async with Fetcher(settings.fetch_config()) as fetcher:
+            for done, spec in enumerate(specs, start=1):
+                summary.sources += 1
+                if spec.kind == "files":
+                    await _ingest_files(spec, settings, base_dir, steps, summary, clock)
+                else:
+                    await _ingest_web(spec, settings, fetcher, steps, summary, clock)
+                if progress is not None:
+                    await aupdate_progress_artifact(progress, 100.0 * done / len(specs))
+        if progress is not None and not specs:
+            await aupdate_progress_artifact(progress, 100.0)
+    finally:
+        if not prefect:
+            shutdown_pools()
+    summary.sources_failed = summary.sources - len(summary.reached)
+    summary.stage_seconds = {k: round(v, 3) for k, v in sorted(clock.seconds.items())}
     logger.info(
-        "sources %d (%d failed); documents %d; fetched %d, not modified %d, unchanged %d; "
-        "articles new %d, already seen %d, skipped %d; claims new %d, updated %d; mentions new %d; "
-        "failures %d, warnings %d",
+        "sources %d (%d failed); documents %d; fetched %d, not modified %d, unchanged %d; articles new %d, "
+        "already seen %d, skipped %d; claims new %d, updated %d; mentions new %d; failures %d, warnings %d",
         summary.sources,
         summary.sources_failed,
         summary.documents,
@@ -435,11 +586,23 @@ async def ingest(sources_file: str | None = None, database_url: str | None = Non
             failure["reason"],
         )
     result = summary.as_dict()
-    await publish_artifacts(engine, result)
+    if prefect:
+        await publish_artifacts(engine, result)
     if summary.sources and summary.sources_failed == summary.sources:
         # Every source failed: end Failed so Prefect automations and notifications can act.
         raise AllSourcesFailedError(result)
     return result
+
+
+@flow(
+    name="ingest",
+    description="Read the configured sources, extract dated CGT claims and store them, deduplicated, in SQL.",
+)
+async def ingest(sources_file: str | None = None, database_url: str | None = None) -> dict[str, Any]:
+    """Run cgt-monitor once over ``sources_file`` into ``database_url`` (defaults: settings)."""
+    return await run_pipeline(
+        load_settings(sources_file=sources_file, database_url=database_url), prefect=True
+    )
 
 
 class AllSourcesFailedError(RuntimeError):

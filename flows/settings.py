@@ -27,7 +27,7 @@ class Settings(BaseSettings):
         200, ge=1, description="per run, unless the source sets max_articles"
     )
     parse_workers: int = Field(
-        1, ge=1, description="processes for parsing/extraction per batch (1: in the flow's process)"
+        0, ge=0, description="processes for parsing/extraction (0: one per core; 1: in the flow's process)"
     )
     task_runner: str = Field("default", description="default (in-process) or dask")
     dask_address: str = Field("", description="address of a running Dask scheduler (task_runner=dask)")

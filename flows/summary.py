@@ -47,6 +47,8 @@ class RunSummary:
     warnings: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
     new_claim_ids: list[int] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    reached: set[str] = field(default_factory=set)  # sources that produced anything but failures
 
     def add(self, outcome: BatchOutcome) -> None:
         self.articles_new += outcome.articles_new
@@ -67,4 +69,6 @@ class RunSummary:
             self.failures.append(asdict(failure))
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out.pop("reached")
+        return out

@@ -18,6 +18,7 @@ from .encoding import decode_bytes
 from .errors import EmptyDocumentError, MalformedDocumentError, ParseError
 from .html import DEFAULT_MAIN_TEXT_EXTRACTOR, parse_html
 from .models import ParsedArticle
+from .timing import Timer, no_timer
 
 SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".json")
 
@@ -62,9 +63,13 @@ def read_html(
     url: str | None = None,
     charset: str | None = None,
     extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
+    timer: Timer | None = None,
 ) -> ParsedArticle:
     """An HTML article page: main text, title, date, canonical URL, language and site name."""
-    doc = parse_html(decode_bytes(data, declared=charset), url=url, extractor=extractor)
+    timer = timer or no_timer
+    with timer("parse"):
+        html = decode_bytes(data, declared=charset)
+    doc = parse_html(html, url=url, extractor=extractor, timer=timer)
     text = _require_text(doc.text, name)
     return ParsedArticle(
         text=text,

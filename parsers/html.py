@@ -26,6 +26,7 @@ from lxml.etree import ParserError
 
 from .dates import date_from_url, parse_date
 from .errors import EmptyDocumentError, MalformedDocumentError
+from .timing import Timer, no_timer
 
 MAIN_TEXT_EXTRACTORS = ("soup", "trafilatura")
 DEFAULT_MAIN_TEXT_EXTRACTOR = "soup"
@@ -311,44 +312,55 @@ def _normalise_space(text: str) -> str:
 
 
 def parse_html(
-    html: str, url: str | None = None, extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR
+    html: str,
+    url: str | None = None,
+    extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
+    timer: Timer | None = None,
 ) -> HtmlDocument:
     """Title, publication date, canonical URL, language, site name and main text of a page.
 
     The date comes from JSON-LD ``datePublished``, then meta tags such as
     ``article:published_time``, then ``<time>`` elements, then the URL, then a "Published:"
     line in the text. Raises EmptyDocumentError / MalformedDocumentError for pages that are
-    not HTML.
+    not HTML. ``timer`` (see ``parsers.timing``) receives the stages "date" (metadata) and
+    "parse" (main text).
     """
     if extractor not in MAIN_TEXT_EXTRACTORS:
         raise ValueError(f"unknown main-text extractor {extractor!r}")
     if not html.strip():
         raise EmptyDocumentError("empty page")
-    try:
-        # Already decoded: tell lxml the bytes are UTF-8, whatever the page's meta tag claims.
-        tree = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=_UTF8_PARSER)
-    except (ParserError, ValueError) as exc:
-        raise MalformedDocumentError(f"unparseable HTML: {exc}") from exc
-    ld = _json_ld(tree)
-    meta = _meta(tree)
-    title = _title(tree, ld, meta)
-    published = _published(tree, ld, meta, url)
-    canonical = None
-    for href in tree.xpath('//link[contains(concat(" ", normalize-space(@rel), " "), " canonical ")]/@href'):
-        if href.strip():
-            canonical = clean_url(urljoin(url, href.strip()) if url else href.strip())
-            break
-    if canonical is None and url:
-        canonical = clean_url(url)
-    site_name = _site_name(ld, meta)
-    text = _trafilatura_text(tree, url) if extractor == "trafilatura" else soup_main_text(html)
-    if published is None:
-        published = _visible_date(text)
+    timer = timer or no_timer
+    with timer("date"):  # metadata, dominated by finding the publication date
+        try:
+            # Already decoded: tell lxml the bytes are UTF-8, whatever the page's meta tag claims.
+            tree = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=_UTF8_PARSER)
+        except (ParserError, ValueError) as exc:
+            raise MalformedDocumentError(f"unparseable HTML: {exc}") from exc
+        ld = _json_ld(tree)
+        meta = _meta(tree)
+        title = _title(tree, ld, meta)
+        published = _published(tree, ld, meta, url)
+        canonical = None
+        for href in tree.xpath(
+            '//link[contains(concat(" ", normalize-space(@rel), " "), " canonical ")]/@href'
+        ):
+            if href.strip():
+                canonical = clean_url(urljoin(url, href.strip()) if url else href.strip())
+                break
+        if canonical is None and url:
+            canonical = clean_url(url)
+        site_name = _site_name(ld, meta)
+    with timer("parse"):  # the main-text extractor
+        text = _trafilatura_text(tree, url) if extractor == "trafilatura" else soup_main_text(html)
+    with timer("date"):
+        if published is None:
+            published = _visible_date(text)
+        language = _language(tree, meta, text)
     return HtmlDocument(
         text=text,
         title=title,
         published=published,
         canonical_url=canonical,
-        language=_language(tree, meta, text),
+        language=language,
         site_name=site_name,
     )

@@ -17,6 +17,7 @@ from .fingerprint import Fingerprint, fingerprint
 from .html import DEFAULT_MAIN_TEXT_EXTRACTOR
 from .models import Claim, ParsedArticle
 from .text import normalise_for_matching
+from .timing import Timer, no_timer
 from .vocab import default_vocabulary
 
 
@@ -39,20 +40,26 @@ def mentions_keywords(article: ParsedArticle, keywords: Sequence[str]) -> bool:
 
 
 def extract_articles(
-    articles: Sequence[ParsedArticle], extractor: ClaimExtractor, keywords: Sequence[str] | None = None
+    articles: Sequence[ParsedArticle],
+    extractor: ClaimExtractor,
+    keywords: Sequence[str] | None = None,
+    timer: Timer | None = None,
 ) -> list[ExtractedArticle]:
     """Claims for each article; with ``keywords`` (possibly empty: the CGT vocabulary), articles
-    that do not mention them are returned as skipped, without claims."""
+    that do not mention them are returned as skipped, without claims. ``timer`` receives the
+    stages "extract" (claims) and "dedup" (the fingerprint)."""
+    timer = timer or no_timer
     out = []
     for article in articles:
-        if keywords is not None and not mentions_keywords(article, keywords):
+        with timer("extract"):
+            skip = keywords is not None and not mentions_keywords(article, keywords)
+            claims = () if skip else tuple(extractor.extract(article))
+        if skip:
             out.append(ExtractedArticle(article, (), skipped=True))
-        else:
-            out.append(
-                ExtractedArticle(
-                    article, tuple(extractor.extract(article)), fingerprint=fingerprint(article.text)
-                )
-            )
+            continue
+        with timer("dedup"):
+            fp = fingerprint(article.text)
+        out.append(ExtractedArticle(article, claims, fingerprint=fp))
     return out
 
 
@@ -67,16 +74,22 @@ def process_document(
     is_html: bool = False,
     keywords: Sequence[str] | None = None,
     main_text_extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
+    timer: Timer | None = None,
 ) -> list[ExtractedArticle]:
     """Parse a document (by its name's suffix, or as HTML) and extract claims.
 
-    Raises ``parsers.errors.ParseError`` with a one-line reason for bad input.
+    Raises ``parsers.errors.ParseError`` with a one-line reason for bad input. ``timer`` (see
+    ``parsers.timing``) receives the stages parse, date, extract and dedup.
     """
+    timer = timer or no_timer
     extractor = extractor or RuleBasedExtractor()
     if is_html:
         articles = [
-            read_html(data, name, fetched_at, url=url, charset=charset, extractor=main_text_extractor)
+            read_html(
+                data, name, fetched_at, url=url, charset=charset, extractor=main_text_extractor, timer=timer
+            )
         ]
     else:
-        articles = read_article(data, name, fetched_at)
-    return extract_articles(articles, extractor, keywords)
+        with timer("parse"):
+            articles = read_article(data, name, fetched_at)
+    return extract_articles(articles, extractor, keywords, timer)
