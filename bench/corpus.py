@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 INSTITUTIONS = [
@@ -171,7 +172,7 @@ def _chrome(rng: random.Random) -> dict[str, str]:
     related = "".join(
         f"<li><a href='/news/{rng.randint(1, 99999)}'>{_sentence(rng)}</a></li>" for _ in range(12)
     )
-    script = "<script>" + "var config=" + json.dumps({f"k{i}": "x" * 80 for i in range(120)}) + ";</script>"
+    script = "<script>" + "var config=" + json.dumps({f"k{i}": "x" * 80 for i in range(250)}) + ";</script>"
     return {"nav": nav, "ads": ads, "comments": comments, "related": related, "script": script}
 
 
@@ -206,10 +207,10 @@ def article_page(rng: random.Random, index: int, body: list[str], title: str, da
     return page.encode("utf-8")
 
 
-def make_site(n: int, seed: int = 7, cgt_share: float = 0.4, duplicate_share: float = 0.1) -> list[Page]:
+def iter_site(n: int, seed: int = 7, cgt_share: float = 0.4, duplicate_share: float = 0.1) -> Iterator[Page]:
+    """The pages one by one (the corpus is never held in memory; bodies are kept for copies)."""
     rng = random.Random(seed)
     bodies: list[list[str]] = []
-    pages: list[Page] = []
     for i in range(n):
         day = f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}"
         if bodies and rng.random() < duplicate_share:
@@ -218,10 +219,14 @@ def make_site(n: int, seed: int = 7, cgt_share: float = 0.4, duplicate_share: fl
             words = base[k].split()
             words[rng.randrange(len(words))] = rng.choice(WORDS)
             base[k] = " ".join(words)
-            body, cgt = base, any("patients" in p or "trial" in p for p in base)
+            body = base
+            cgt = any(c.split("{", 1)[0][:12] in " ".join(body) for c in CLAIMS)
         else:
             cgt = rng.random() < cgt_share
             body = _body(rng, cgt, i)
         bodies.append(body)
-        pages.append(Page(f"/news/{i:06d}", article_page(rng, i, body, f"Story number {i}", day), cgt))
-    return pages
+        yield Page(f"/news/{i:06d}.html", article_page(rng, i, body, f"Story number {i}", day), cgt)
+
+
+def make_site(n: int, seed: int = 7) -> list[Page]:
+    return list(iter_site(n, seed))

@@ -7,12 +7,12 @@ twice adds nothing and an interrupted run leaves no half-written article.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -28,17 +28,15 @@ from parsers.fingerprint import (
 from parsers.models import Claim as ExtractedClaim
 from parsers.models import ParsedArticle
 
+from . import statements as sql
 from .models import (
     Article,
-    ArticleBand,
     Claim,
-    ClaimMonth,
     Development,
     Failure,
     FetchState,
     InstitutionAlias,
     Mention,
-    MonthlyCount,
     Source,
     utcnow,
 )
@@ -130,30 +128,19 @@ def _find_original(
 ) -> tuple[int, str, float] | None:
     """The earlier article this one copies: same text hash, else the most similar article that
     shares an LSH band and passes the exact Jaccard check. Returns (original id, kind, score)."""
-    same = session.execute(
-        select(Article.id, Article.duplicate_of_id)
-        .where(Article.content_hash == fp.content_hash, Article.id != article_id)
-        .order_by(Article.id)
-        .limit(1)
-    ).first()
+    same = session.execute(sql.SAME_TEXT, {"content_hash": fp.content_hash, "id": article_id}).first()
     if same is not None:
         return (same[1] or same[0], "exact", 1.0)
     if not fp.bands:
         return None
     # Plain rows, counted here: a GROUP BY tempts SQLite to walk the article_id index instead
     # of looking the buckets up, which made the cost grow with the table.
-    shared = Counter(
-        session.execute(
-            select(ArticleBand.article_id).where(ArticleBand.bucket.in_(fp.bands))  # type: ignore[attr-defined]
-        ).scalars()
-    )
+    shared = Counter(session.execute(sql.BAND_MATCHES, {"buckets": list(fp.bands)}).scalars())
     shared.pop(article_id, None)
     candidates = sorted(shared.items(), key=lambda item: (-item[1], item[0]))[:_MAX_CANDIDATES]
     best: tuple[int, str, float] | None = None
     for candidate_id, _shared in candidates:
-        row = session.execute(
-            select(Article.text, Article.duplicate_of_id).where(Article.id == candidate_id)
-        ).first()
+        row = session.execute(sql.ARTICLE_TEXT, {"id": candidate_id}).first()
         if row is None:
             continue
         score = jaccard(text, row[0])
@@ -203,24 +190,25 @@ def store_articles(
     with Session(engine) as session, session.begin():
         writer = _Writer(session)
         source_id = ensure_source(session, source_name, source_kind, source_location)
-        return [writer.article(source_id, item) for item in items]
+        results = [writer.article(source_id, item) for item in items]
+        writer.finish()
+        return results
 
 
 class _Writer:
-    """The statements of one storing transaction (aliases read once per transaction)."""
+    """The statements of one storing transaction. Aliases are read once; claim counters and
+    monthly counts are brought up to date once per transaction (``finish``), for every claim it
+    touched — still inside the transaction, so they never disagree with the mentions."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.dialect = session.get_bind().dialect.name
         self.aliases = dict(
             session.execute(select(InstitutionAlias.alias_key, InstitutionAlias.canonical_key)).all()
         )
         self.now = utcnow()
         self.created: set[int] = set()  # claims created in this transaction
-
-    def _insert(self, model: type):  # type: ignore[no-untyped-def]
-        table = model.__table__  # type: ignore[attr-defined]
-        return postgresql.insert(table) if self.dialect == "postgresql" else sqlite.insert(table)
+        self.touched: set[int] = set()  # claims that got a mention
+        self.months: list[tuple[int, str, ExtractedClaim]] = []  # (claim, month) of new mentions
 
     def article(self, source_id: int, item: ArticleToStore) -> StoreResult:
         session, article = self.session, item.article
@@ -240,33 +228,27 @@ class _Writer:
             "claim_count": len(item.claims),
         }
         article_id = session.execute(
-            self._insert(Article)
-            .values(article_key=key, source_id=source_id, **values)
-            .on_conflict_do_nothing(index_elements=["article_key"])
-            .returning(Article.id)
+            sql.INSERT_ARTICLE, {"article_key": key, "source_id": source_id, **values}
         ).scalar_one_or_none()
         if article_id is None:
-            row = session.execute(
-                select(Article.id, Article.content_hash).where(Article.article_key == key)
-            ).one()
+            row = session.execute(sql.ARTICLE_BY_KEY, {"article_key": key}).one()
             article_id = row[0]
             if row[1] == fp.content_hash:
                 return StoreResult(article_id=article_id, article_new=False)
             # The page changed since it was stored: keep the row, take the new text.
-            session.execute(update(Article).where(Article.id == article_id).values(**values))
-            session.execute(delete(ArticleBand).where(ArticleBand.article_id == article_id))
+            session.execute(sql.UPDATE_ARTICLE, {"id": article_id, **values})
+            session.execute(sql.DELETE_BANDS, {"id": article_id})
         original = _find_original(session, article_id, article.text, fp)
         if original is not None:
             session.execute(
-                update(Article)
-                .where(Article.id == article_id)
-                .values(duplicate_of_id=original[0], duplicate_kind=original[1], similarity=original[2])
+                sql.MARK_DUPLICATE,
+                {"id": article_id, "original": original[0], "kind": original[1], "score": original[2]},
             )
         if fp.bands:
             session.execute(
-                insert(ArticleBand),
+                sql.INSERT_BAND,
                 [
-                    {"band": b, "bucket": bucket, "article_id": article_id}
+                    {"bucket": bucket, "article_id": article_id, "band": b}
                     for b, bucket in enumerate(fp.bands)
                 ],
             )
@@ -298,46 +280,33 @@ class _Writer:
     def claim(self, claim: ExtractedClaim, article_id: int, seen_on: date) -> tuple[int, bool, bool]:
         session = self.session
         key = self.institution_key(claim.institution)
-        # Upserts that return the row: one statement each, and on PostgreSQL the conflicting
-        # row is locked, so concurrent runs adding mentions to one claim count each other's.
+        # Upserts that return the row: on PostgreSQL the conflicting row is locked until the
+        # transaction ends, so concurrent runs adding mentions to one claim count each other's.
         development_id = session.execute(
-            self._insert(Development)
-            .values(
-                institution_key=key,
-                institution=claim.institution,
-                therapy=claim.therapy,
-                indication=claim.indication,
-            )
-            .on_conflict_do_update(
-                index_elements=["institution_key", "therapy", "indication"], set_={"therapy": claim.therapy}
-            )
-            .returning(Development.id)
+            sql.UPSERT_DEVELOPMENT,
+            {
+                "institution_key": key,
+                "institution": claim.institution,
+                "therapy": claim.therapy,
+                "indication": claim.indication,
+            },
         ).scalar_one()
         claim_id, created_at = session.execute(
-            self._insert(Claim)
-            .values(
-                development_id=development_id,
-                institution_key=key,
-                institution=claim.institution,
-                location=claim.location,
-                therapy=claim.therapy,
-                therapy_detail=claim.therapy_detail,
-                indication=claim.indication,
-                stage=claim.stage,
-                patients=claim.patients,
-                outcome=claim.outcome,
-                first_seen=seen_on,
-                last_seen=seen_on,
-                mention_count=0,
-                source_count=0,
-                created_at=self.now,
-                updated_at=self.now,
-            )
-            .on_conflict_do_update(
-                index_elements=["institution_key", "therapy", "indication", "stage"],
-                set_={"updated_at": self.now},
-            )
-            .returning(Claim.id, Claim.created_at)
+            sql.UPSERT_CLAIM,
+            {
+                "development_id": development_id,
+                "institution_key": key,
+                "institution": claim.institution,
+                "location": claim.location,
+                "therapy": claim.therapy,
+                "therapy_detail": claim.therapy_detail,
+                "indication": claim.indication,
+                "stage": claim.stage,
+                "patients": claim.patients,
+                "outcome": claim.outcome,
+                "seen_on": seen_on,
+                "now": self.now,
+            },
         ).one()
         # created_at equals this transaction's time only for a claim it inserted; count it once.
         claim_new = created_at == self.now and claim_id not in self.created
@@ -346,72 +315,70 @@ class _Writer:
         month = seen_on.isoformat()[:7]
         mention_new = (
             session.execute(
-                self._insert(Mention)
-                .values(
-                    claim_id=claim_id,
-                    article_id=article_id,
-                    seen_on=seen_on,
-                    seen_month=month,
-                    evidence=claim.evidence,
-                    patients=claim.patients,
-                    outcome=claim.outcome,
-                    created_at=self.now,
-                )
-                .on_conflict_do_nothing(index_elements=["claim_id", "article_id"])
-                .returning(Mention.id)
+                sql.INSERT_MENTION,
+                {
+                    "claim_id": claim_id,
+                    "article_id": article_id,
+                    "seen_on": seen_on,
+                    "seen_month": month,
+                    "evidence": claim.evidence,
+                    "patients": claim.patients,
+                    "outcome": claim.outcome,
+                    "now": self.now,
+                },
             ).scalar_one_or_none()
             is not None
         )
         if mention_new:
-            self.refresh(claim_id, claim)
-            self.count_month(claim, claim_id, month)
-        return claim_id, claim_new, mention_new
-
-    def refresh(self, claim_id: int, claim: ExtractedClaim) -> None:
-        """Recompute a claim's dates and counts from its mentions (exact after any interruption)."""
-        mine = select(Mention.seen_on).where(Mention.claim_id == claim_id)
-        values: dict[str, object] = {
-            "first_seen": select(func.min(Mention.seen_on))
-            .where(Mention.claim_id == claim_id)
-            .scalar_subquery(),
-            "last_seen": select(func.max(Mention.seen_on))
-            .where(Mention.claim_id == claim_id)
-            .scalar_subquery(),
-            "mention_count": select(func.count()).select_from(mine.subquery()).scalar_subquery(),
-            "source_count": select(func.count(func.distinct(Article.source_id)))
-            .join(Mention, Mention.article_id == Article.id)
-            .where(Mention.claim_id == claim_id)
-            .scalar_subquery(),
-            "updated_at": self.now,
-        }
-        for field in ("patients", "outcome", "location"):
-            if getattr(claim, field) is not None:
-                values[field] = func.coalesce(getattr(Claim, field), getattr(claim, field))
-        self.session.execute(update(Claim).where(Claim.id == claim_id).values(**values))
-
-    def count_month(self, claim: ExtractedClaim, claim_id: int, month: str) -> None:
-        """Keep monthly_counts (behind the claims_by_month view) in step with the new mention."""
-        first_in_month = (
-            self.session.execute(
-                self._insert(ClaimMonth)
-                .values(claim_id=claim_id, month=month)
-                .on_conflict_do_nothing(index_elements=["claim_id", "month"])
-                .returning(ClaimMonth.claim_id)
-            ).scalar_one_or_none()
-            is not None
-        )
-        for dimension in ("therapy", "indication", "stage"):
-            key = {"month": month, "therapy": "", "indication": "", "stage": ""}
-            key[dimension] = getattr(claim, dimension)
-            stmt = self._insert(MonthlyCount).values(**key, claims=int(first_in_month), mentions=1)
-            self.session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=list(key),
-                    set_={
-                        "mentions": MonthlyCount.mentions + 1,
-                        "claims": MonthlyCount.claims + (1 if first_in_month else 0),
+            self.touched.add(claim_id)
+            self.months.append((claim_id, month, claim))
+            if not claim_new and (claim.patients is not None or claim.outcome or claim.location):
+                session.execute(
+                    sql.FILL_CLAIM,
+                    {
+                        "id": claim_id,
+                        "patients": claim.patients,
+                        "outcome": claim.outcome,
+                        "location": claim.location,
                     },
                 )
+        return claim_id, claim_new, mention_new
+
+    def finish(self) -> None:
+        """Recompute the touched claims' dates and counts from their mentions (exact after any
+        interruption) and add the new mentions to monthly_counts (claims_by_month)."""
+        if not self.touched:
+            return
+        ids = sorted(self.touched)
+        for i in range(0, len(ids), 500):
+            self.session.execute(sql.REFRESH_CLAIMS, {"ids": ids[i : i + 500], "now": self.now})
+        deltas: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+        for claim_id, month, claim in self.months:
+            first_in_month = (
+                self.session.execute(
+                    sql.INSERT_CLAIM_MONTH, {"claim_id": claim_id, "month": month}
+                ).scalar_one_or_none()
+                is not None
+            )
+            for key in (
+                (month, claim.therapy, "", ""),
+                (month, "", claim.indication, ""),
+                (month, "", "", claim.stage),
+            ):
+                deltas[key][0] += int(first_in_month)
+                deltas[key][1] += 1
+        # In key order, so that concurrent transactions take row locks in the same order.
+        for (month, therapy, indication, stage), (claims, mentions) in sorted(deltas.items()):
+            self.session.execute(
+                sql.ADD_MONTHLY,
+                {
+                    "month": month,
+                    "therapy": therapy,
+                    "indication": indication,
+                    "stage": stage,
+                    "claims": claims,
+                    "mentions": mentions,
+                },
             )
 
 

@@ -1,0 +1,393 @@
+"""End-to-end benchmark of the ingest pipeline against a generated news site on 127.0.0.1.
+
+    .venv/bin/python bench/pipeline.py [--articles 10000] [--small 1000] [--json FILE]
+
+1. Writes N article pages of about 60 KB (see bench/corpus.py) behind 10 RSS feeds and a
+   Google News sitemap, with robots.txt, into a temporary folder, and serves it with
+   ``python -m http.server`` on 127.0.0.1 (Last-Modified / If-Modified-Since: 304s).
+2. Starts ``prefect server start`` on 127.0.0.1 (unless PREFECT_API_URL is set).
+3. In a fresh measuring process: runs the real ``ingest`` flow (first run, empty database),
+   then the same work with the flow's plain functions and no Prefect (``run_pipeline(...,
+   prefect=False)``, another empty database), then the flow again over the unchanged site.
+   Reports articles per second, time per stage, Prefect's share, peak memory.
+4. Measures the raw rate of the main-text extractor alone (``soup_main_text``) on the same
+   pages with a process pool over both cores.
+5. Repeats step 3 (flow only) for ``--small`` articles, to compare peak memory.
+
+Stage times are summed per stage over batches and worker processes; stages overlap in wall
+time (fetching the next batch runs while the previous is parsed and stored), so the shares
+are of the summed stage time. Prefect's share = (flow time - plain time) / flow time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+FEEDS = 10
+TARGETS = {
+    "articles_per_second": 150.0,
+    "share_of_raw_extractor": 0.70,
+    "prefect_share": 0.10,
+    "second_run_speedup": 20.0,
+}
+
+
+# -- the site ---------------------------------------------------------------------------------
+def write_site(folder: Path, n: int) -> dict[str, int]:
+    from datetime import UTC, datetime
+    from email.utils import format_datetime
+
+    from corpus import iter_site
+
+    (folder / "news").mkdir(parents=True)
+    (folder / "feeds").mkdir()
+    items: list[list[str]] = [[] for _ in range(FEEDS)]
+    sitemap: list[str] = []
+    cgt = 0
+    for i, page in enumerate(iter_site(n)):
+        (folder / page.path.lstrip("/")).write_bytes(page.html)
+        cgt += page.cgt
+        date = f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}"
+        if i % 10 == 9:  # one page in ten is listed by the sitemap only
+            sitemap.append(
+                f"<url><loc>{{base}}{page.path}</loc><news:news><news:publication_date>{date}"
+                f"</news:publication_date><news:title>Story {i}</news:title></news:news></url>"
+            )
+        else:
+            when = format_datetime(datetime(2025, 1 + i % 12, 1 + i % 28, 8, tzinfo=UTC), usegmt=True)
+            items[i % FEEDS].append(
+                f"<item><title>Story {i}</title><link>{{base}}{page.path}</link>"
+                f"<pubDate>{when}</pubDate></item>"
+            )
+    for k, entries in enumerate(items):
+        (folder / "feeds" / f"feed-{k}.xml").write_text(
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>'
+            + "".join(entries)
+            + "</channel></rss>"
+        )
+    (folder / "sitemap.xml").write_text(
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">' + "".join(sitemap) + "</urlset>"
+    )
+    (folder / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
+    return {"pages": n, "cgt_pages": cgt, "bytes": sum(p.stat().st_size for p in (folder / "news").iterdir())}
+
+
+def set_base(folder: Path, base: str) -> None:
+    for path in [*(folder / "feeds").iterdir(), folder / "sitemap.xml"]:
+        path.write_text(path.read_text().replace("{base}", base))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 120) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"nothing answered at {url}")
+
+
+def sources_file(folder: Path, base: str) -> Path:
+    lines = []
+    for k in range(FEEDS):
+        lines.append(
+            f'[[source]]\nname = "bench-feed-{k}"\nkind = "feed"\nlocation = "{base}/feeds/feed-{k}.xml"\n'
+            'keywords = "cgt"\n'
+        )
+    lines.append(
+        f'[[source]]\nname = "bench-sitemap"\nkind = "sitemap"\nlocation = "{base}/sitemap.xml"\n'
+        'keywords = "cgt"\n'
+    )
+    path = folder.parent / "sources.toml"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def bench_env(api_url: str, n: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PREFECT_API_URL": api_url,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "CGT_MONITOR_ALLOW_PRIVATE_NETWORKS": "127.0.0.1/32",  # our own server
+        "CGT_MONITOR_PER_HOST_DELAY": "0",  # politeness off: it is our own server
+        "CGT_MONITOR_PER_HOST_CONCURRENCY": "4",  # the test server's best rate (see bench/README.md)
+        "CGT_MONITOR_MAX_ARTICLES_PER_SOURCE": str(n),
+        "CGT_MONITOR_BATCH_SIZE": os.environ.get("CGT_MONITOR_BATCH_SIZE", "200"),
+    }
+
+
+# -- measuring (in a fresh child process) -----------------------------------------------------
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(sources: Path, workdir: Path, plain: bool, second: bool) -> dict:
+    from flows.ingest import flow_for, run_pipeline, shutdown_pools
+    from flows.settings import load_settings
+
+    out: dict = {}
+    settings = load_settings(sources_file=str(sources), database_url=f"sqlite:///{workdir}/flow.db")
+    flow = flow_for(settings)
+    started = time.perf_counter()
+    summary = asyncio.run(flow(sources_file=settings.sources_file, database_url=settings.database_url))
+    out["flow_seconds"] = time.perf_counter() - started
+    out["flow_summary"] = {
+        k: summary[k]
+        for k in (
+            "documents",
+            "fetched",
+            "not_modified",
+            "unchanged",
+            "articles_new",
+            "articles_skipped",
+            "claims_new",
+            "mentions_new",
+            "failed",
+            "stage_seconds",
+        )
+    }
+    out["peak_mb_after_flow"] = _peak_mb()
+    if plain:
+        plain_settings = load_settings(
+            sources_file=str(sources), database_url=f"sqlite:///{workdir}/plain.db"
+        )
+        started = time.perf_counter()
+        plain_summary = asyncio.run(run_pipeline(plain_settings, prefect=False))
+        out["plain_seconds"] = time.perf_counter() - started
+        out["plain_articles_new"] = plain_summary["articles_new"]
+    if second:
+        started = time.perf_counter()
+        again = asyncio.run(flow(sources_file=settings.sources_file, database_url=settings.database_url))
+        out["second_seconds"] = time.perf_counter() - started
+        out["second_summary"] = {
+            k: again[k] for k in ("documents", "fetched", "not_modified", "articles_new")
+        }
+    shutdown_pools()
+    out["peak_mb"] = _peak_mb()
+    return out
+
+
+def _extract_chunk(paths: list[str]) -> int:
+    from parsers.encoding import decode_bytes
+    from parsers.html import soup_main_text
+
+    for path in paths:
+        soup_main_text(decode_bytes(Path(path).read_bytes()))
+    return len(paths)
+
+
+def raw_extractor_rate(folder: Path, workers: int) -> float:
+    """Pages per second of the main-text extractor alone (decode + soup_main_text) over the same
+    pages, with a process pool of ``workers`` (the files are in the page cache by now)."""
+    paths = sorted(str(p) for p in (folder / "news").iterdir())
+    chunks = [paths[i : i + 50] for i in range(0, len(paths), 50)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(_extract_chunk, [paths[:workers]] * workers))  # warm-up: imports
+        started = time.perf_counter()
+        done = sum(pool.map(_extract_chunk, chunks))
+        return done / (time.perf_counter() - started)
+
+
+def run_child(args: list[str], env: dict[str, str]) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, *args], env=env, capture_output=True, text=True, cwd=ROOT
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"measuring process failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# -- the report ---------------------------------------------------------------------------------
+def report(n: int, site: dict, big: dict, raw: float, small: dict | None, small_n: int) -> dict:
+    stage = big["flow_summary"]["stage_seconds"]
+    total_stage = sum(stage.values()) or 1.0
+    rate = big["flow_summary"]["articles_new"] / big["flow_seconds"] if big["flow_seconds"] else 0.0
+    processed = big["flow_summary"]["documents"] / big["flow_seconds"] if big["flow_seconds"] else 0.0
+    result = {
+        "articles": n,
+        "site": site,
+        "first_run_seconds": round(big["flow_seconds"], 2),
+        "articles_per_second": round(processed, 1),
+        "stored_articles_per_second": round(rate, 1),
+        "raw_extractor_pages_per_second_2_cores": round(raw, 1),
+        "share_of_raw_extractor": round(processed / raw, 3) if raw else None,
+        "stage_share": {k: round(v / total_stage, 3) for k, v in stage.items()},
+        "stage_seconds": stage,
+        "plain_run_seconds": round(big.get("plain_seconds", 0.0), 2),
+        "prefect_share": round((big["flow_seconds"] - big["plain_seconds"]) / big["flow_seconds"], 3)
+        if "plain_seconds" in big
+        else None,
+        "second_run_seconds": round(big.get("second_seconds", 0.0), 2),
+        "second_run_speedup": round(big["flow_seconds"] / big["second_seconds"], 1)
+        if big.get("second_seconds")
+        else None,
+        "second_run": big.get("second_summary"),
+        "first_run": {k: v for k, v in big["flow_summary"].items() if k != "stage_seconds"},
+        "peak_memory_mb": round(big["peak_mb_after_flow"], 1),
+        "peak_memory_mb_small": round(small["peak_mb_after_flow"], 1) if small else None,
+        "small_articles": small_n if small else None,
+        "memory_growth_small_to_large": round(big["peak_mb_after_flow"] / small["peak_mb_after_flow"], 3)
+        if small
+        else None,
+    }
+    result["targets"] = {
+        "articles_per_second >= 150": result["articles_per_second"] >= TARGETS["articles_per_second"],
+        "share_of_raw_extractor >= 0.70": bool(result["share_of_raw_extractor"])
+        and result["share_of_raw_extractor"] >= TARGETS["share_of_raw_extractor"],
+        "prefect_share <= 0.10": result["prefect_share"] is not None
+        and result["prefect_share"] <= TARGETS["prefect_share"],
+        "second_run_speedup >= 20": bool(result["second_run_speedup"])
+        and result["second_run_speedup"] >= TARGETS["second_run_speedup"],
+    }
+    return result
+
+
+def print_table(result: dict) -> None:
+    rows = [
+        ("articles", result["articles"]),
+        ("first run (s)", result["first_run_seconds"]),
+        ("articles/s end to end", result["articles_per_second"]),
+        ("raw extractor pages/s (2 cores)", result["raw_extractor_pages_per_second_2_cores"]),
+        ("end to end / raw extractor", result["share_of_raw_extractor"]),
+        ("plain run, no Prefect (s)", result["plain_run_seconds"]),
+        ("Prefect's share", result["prefect_share"]),
+        ("second, unchanged run (s)", result["second_run_seconds"]),
+        ("second run speed-up", result["second_run_speedup"]),
+        ("peak memory (MB)", result["peak_memory_mb"]),
+        (f"peak memory at {result['small_articles']} articles (MB)", result["peak_memory_mb_small"]),
+    ]
+    width = max(len(r[0]) for r in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    print("stage shares: " + ", ".join(f"{k} {v:.1%}" for k, v in result["stage_share"].items()))
+    print(
+        "targets: " + ", ".join(f"{k}: {'met' if ok else 'NOT met'}" for k, ok in result["targets"].items())
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--articles", type=int, default=10000)
+    parser.add_argument("--small", type=int, default=1000, help="corpus for the memory comparison (0: skip)")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 2, help="processes for the raw extractor"
+    )
+    parser.add_argument("--json", type=Path, help="also write the result here")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args, rest = parser.parse_known_args()
+    tmp = Path(tempfile.mkdtemp(prefix="cgt-monitor-bench-"))
+    procs: list[subprocess.Popen] = []
+    try:
+        api = os.environ.get("PREFECT_API_URL")
+        if not api:
+            port = free_port()
+            api = f"http://127.0.0.1:{port}/api"
+            penv = {
+                **os.environ,
+                "PREFECT_HOME": str(tmp / "prefect"),
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "PREFECT_UI_ENABLED": "false",
+            }
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(Path(sys.executable).parent / "prefect"),
+                        "server",
+                        "start",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                    ],
+                    env=penv,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        results: dict[int, tuple[dict, dict, Path]] = {}
+        for n in [args.articles, *([args.small] if args.small else [])]:
+            site = tmp / f"site-{n}"
+            info = write_site(site, n)
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            set_base(site, base)
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, str(ROOT / "bench" / "serve_site.py"), str(site), str(port)],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            wait_for(f"{base}/robots.txt")
+            results[n] = (info, {"sources": sources_file(site, base)}, site)
+        wait_for(api.removesuffix("/api") + "/api/health")
+        env = bench_env(api, args.articles)
+        big_info, big_meta, big_site = results[args.articles]
+        work = tmp / "work-large"
+        work.mkdir()
+        big = run_child(["_measure", str(big_meta["sources"]), str(work), "plain", "second"], env)
+        raw = raw_extractor_rate(big_site, args.workers)
+        small = None
+        if args.small:
+            _, small_meta, _ = results[args.small]
+            work_small = tmp / "work-small"
+            work_small.mkdir()
+            small = run_child(
+                ["_measure", str(small_meta["sources"]), str(work_small), "-", "-"],
+                bench_env(api, args.small),
+            )
+        result = report(args.articles, big_info, big, raw, small, args.small)
+        print_table(result)
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=1))
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_measure":
+        _, _, sources_arg, work_arg, plain_arg, second_arg = sys.argv
+        print(
+            json.dumps(
+                measure(Path(sources_arg), Path(work_arg), plain_arg == "plain", second_arg == "second")
+            )
+        )
+    else:
+        main()

@@ -1,0 +1,109 @@
+"""The write statements of the storing transaction, compiled once.
+
+SQLite (>= 3.35) and PostgreSQL share ``INSERT ... ON CONFLICT ... DO UPDATE/NOTHING
+... RETURNING``, so one text serves both; typed bind parameters convert dates and times.
+Building these with the ORM per row cost ~0.3 ms of Python each, ten times the database's time.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Date, Integer, bindparam, text
+
+from .models import UTCDateTime
+
+_TS = UTCDateTime()
+
+INSERT_ARTICLE = (
+    text(
+        "INSERT INTO articles (article_key, source_id, url, location, external_id, title, published, fetched_at, "
+        "content_hash, language, source_name, text, claim_count) VALUES (:article_key, :source_id, :url, :location, "
+        ":external_id, :title, :published, :fetched_at, :content_hash, :language, :source_name, :text, :claim_count) "
+        "ON CONFLICT (article_key) DO NOTHING RETURNING id"
+    )
+    .bindparams(bindparam("published", type_=Date()), bindparam("fetched_at", type_=_TS))
+    .columns(id=Integer)
+)
+
+UPDATE_ARTICLE = text(
+    "UPDATE articles SET url = :url, location = :location, external_id = :external_id, title = :title, "
+    "published = :published, fetched_at = :fetched_at, content_hash = :content_hash, language = :language, "
+    "source_name = :source_name, text = :text, claim_count = :claim_count, duplicate_of_id = NULL, "
+    "duplicate_kind = NULL, similarity = NULL WHERE id = :id"
+).bindparams(bindparam("published", type_=Date()), bindparam("fetched_at", type_=_TS))
+
+ARTICLE_BY_KEY = text("SELECT id, content_hash FROM articles WHERE article_key = :article_key")
+
+SAME_TEXT = text(
+    "SELECT id, duplicate_of_id FROM articles WHERE content_hash = :content_hash AND id <> :id ORDER BY id LIMIT 1"
+)
+
+BAND_MATCHES = text("SELECT article_id FROM article_bands WHERE bucket IN :buckets").bindparams(
+    bindparam("buckets", expanding=True)
+)
+
+ARTICLE_TEXT = text("SELECT text, duplicate_of_id FROM articles WHERE id = :id")
+
+MARK_DUPLICATE = text(
+    "UPDATE articles SET duplicate_of_id = :original, duplicate_kind = :kind, similarity = :score WHERE id = :id"
+)
+
+DELETE_BANDS = text("DELETE FROM article_bands WHERE article_id = :id")
+
+INSERT_BAND = text(
+    "INSERT INTO article_bands (bucket, article_id, band) VALUES (:bucket, :article_id, :band)"
+)
+
+UPSERT_DEVELOPMENT = text(
+    "INSERT INTO developments (institution_key, institution, therapy, indication) "
+    "VALUES (:institution_key, :institution, :therapy, :indication) "
+    "ON CONFLICT (institution_key, therapy, indication) DO UPDATE SET therapy = excluded.therapy RETURNING id"
+).columns(id=Integer)
+
+UPSERT_CLAIM = (
+    text(
+        "INSERT INTO claims (development_id, institution_key, institution, location, therapy, therapy_detail, "
+        "indication, stage, patients, outcome, first_seen, last_seen, mention_count, source_count, created_at, "
+        "updated_at) VALUES (:development_id, :institution_key, :institution, :location, :therapy, :therapy_detail, "
+        ":indication, :stage, :patients, :outcome, :seen_on, :seen_on, 0, 0, :now, :now) "
+        "ON CONFLICT (institution_key, therapy, indication, stage) DO UPDATE SET updated_at = excluded.updated_at "
+        "RETURNING id, created_at"
+    )
+    .bindparams(bindparam("seen_on", type_=Date()), bindparam("now", type_=_TS))
+    .columns(id=Integer, created_at=_TS)
+)
+
+INSERT_MENTION = (
+    text(
+        "INSERT INTO mentions (claim_id, article_id, seen_on, seen_month, evidence, patients, outcome, created_at) "
+        "VALUES (:claim_id, :article_id, :seen_on, :seen_month, :evidence, :patients, :outcome, :now) "
+        "ON CONFLICT (claim_id, article_id) DO NOTHING RETURNING id"
+    )
+    .bindparams(bindparam("seen_on", type_=Date()), bindparam("now", type_=_TS))
+    .columns(id=Integer)
+)
+
+FILL_CLAIM = text(
+    "UPDATE claims SET patients = COALESCE(patients, :patients), outcome = COALESCE(outcome, :outcome), "
+    "location = COALESCE(location, :location) WHERE id = :id"
+)
+
+REFRESH_CLAIMS = text(
+    "UPDATE claims SET "
+    "first_seen = (SELECT MIN(m.seen_on) FROM mentions m WHERE m.claim_id = claims.id), "
+    "last_seen = (SELECT MAX(m.seen_on) FROM mentions m WHERE m.claim_id = claims.id), "
+    "mention_count = (SELECT COUNT(*) FROM mentions m WHERE m.claim_id = claims.id), "
+    "source_count = (SELECT COUNT(DISTINCT a.source_id) FROM mentions m JOIN articles a ON a.id = m.article_id "
+    "WHERE m.claim_id = claims.id), updated_at = :now WHERE id IN :ids"
+).bindparams(bindparam("ids", expanding=True), bindparam("now", type_=_TS))
+
+INSERT_CLAIM_MONTH = text(
+    "INSERT INTO claim_months (claim_id, month) VALUES (:claim_id, :month) "
+    "ON CONFLICT (claim_id, month) DO NOTHING RETURNING claim_id"
+).columns(claim_id=Integer)
+
+ADD_MONTHLY = text(
+    "INSERT INTO monthly_counts (month, therapy, indication, stage, claims, mentions) "
+    "VALUES (:month, :therapy, :indication, :stage, :claims, :mentions) "
+    "ON CONFLICT (month, therapy, indication, stage) DO UPDATE SET "
+    "claims = monthly_counts.claims + excluded.claims, mentions = monthly_counts.mentions + excluded.mentions"
+)
