@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from prefect import flow, get_run_logger, tags, task
@@ -78,6 +78,7 @@ from .summary import BatchOutcome, Failed, RunSummary
 from .web import Discovery, FetchedBatch, discover, fetch_articles
 
 _log = logging.getLogger(__name__)
+T = TypeVar("T")
 _PIPELINE_DEPTH = 2  # batches waiting between stages: bounds memory
 _MIN_DOCS_PER_WORKER = 20  # smaller batches are parsed in-process (starting workers costs more)
 ExtractResult = tuple[list[tuple[RawDocument, ExtractedArticle]], list[Failed], dict[str, float]]
@@ -248,7 +249,21 @@ def parse_workers(settings: Settings) -> int:
     return settings.parse_workers or (os.cpu_count() or 1)
 
 
+class Payload(Generic[T]):
+    """An opaque box for a batch's items passed to and from tasks: Prefect walks through
+    lists, tuples and dataclasses in task arguments looking for futures, which for 200 pages
+    costs ~15 ms per task run; it does not look inside this box."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+
 # -- tasks -------------------------------------------------------------------------------------
+# All tasks are async: in an async flow an awaited async task costs ~2 ms of orchestration,
+# a sync one ~25-50 ms (measured with prefect 3.9 on this machine). Blocking work inside them
+# runs in a thread, or in worker processes for parsing.
 @task(
     name="load-sources",
     retries=2,
@@ -256,29 +271,21 @@ def parse_workers(settings: Settings) -> int:
     retry_condition_fn=_is_transient,
     cache_policy=NO_CACHE,
 )
-def load_sources(sources_file: str) -> list[SourceSpec]:
+async def load_sources(sources_file: str) -> list[SourceSpec]:
     """The enabled sources of the sources file."""
-    specs = parse_sources(Path(sources_file).read_text(encoding="utf-8"))
-    return [s for s in specs if s.enabled]
+    text = await asyncio.to_thread(Path(sources_file).read_text, encoding="utf-8")
+    return [s for s in parse_sources(text) if s.enabled]
 
 
 @task(name="list-files", cache_policy=NO_CACHE)
-def list_files(spec: SourceSpec, base_dir: str) -> list[str]:
-    paths = list_local_files(spec.location, Path(base_dir))
+async def list_files(spec: SourceSpec, base_dir: str) -> list[str]:
+    paths = await asyncio.to_thread(list_local_files, spec.location, Path(base_dir))
     if spec.max_articles:
         paths = paths[: spec.max_articles]
     return [str(p) for p in paths]
 
 
-@task(
-    name="read-files",
-    retries=2,
-    retry_delay_seconds=1,
-    retry_condition_fn=_is_transient,
-    cache_policy=NO_CACHE,
-    persist_result=False,
-)
-def read_files(spec: SourceSpec, paths: Sequence[str]) -> tuple[list[RawDocument], list[Failed]]:
+def _read(spec: SourceSpec, paths: Sequence[str]) -> tuple[list[RawDocument], list[Failed]]:
     docs: list[RawDocument] = []
     failures: list[Failed] = []
     for item in iter_local_documents([Path(p) for p in paths]):
@@ -289,27 +296,66 @@ def read_files(spec: SourceSpec, paths: Sequence[str]) -> tuple[list[RawDocument
     return docs, failures
 
 
+@task(
+    name="read-files",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=_is_transient,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
+async def read_files(
+    spec: SourceSpec, paths: Sequence[str]
+) -> Payload[tuple[list[RawDocument], list[Failed]]]:
+    return Payload(await asyncio.to_thread(_read, spec, paths))
+
+
 @task(name="extract-batch", cache_policy=NO_CACHE, persist_result=False)
-def extract_batch(
-    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str = "soup", workers: int = 1
-) -> ExtractResult:
+async def extract_batch(
+    spec: SourceSpec, box: Payload[Sequence[RawDocument]], main_text_extractor: str = "soup", workers: int = 1
+) -> Payload[ExtractResult]:
     """Parse and extract a batch; with ``workers`` > 1 the documents are split over that many
     processes (parsing HTML is CPU-bound: threads would not help)."""
+    return Payload(await _extract_batch(spec, box.value, main_text_extractor, workers))
+
+
+async def _extract_batch(
+    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str, workers: int
+) -> ExtractResult:
     if workers <= 1 or len(docs) < _MIN_DOCS_PER_WORKER * workers:
-        return extract_documents(spec, docs, main_text_extractor)
+        return await asyncio.to_thread(extract_documents, spec, docs, main_text_extractor)
+    loop = asyncio.get_running_loop()
     size = -(-len(docs) // workers)
-    chunks = [docs[i : i + size] for i in range(0, len(docs), size)]
+    parts = await asyncio.gather(
+        *(
+            loop.run_in_executor(
+                _pool(workers), extract_documents, spec, docs[i : i + size], main_text_extractor
+            )
+            for i in range(0, len(docs), size)
+        )
+    )
     results: list[tuple[RawDocument, ExtractedArticle]] = []
     failures: list[Failed] = []
     seconds: dict[str, float] = defaultdict(float)
-    for chunk_results, chunk_failures, chunk_seconds in _pool(workers).map(
-        extract_documents, [spec] * len(chunks), chunks, [main_text_extractor] * len(chunks)
-    ):
-        results.extend(chunk_results)
-        failures.extend(chunk_failures)
-        for stage, value in chunk_seconds.items():
+    for part_results, part_failures, part_seconds in parts:
+        results.extend(part_results)
+        failures.extend(part_failures)
+        for stage, value in part_seconds.items():
             seconds[stage] += value
     return results, failures, dict(seconds)
+
+
+def _store(
+    database_url: str,
+    spec: SourceSpec,
+    results: Sequence[tuple[RawDocument, ExtractedArticle]],
+    failures: Sequence[Failed],
+    states: Sequence[UrlState],
+) -> BatchOutcome:
+    engine = engine_for(database_url)
+    outcome = store_results(engine, spec, results, failures)
+    save_url_states(engine, states)
+    return outcome
 
 
 @task(
@@ -320,19 +366,16 @@ def extract_batch(
     cache_policy=NO_CACHE,
     persist_result=False,
 )
-def store_batch(
+async def store_batch(
     database_url: str,
     spec: SourceSpec,
-    results: Sequence[tuple[RawDocument, ExtractedArticle]],
-    failures: Sequence[Failed],
-    states: Sequence[UrlState] = (),
+    box: Payload[tuple[Sequence[tuple[RawDocument, ExtractedArticle]], Sequence[Failed], Sequence[UrlState]]],
 ) -> BatchOutcome:
-    """Store a batch; URL states are saved after the articles, so a crash in between only
-    means those pages are fetched and parsed again (and found already stored)."""
-    engine = engine_for(database_url)
-    outcome = store_results(engine, spec, results, failures)
-    save_url_states(engine, states)
-    return outcome
+    """Store a batch (results, failures, URL states); the states are saved after the articles,
+    so a crash in between only means those pages are fetched and parsed again (and found
+    already stored)."""
+    results, failures, states = box.value
+    return await asyncio.to_thread(_store, database_url, spec, results, failures, states)
 
 
 @task(name="discover-urls", cache_policy=NO_CACHE, retries=1, retry_condition_fn=_is_transient)
@@ -350,11 +393,12 @@ async def discover_urls(spec: SourceSpec, fetcher: Fetcher, database_url: str, l
     retry_condition_fn=_is_transient,
 )
 async def fetch_batch(
-    spec: SourceSpec, fetcher: Fetcher, database_url: str, entries: Sequence[FeedEntry]
-) -> FetchedBatch:
+    spec: SourceSpec, fetcher: Fetcher, database_url: str, box: Payload[Sequence[FeedEntry]]
+) -> Payload[FetchedBatch]:
     """Fetch a batch of article pages (conditional requests where the URL was seen)."""
-    states = get_url_states(engine_for(database_url), [e.url for e in entries])
-    return await fetch_articles(spec, fetcher, entries, states)
+    entries = box.value
+    states = await asyncio.to_thread(get_url_states, engine_for(database_url), [e.url for e in entries])
+    return Payload(await fetch_articles(spec, fetcher, entries, states))
 
 
 # -- the pipeline ---------------------------------------------------------------------------
@@ -362,60 +406,74 @@ class _Steps:
     """Runs each step as a Prefect task, or (prefect=False, for measuring Prefect's share) as
     the task's plain function — the same work either way."""
 
-    def __init__(self, prefect: bool) -> None:
+    def __init__(self, prefect: bool, distributed: bool = False) -> None:
         self.prefect = prefect
+        self.distributed = distributed  # a Dask task runner: extraction goes to its workers
         self.logger = get_run_logger() if prefect else _log
 
     async def run(self, step: Any, *args: Any) -> Any:
-        """An async step, awaited in the flow's event loop."""
+        """A step awaited in the flow's event loop."""
         return await (step(*args) if self.prefect else step.fn(*args))
 
-    async def offload(self, step: Any, *args: Any) -> Any:
-        """A blocking step, run through the task runner (threads, or Dask workers) so that the
-        event loop keeps fetching meanwhile."""
-        if self.prefect:
+    async def submit(self, step: Any, *args: Any) -> Any:
+        """A step that may run elsewhere: on the Dask cluster when there is one."""
+        if self.prefect and self.distributed:
             future = step.submit(*args)
             return await asyncio.to_thread(future.result)
-        return await asyncio.to_thread(step.fn, *args)
+        return await self.run(step, *args)
 
 
 @dataclasses.dataclass
 class _Batch:
+    spec: SourceSpec
     docs: list[RawDocument]
     failures: list[Failed]
-    states: dict[str, UrlState] = dataclasses.field(default_factory=dict)
+    states: list[UrlState] = dataclasses.field(default_factory=list)
+    last: bool = False  # the source's last batch: its feed validators come with it
 
 
 async def _pipeline(
-    spec: SourceSpec,
     batches: AsyncIterator[_Batch],
     steps: _Steps,
     settings: Settings,
     summary: RunSummary,
     clock: StageClock,
+    on_source_done: Any,
 ) -> None:
-    """Extract and store batches while the next ones are produced (fetched or read)."""
-    queue: asyncio.Queue[tuple[_Batch, asyncio.Future[ExtractResult]] | None] = asyncio.Queue(_PIPELINE_DEPTH)
+    """Extract and store batches — of all sources, one after the other — while the next ones
+    are produced (fetched or read): the pipeline stays full across source boundaries."""
+    queue: asyncio.Queue[tuple[_Batch, asyncio.Future[Payload[ExtractResult]] | None] | None] = asyncio.Queue(
+        _PIPELINE_DEPTH
+    )
     workers = parse_workers(settings)
 
     async def storer() -> None:
         while (item := await queue.get()) is not None:
             batch, extraction = item
-            results, parse_failures, seconds = await extraction
-            for stage, value in seconds.items():
-                clock.seconds[stage] += value
+            results: list[tuple[RawDocument, ExtractedArticle]] = []
+            parse_failures: list[Failed] = []
+            if extraction is not None:
+                results, parse_failures, seconds = (await extraction).value
+                for stage, value in seconds.items():
+                    clock.seconds[stage] += value
             failed = {f.location for f in parse_failures}
-            states = [s for url, s in batch.states.items() if url not in failed]
-            started = time.perf_counter()
-            outcome = await steps.offload(
-                store_batch, settings.database_url, spec, results, batch.failures + parse_failures, states
-            )
-            clock.seconds["store"] += time.perf_counter() - started
-            summary.add(outcome)
+            states = [s for s in batch.states if s.url not in failed]
+            if results or batch.failures or parse_failures or states:
+                started = time.perf_counter()
+                outcome = await steps.run(
+                    store_batch,
+                    settings.database_url,
+                    batch.spec,
+                    Payload((results, batch.failures + parse_failures, states)),
+                )
+                clock.seconds["store"] += time.perf_counter() - started
+                summary.add(outcome)
+            if batch.last:
+                await on_source_done(batch.spec)
 
     storing = asyncio.create_task(storer())
 
-    async def hand_over(item: tuple[_Batch, asyncio.Future[ExtractResult]] | None) -> bool:
+    async def hand_over(item: tuple[_Batch, asyncio.Future[Payload[ExtractResult]] | None] | None) -> bool:
         """Queue an item unless storing has stopped (an error): never wait on a dead consumer."""
         put = asyncio.ensure_future(queue.put(item))
         await asyncio.wait({put, storing}, return_when=asyncio.FIRST_COMPLETED)
@@ -427,11 +485,16 @@ async def _pipeline(
     try:
         async for batch in batches:
             summary.documents += len(batch.docs)
-            extraction = asyncio.ensure_future(
-                steps.offload(extract_batch, spec, batch.docs, settings.main_text_extractor, workers)
-            )
+            extraction = None
+            if batch.docs:
+                extraction = asyncio.ensure_future(
+                    steps.submit(
+                        extract_batch, batch.spec, Payload(batch.docs), settings.main_text_extractor, workers
+                    )
+                )
             if not await hand_over((batch, extraction)):
-                extraction.cancel()
+                if extraction is not None:
+                    extraction.cancel()
                 break
     finally:
         if not storing.done():
@@ -440,61 +503,31 @@ async def _pipeline(
 
 
 async def _file_batches(
-    spec: SourceSpec, paths: Sequence[str], steps: _Steps, settings: Settings, clock: StageClock
+    spec: SourceSpec, base_dir: str, steps: _Steps, settings: Settings, summary: RunSummary, clock: StageClock
 ) -> AsyncIterator[_Batch]:
-    for chunk in _chunks(paths, settings.batch_size):
+    try:
+        paths = await steps.run(list_files, spec, base_dir)
+    except LocalReadError as exc:
+        yield _Batch(spec, [], [Failed(spec.name, exc.location, "read", str(exc), spec.optional)], last=True)
+        return
+    if paths:
+        summary.reached.add(spec.name)
+    chunks = list(_chunks(paths, settings.batch_size)) or [[]]
+    for n, chunk in enumerate(chunks, start=1):
         started = time.perf_counter()
-        docs, failures = await steps.offload(read_files, spec, chunk)
+        docs, failures = (await steps.run(read_files, spec, chunk)).value if chunk else ([], [])
         clock.seconds["read"] += time.perf_counter() - started
-        yield _Batch(docs, failures)
+        yield _Batch(spec, docs, failures, last=n == len(chunks))
 
 
 async def _web_batches(
     spec: SourceSpec,
-    entries: Sequence[FeedEntry],
     fetcher: Fetcher,
     steps: _Steps,
     settings: Settings,
     summary: RunSummary,
     clock: StageClock,
 ) -> AsyncIterator[_Batch]:
-    host = urlsplit(spec.location).hostname or "unknown"
-    for chunk in _chunks(entries, settings.batch_size):
-        started = time.perf_counter()
-        # Tagged per host: a Prefect concurrency limit on "fetch:<host>" caps parallel runs.
-        with tags(f"fetch:{host}"):
-            fetched = await steps.run(fetch_batch, spec, fetcher, settings.database_url, chunk)
-        clock.seconds["fetch"] += time.perf_counter() - started
-        summary.fetched += fetched.counts.fetched
-        summary.not_modified += fetched.counts.not_modified
-        summary.unchanged += fetched.counts.unchanged
-        if fetched.counts.fetched or fetched.counts.not_modified:
-            summary.reached.add(spec.name)
-        yield _Batch(fetched.documents, fetched.failures, fetched.states)
-
-
-async def _ingest_files(
-    spec: SourceSpec, settings: Settings, base_dir: str, steps: _Steps, summary: RunSummary, clock: StageClock
-) -> None:
-    try:
-        paths = await steps.offload(list_files, spec, base_dir)
-    except LocalReadError as exc:
-        failure = Failed(spec.name, exc.location, "read", str(exc), spec.optional)
-        summary.add(store_results(engine_for(settings.database_url), spec, [], [failure]))
-        return
-    if paths:
-        summary.reached.add(spec.name)
-    await _pipeline(spec, _file_batches(spec, paths, steps, settings, clock), steps, settings, summary, clock)
-
-
-async def _ingest_web(
-    spec: SourceSpec,
-    settings: Settings,
-    fetcher: Fetcher,
-    steps: _Steps,
-    summary: RunSummary,
-    clock: StageClock,
-) -> None:
     limit = spec.max_articles or settings.max_articles_per_source
     started = time.perf_counter()
     found = await steps.run(discover_urls, spec, fetcher, settings.database_url, limit)
@@ -505,23 +538,55 @@ async def _ingest_web(
     if found.counts.fetched or found.counts.not_modified:
         summary.reached.add(spec.name)
     if found.failures:
-        summary.add(store_results(engine_for(settings.database_url), spec, [], found.failures))
-    batches = _web_batches(spec, found.entries, fetcher, steps, settings, summary, clock)
-    await _pipeline(spec, batches, steps, settings, summary, clock)
+        yield _Batch(spec, [], list(found.failures))
+    host = urlsplit(spec.location).hostname or "unknown"
+    for chunk in _chunks(found.entries, settings.batch_size):
+        started = time.perf_counter()
+        # Tagged per host: a Prefect concurrency limit on "fetch:<host>" caps parallel runs.
+        with tags(f"fetch:{host}"):
+            fetched = (
+                await steps.run(fetch_batch, spec, fetcher, settings.database_url, Payload(chunk))
+            ).value
+        clock.seconds["fetch"] += time.perf_counter() - started
+        summary.fetched += fetched.counts.fetched
+        summary.not_modified += fetched.counts.not_modified
+        summary.unchanged += fetched.counts.unchanged
+        if fetched.counts.fetched or fetched.counts.not_modified:
+            summary.reached.add(spec.name)
+        yield _Batch(spec, fetched.documents, fetched.failures, list(fetched.states.values()))
     # The feed's own validators are saved last: a run that stops early reads the feed again.
-    save_url_states(engine_for(settings.database_url), found.states)
+    yield _Batch(spec, [], [], list(found.states), last=True)
+
+
+async def _all_batches(
+    specs: Sequence[SourceSpec],
+    base_dir: str,
+    fetcher: Fetcher,
+    steps: _Steps,
+    settings: Settings,
+    summary: RunSummary,
+    clock: StageClock,
+) -> AsyncIterator[_Batch]:
+    for spec in specs:
+        summary.sources += 1
+        if spec.kind == "files":
+            async for batch in _file_batches(spec, base_dir, steps, settings, summary, clock):
+                yield batch
+        else:
+            async for batch in _web_batches(spec, fetcher, steps, settings, summary, clock):
+                yield batch
 
 
 async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str, Any]:
     """The body of the ``ingest`` flow; ``prefect=False`` runs the same steps as plain
     functions (no task runs, no artifacts), to measure what orchestration costs."""
-    steps = _Steps(prefect)
+    steps = _Steps(prefect, distributed=settings.task_runner == "dask")
     logger = steps.logger
     engine = engine_for(settings.database_url)
     summary = RunSummary()
     clock = StageClock()
     try:
-        specs = await steps.offload(load_sources, settings.sources_file)
+        specs = await steps.run(load_sources, settings.sources_file)
     except (OSError, ParseError) as exc:
         record_failure(engine, "(sources file)", settings.sources_file, "sources", str(exc))
         logger.error("cannot read sources file %s: %s", settings.sources_file, exc)
@@ -542,16 +607,17 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
         progress = await acreate_progress_artifact(
             0.0, key=PROGRESS_KEY, description=f"sources done of {len(specs)}"
         )
+    done: list[str] = []
+
+    async def source_done(spec: SourceSpec) -> None:
+        done.append(spec.name)
+        if progress is not None:
+            await aupdate_progress_artifact(progress, 100.0 * len(done) / len(specs))
+
     try:
         async with Fetcher(settings.fetch_config()) as fetcher:
-            for done, spec in enumerate(specs, start=1):
-                summary.sources += 1
-                if spec.kind == "files":
-                    await _ingest_files(spec, settings, base_dir, steps, summary, clock)
-                else:
-                    await _ingest_web(spec, settings, fetcher, steps, summary, clock)
-                if progress is not None:
-                    await aupdate_progress_artifact(progress, 100.0 * done / len(specs))
+            batches = _all_batches(specs, base_dir, fetcher, steps, settings, summary, clock)
+            await _pipeline(batches, steps, settings, summary, clock, source_done)
         if progress is not None and not specs:
             await aupdate_progress_artifact(progress, 100.0)
     finally:

@@ -641,51 +641,50 @@ class NewClaimRow:
 
 
 def describe_claims(engine: Engine, claim_ids: Sequence[int]) -> list[NewClaimRow]:
-    """The given claims with their first mention's source and their development's other stages."""
+    """The given claims with their first mention's source and their development's earlier
+    stages (three set-based queries per 500 claims)."""
     ids = list(dict.fromkeys(claim_ids))
     out: list[NewClaimRow] = []
     with Session(engine) as session:
         for i in range(0, len(ids), 500):
-            rows = (
-                session.execute(
-                    select(Claim).where(Claim.id.in_(ids[i : i + 500]))  # type: ignore[union-attr]
+            part = ids[i : i + 500]
+            claims = session.execute(select(Claim).where(Claim.id.in_(part))).scalars().all()  # type: ignore[union-attr]
+            first: dict[int, tuple[date, int, str, str | None]] = {}
+            for claim_id, seen_on, mention_id, source, url in session.execute(
+                select(Mention.claim_id, Mention.seen_on, Mention.id, Source.name, Article.url)
+                .join(Article, Article.id == Mention.article_id)
+                .join(Source, Source.id == Article.source_id)
+                .where(Mention.claim_id.in_(part))  # type: ignore[attr-defined]
+            ).all():
+                if claim_id not in first or (seen_on, mention_id) < first[claim_id][:2]:
+                    first[claim_id] = (seen_on, mention_id, source, url)
+            stages: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
+            for development_id, other_id, stage, first_seen in session.execute(
+                select(Claim.development_id, Claim.id, Claim.stage, Claim.first_seen).where(
+                    Claim.development_id.in_({c.development_id for c in claims})  # type: ignore[attr-defined]
                 )
-                .scalars()
-                .all()
-            )
-            for claim in rows:
-                first = session.execute(
-                    select(Source.name, Article.url)
-                    .join(Article, Article.source_id == Source.id)
-                    .join(Mention, Mention.article_id == Article.id)
-                    .where(Mention.claim_id == claim.id)
-                    .order_by(Mention.seen_on, Mention.id)
-                    .limit(1)
-                ).first()
-                others = (
-                    session.execute(
-                        select(Claim.stage).where(
-                            Claim.development_id == claim.development_id,
-                            Claim.id != claim.id,
-                            Claim.first_seen <= claim.first_seen,
-                        )
-                    )
-                    .scalars()
-                    .all()
-                )
+            ).all():
+                stages[development_id].append((other_id, stage, first_seen))
+            for claim in claims:
+                earlier = {
+                    stage
+                    for other_id, stage, first_seen in stages[claim.development_id]
+                    if other_id != claim.id and first_seen <= claim.first_seen
+                }
+                source = first.get(claim.id)  # type: ignore[arg-type]
                 out.append(
                     NewClaimRow(
                         claim.id,
                         claim.first_seen,
                         claim.institution,
                         claim.therapy,
-                        claim.indication,
-                        claim.stage,  # type: ignore[arg-type]
+                        claim.indication,  # type: ignore[arg-type]
+                        claim.stage,
                         claim.patients,
                         claim.outcome,
-                        first[0] if first else "",
-                        first[1] if first else None,
-                        tuple(sorted(set(others), key=lambda s: _STAGE_ORDER.get(s, 9))),
+                        source[2] if source else "",
+                        source[3] if source else None,
+                        tuple(sorted(earlier, key=lambda st: _STAGE_ORDER.get(st, 9))),
                     )
                 )
     return sorted(out, key=lambda r: (r.first_seen, r.id), reverse=True)
