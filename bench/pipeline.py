@@ -10,7 +10,7 @@
    then the same work with the flow's plain functions and no Prefect (``run_pipeline(...,
    prefect=False)``, another empty database), then the flow again over the unchanged site.
    Reports articles per second, time per stage, Prefect's share, peak memory.
-4. Measures the raw rate of the main-text extractor alone (``soup_main_text``) on the same
+4. Measures the raw rate of the main-text extractor alone (``parsers.html.main_text``) on the same
    pages with a process pool over both cores.
 5. Repeats step 3 (flow only) for ``--small`` articles, to compare peak memory.
 
@@ -196,17 +196,20 @@ def measure(sources: Path, workdir: Path, plain: bool, second: bool) -> dict:
 
 
 def _extract_chunk(paths: list[str]) -> int:
+    from flows.settings import load_settings
     from parsers.encoding import decode_bytes
-    from parsers.html import soup_main_text
+    from parsers.html import main_text
 
+    extractor = load_settings().main_text_extractor
     for path in paths:
-        soup_main_text(decode_bytes(Path(path).read_bytes()))
+        main_text(decode_bytes(Path(path).read_bytes()), extractor)
     return len(paths)
 
 
 def raw_extractor_rate(folder: Path, workers: int) -> float:
-    """Pages per second of the main-text extractor alone (decode + soup_main_text) over the same
-    pages, with a process pool of ``workers`` (the files are in the page cache by now)."""
+    """Pages per second of the pipeline's main-text extractor alone (decode, parse, main text:
+    ``parsers.html.main_text``) over the same pages, with a process pool of ``workers`` (the
+    files are in the page cache by now)."""
     paths = sorted(str(p) for p in (folder / "news").iterdir())
     chunks = [paths[i : i + 50] for i in range(0, len(paths), 50)]
     with ProcessPoolExecutor(max_workers=workers) as pool:

@@ -45,6 +45,7 @@ from sqlalchemy.exc import OperationalError
 from parsers.claims import RuleBasedExtractor
 from parsers.errors import ParseError
 from parsers.feeds import FeedEntry
+from parsers.html import DEFAULT_MAIN_TEXT_EXTRACTOR
 from parsers.models import SourceSpec
 from parsers.pipeline import ExtractedArticle, process_document
 from parsers.sources import parse_sources
@@ -148,7 +149,7 @@ class StageClock:
 
 # -- plain steps (the tasks below wrap them) -------------------------------------------------
 def extract_documents(
-    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str = "soup"
+    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR
 ) -> ExtractResult:
     """Parse and extract each document; a bad one becomes a Failed with a one-line reason.
     Returns the results, the failures and the seconds spent per stage."""
@@ -312,7 +313,10 @@ async def read_files(
 
 @task(name="extract-batch", cache_policy=NO_CACHE, persist_result=False)
 async def extract_batch(
-    spec: SourceSpec, box: Payload[Sequence[RawDocument]], main_text_extractor: str = "soup", workers: int = 1
+    spec: SourceSpec,
+    box: Payload[Sequence[RawDocument]],
+    main_text_extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
+    workers: int = 1,
 ) -> Payload[ExtractResult]:
     """Parse and extract a batch; with ``workers`` > 1 the documents are split over that many
     processes (parsing HTML is CPU-bound: threads would not help)."""
@@ -540,7 +544,8 @@ async def _web_batches(
     if found.failures:
         yield _Batch(spec, [], list(found.failures))
     host = urlsplit(spec.location).hostname or "unknown"
-    for chunk in _chunks(found.entries, settings.batch_size):
+    chunks = list(_chunks(found.entries, settings.batch_size))
+    for n, chunk in enumerate(chunks, start=1):
         started = time.perf_counter()
         # Tagged per host: a Prefect concurrency limit on "fetch:<host>" caps parallel runs.
         with tags(f"fetch:{host}"):
@@ -553,8 +558,13 @@ async def _web_batches(
         summary.unchanged += fetched.counts.unchanged
         if fetched.counts.fetched or fetched.counts.not_modified:
             summary.reached.add(spec.name)
-        yield _Batch(spec, fetched.documents, fetched.failures, list(fetched.states.values()))
-    # The feed's own validators are saved last: a run that stops early reads the feed again.
+        states = list(fetched.states.values())
+        if n == len(chunks):
+            # The feed's own validators are saved with the last pages (one store task fewer per
+            # source): a run that stops early reads the feed again.
+            yield _Batch(spec, fetched.documents, fetched.failures, states + list(found.states), last=True)
+            return
+        yield _Batch(spec, fetched.documents, fetched.failures, states)
     yield _Batch(spec, [], [], list(found.states), last=True)
 
 

@@ -22,7 +22,9 @@ class Settings(BaseSettings):
         description="CSV (alias,canonical) of institution aliases; default: institution_aliases.csv beside the sources file",
     )
     batch_size: int = Field(200, ge=1, description="articles per fetch/parse/extract/store task")
-    main_text_extractor: str = Field("soup", description="soup (default) or trafilatura")
+    main_text_extractor: str = Field(
+        "lxml", description="lxml (default), soup (the same heuristic on BeautifulSoup) or trafilatura"
+    )
     max_articles_per_source: int = Field(
         200, ge=1, description="per run, unless the source sets max_articles"
     )

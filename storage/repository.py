@@ -508,22 +508,23 @@ def get_url_states(engine: Engine, urls: Iterable[str]) -> dict[str, UrlState]:
 
 
 def save_url_states(engine: Engine, states: Iterable[UrlState]) -> None:
-    """Insert or update URL states (one transaction)."""
+    """Insert or update URL states (one transaction, one upsert for them all)."""
     now = utcnow()
-    states = list(states)
-    if not states:
+    rows = {
+        state.url: {
+            "url": state.url,
+            "etag": state.etag,
+            "last_modified": state.last_modified,
+            "content_hash": state.content_hash,
+            "status": state.status,
+            "checked_at": now,
+        }
+        for state in states  # the last state of a URL listed twice wins
+    }
+    if not rows:
         return
     with Session(engine) as session, session.begin():
-        for state in states:
-            values = {
-                "etag": state.etag,
-                "last_modified": state.last_modified,
-                "content_hash": state.content_hash,
-                "status": state.status,
-                "checked_at": now,
-            }
-            if not _insert_ignore(session, FetchState, {"url": state.url, **values}, ["url"]):
-                session.execute(update(FetchState).where(FetchState.url == state.url).values(**values))
+        session.execute(sql.UPSERT_URL_STATE, list(rows.values()))
 
 
 def known_article_urls(engine: Engine, urls: Iterable[str]) -> set[str]:

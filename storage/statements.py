@@ -107,3 +107,10 @@ ADD_MONTHLY = text(
     "ON CONFLICT (month, therapy, indication, stage) DO UPDATE SET "
     "claims = monthly_counts.claims + excluded.claims, mentions = monthly_counts.mentions + excluded.mentions"
 )
+
+UPSERT_URL_STATE = text(
+    "INSERT INTO fetch_state (url, etag, last_modified, content_hash, status, checked_at) "
+    "VALUES (:url, :etag, :last_modified, :content_hash, :status, :checked_at) "
+    "ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, "
+    "content_hash = excluded.content_hash, status = excluded.status, checked_at = excluded.checked_at"
+).bindparams(bindparam("checked_at", type_=_TS))
