@@ -589,7 +589,8 @@ async def _all_batches(
 
 async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str, Any]:
     """The body of the ``ingest`` flow; ``prefect=False`` runs the same steps as plain
-    functions (no task runs, no artifacts), to measure what orchestration costs."""
+    functions (no task runs, no artifacts), to measure what orchestration costs. The parse
+    worker processes stay up for the next run in this process: ``shutdown_pools()`` ends them."""
     steps = _Steps(prefect, distributed=settings.task_runner == "dask")
     logger = steps.logger
     engine = engine_for(settings.database_url)
@@ -624,15 +625,11 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
         if progress is not None:
             await aupdate_progress_artifact(progress, 100.0 * len(done) / len(specs))
 
-    try:
-        async with Fetcher(settings.fetch_config()) as fetcher:
-            batches = _all_batches(specs, base_dir, fetcher, steps, settings, summary, clock)
-            await _pipeline(batches, steps, settings, summary, clock, source_done)
-        if progress is not None and not specs:
-            await aupdate_progress_artifact(progress, 100.0)
-    finally:
-        if not prefect:
-            shutdown_pools()
+    async with Fetcher(settings.fetch_config()) as fetcher:
+        batches = _all_batches(specs, base_dir, fetcher, steps, settings, summary, clock)
+        await _pipeline(batches, steps, settings, summary, clock, source_done)
+    if progress is not None and not specs:
+        await aupdate_progress_artifact(progress, 100.0)
     summary.sources_failed = summary.sources - len(summary.reached)
     summary.stage_seconds = {k: round(v, 3) for k, v in sorted(clock.seconds.items())}
     logger.info(

@@ -21,7 +21,9 @@ class Settings(BaseSettings):
         "",
         description="CSV (alias,canonical) of institution aliases; default: institution_aliases.csv beside the sources file",
     )
-    batch_size: int = Field(200, ge=1, description="articles per fetch/parse/extract/store task")
+    batch_size: int = Field(
+        500, ge=1, description="articles per fetch/parse/extract/store task (fewer task runs: less overhead)"
+    )
     main_text_extractor: str = Field(
         "lxml", description="lxml (default), soup (the same heuristic on BeautifulSoup) or trafilatura"
     )
