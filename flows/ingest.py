@@ -158,6 +158,9 @@ def extract_documents(
     results: list[tuple[RawDocument, ExtractedArticle]] = []
     failures: list[Failed] = []
     for doc in docs:
+        # The page's bytes are not needed after parsing: not sending them back from a worker
+        # process saves a copy of the batch in memory and its pickling.
+        slim = dataclasses.replace(doc, data=b"")
         try:
             for extracted in process_document(
                 doc.data,
@@ -174,7 +177,7 @@ def extract_documents(
                 if extracted.article.published is None and doc.published_hint is not None:
                     article = dataclasses.replace(extracted.article, published=doc.published_hint)
                     extracted = dataclasses.replace(extracted, article=article)
-                results.append((doc, extracted))
+                results.append((slim, extracted))
         except ParseError as exc:
             failures.append(Failed(spec.name, doc.location, "parse", str(exc), spec.optional))
         except Exception as exc:  # an extractor bug must not stop the run: record it
@@ -496,6 +499,7 @@ async def _pipeline(
                         extract_batch, batch.spec, Payload(batch.docs), settings.main_text_extractor, workers
                     )
                 )
+                batch.docs = []  # the extraction holds the pages until parsed; the queue need not
             if not await hand_over((batch, extraction)):
                 if extraction is not None:
                     extraction.cancel()

@@ -1,0 +1,63 @@
+"""A small run of the pipeline benchmark (bench/pipeline.py, N = 200): it runs against its own
+site on 127.0.0.1 and this session's Prefect API, and reports every field. No timing is
+asserted: the figures come from the full benchmark (bench/README.md)."""
+
+import json
+import os
+import subprocess
+import sys
+
+from prefect.settings import PREFECT_API_URL
+
+from tests.conftest import ROOT
+
+STAGES = {"fetch", "parse", "date", "extract", "dedup", "store"}
+
+
+def test_pipeline_benchmark_smoke_run_reports_every_field(tmp_path):
+    out = tmp_path / "result.json"
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "TMPDIR": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "bench/pipeline.py", "--articles", "200", "--small", "100", "--json", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result["articles"] == 200 and result["small_articles"] == 100
+    first = result["first_run"]
+    # Every page was fetched and parsed; the CGT share was stored (10 % are near-copies).
+    assert first["documents"] == 200 and first["failed"] == 0
+    assert 0 < first["articles_new"] < 200
+    assert first["articles_new"] + first["articles_skipped"] == 200
+    assert first["claims_new"] > 0
+    # The unchanged second run costs one 304 per feed and sitemap and fetches no page.
+    assert result["second_run"] == {"documents": 0, "fetched": 0, "not_modified": 11, "articles_new": 0}
+    assert set(result["stage_share"]) >= STAGES
+    assert abs(sum(result["stage_share"].values()) - 1) < 0.01
+    for field in (
+        "first_run_seconds",
+        "articles_per_second",
+        "raw_extractor_pages_per_second_2_cores",
+        "share_of_raw_extractor",
+        "plain_run_seconds",
+        "second_run_seconds",
+        "second_run_speedup",
+        "peak_memory_mb",
+        "peak_parse_worker_memory_mb",
+        "peak_memory_mb_small",
+        "memory_growth_small_to_large",
+    ):
+        assert isinstance(result[field], (int, float)) and result[field] > 0, field
+    assert isinstance(result["prefect_share"], float) and result["prefect_share"] < 1
+    assert set(result["targets"]) == {
+        "articles_per_second >= 150",
+        "share_of_raw_extractor >= 0.70",
+        "prefect_share <= 0.10",
+        "second_run_speedup >= 20",
+    }
+    # The readable table went to stdout as well.
+    assert "articles/s end to end" in proc.stdout and "targets:" in proc.stdout
