@@ -1,11 +1,11 @@
 """The ``ingest`` flow: sources -> read or fetch -> parse + extract -> store.
 
-Work is grouped per source and per batch of articles (``batch_size``), so Prefect's per-task
-cost stays small; per-article logic lives in plain functions (``parsers.pipeline``,
-``flows.web``). Batches go through a bounded pipeline — the next batch is fetched while the
-previous one is parsed (in worker processes when there are several cores) and the one before
-is stored — so memory stays flat whatever the corpus size. Every bad input is recorded in the
-``failures`` table and counted; the run goes on. The flow is async so that one
+Prefect's unit of work is the source: one task run per source (a few at a time), inside which
+the articles go in batches (``batch_size``) through a bounded pipeline — the next batch is
+fetched while the previous one is parsed (in worker processes when there are several cores)
+and the one before is stored — so memory stays flat whatever the corpus size. Per-article
+logic lives in plain functions (``parsers.pipeline``, ``flows.web``). Every bad input is
+recorded in the ``failures`` table and counted; the run goes on. The flow is async so that one
 ``httpx.AsyncClient`` serves every web source.
 
     asyncio.run(ingest(sources_file="seeds/sources.toml"))
@@ -15,6 +15,7 @@ is stored — so memory stays flat whatever the corpus size. Every bad input is 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import csv
 import dataclasses
 import logging
@@ -80,7 +81,9 @@ from .web import Discovery, FetchedBatch, discover, fetch_articles
 
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
-_PIPELINE_DEPTH = 2  # batches waiting between stages: bounds memory
+_PIPELINE_DEPTH = 2  # batches of a source waiting to be stored
+_BATCHES_IN_FLIGHT = 3  # batches of pages held at once (being fetched, queued, being parsed): bounds memory
+_STORE_ATTEMPTS = 3  # a locked database is retried
 _MIN_DOCS_PER_WORKER = 20  # smaller batches are parsed in-process (starting workers costs more)
 ExtractResult = tuple[list[tuple[RawDocument, ExtractedArticle]], list[Failed], dict[str, float]]
 
@@ -88,7 +91,7 @@ ExtractResult = tuple[list[tuple[RawDocument, ExtractedArticle]], list[Failed], 
 def _is_transient(task_: Any, task_run: Any, state: Any) -> bool:
     """Retry only errors that may pass: I/O hiccups and a locked or unreachable database."""
     try:
-        state.result()
+        state.result(_sync=True)  # the state's exception (sync: this hook may run in an event loop)
     except (LocalReadError, ParseError):
         return False
     except (OSError, TimeoutError, OperationalError):
@@ -264,24 +267,7 @@ class Payload(Generic[T]):
         self.value = value
 
 
-# -- tasks -------------------------------------------------------------------------------------
-# All tasks are async: in an async flow an awaited async task costs ~2 ms of orchestration,
-# a sync one ~25-50 ms (measured with prefect 3.9 on this machine). Blocking work inside them
-# runs in a thread, or in worker processes for parsing.
-@task(
-    name="load-sources",
-    retries=2,
-    retry_delay_seconds=1,
-    retry_condition_fn=_is_transient,
-    cache_policy=NO_CACHE,
-)
-async def load_sources(sources_file: str) -> list[SourceSpec]:
-    """The enabled sources of the sources file."""
-    text = await asyncio.to_thread(Path(sources_file).read_text, encoding="utf-8")
-    return [s for s in parse_sources(text) if s.enabled]
-
-
-@task(name="list-files", cache_policy=NO_CACHE)
+# -- steps of one source (plain functions: Prefect's unit of work is the source, below) ------
 async def list_files(spec: SourceSpec, base_dir: str) -> list[str]:
     paths = await asyncio.to_thread(list_local_files, spec.location, Path(base_dir))
     if spec.max_articles:
@@ -300,35 +286,29 @@ def _read(spec: SourceSpec, paths: Sequence[str]) -> tuple[list[RawDocument], li
     return docs, failures
 
 
-@task(
-    name="read-files",
-    retries=2,
-    retry_delay_seconds=1,
-    retry_condition_fn=_is_transient,
-    cache_policy=NO_CACHE,
-    persist_result=False,
-)
-async def read_files(
-    spec: SourceSpec, paths: Sequence[str]
-) -> Payload[tuple[list[RawDocument], list[Failed]]]:
-    return Payload(await asyncio.to_thread(_read, spec, paths))
+async def read_files(spec: SourceSpec, paths: Sequence[str]) -> tuple[list[RawDocument], list[Failed]]:
+    return await asyncio.to_thread(_read, spec, paths)
 
 
-@task(name="extract-batch", cache_policy=NO_CACHE, persist_result=False)
-async def extract_batch(
-    spec: SourceSpec,
-    box: Payload[Sequence[RawDocument]],
-    main_text_extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
-    workers: int = 1,
-) -> Payload[ExtractResult]:
-    """Parse and extract a batch; with ``workers`` > 1 the documents are split over that many
-    processes (parsing HTML is CPU-bound: threads would not help)."""
-    return Payload(await _extract_batch(spec, box.value, main_text_extractor, workers))
+async def discover_urls(spec: SourceSpec, fetcher: Fetcher, database_url: str, limit: int) -> Discovery:
+    """The article URLs a feed, sitemap or url source lists now."""
+    states = await asyncio.to_thread(get_url_states, engine_for(database_url), [spec.location])
+    return await discover(spec, fetcher, states, limit)
+
+
+async def fetch_batch(
+    spec: SourceSpec, fetcher: Fetcher, database_url: str, entries: Sequence[FeedEntry]
+) -> FetchedBatch:
+    """Fetch a batch of article pages (conditional requests where the URL was seen)."""
+    states = await asyncio.to_thread(get_url_states, engine_for(database_url), [e.url for e in entries])
+    return await fetch_articles(spec, fetcher, entries, states)
 
 
 async def _extract_batch(
     spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str, workers: int
 ) -> ExtractResult:
+    """Parse and extract a batch; with ``workers`` > 1 the documents are split over that many
+    processes (parsing HTML is CPU-bound: threads would not help)."""
     if workers <= 1 or len(docs) < _MIN_DOCS_PER_WORKER * workers:
         return await asyncio.to_thread(extract_documents, spec, docs, main_text_extractor)
     loop = asyncio.get_running_loop()
@@ -365,94 +345,128 @@ def _store(
     return outcome
 
 
-@task(
-    name="store-batch",
-    retries=2,
-    retry_delay_seconds=2,
-    retry_condition_fn=_is_transient,
-    cache_policy=NO_CACHE,
-    persist_result=False,
-)
 async def store_batch(
     database_url: str,
     spec: SourceSpec,
-    box: Payload[tuple[Sequence[tuple[RawDocument, ExtractedArticle]], Sequence[Failed], Sequence[UrlState]]],
+    results: Sequence[tuple[RawDocument, ExtractedArticle]],
+    failures: Sequence[Failed],
+    states: Sequence[UrlState],
 ) -> BatchOutcome:
     """Store a batch (results, failures, URL states); the states are saved after the articles,
     so a crash in between only means those pages are fetched and parsed again (and found
-    already stored)."""
-    results, failures, states = box.value
-    return await asyncio.to_thread(_store, database_url, spec, results, failures, states)
+    already stored). A locked database is waited for and retried a few times."""
+    for attempt in range(_STORE_ATTEMPTS):
+        try:
+            return await asyncio.to_thread(_store, database_url, spec, results, failures, states)
+        except OperationalError:
+            if attempt == _STORE_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(2 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
-@task(name="discover-urls", cache_policy=NO_CACHE, retries=1, retry_condition_fn=_is_transient)
-async def discover_urls(spec: SourceSpec, fetcher: Fetcher, database_url: str, limit: int) -> Discovery:
-    """The article URLs a feed, sitemap or url source lists now."""
-    states = get_url_states(engine_for(database_url), [spec.location])
-    return await discover(spec, fetcher, states, limit)
+# -- tasks -------------------------------------------------------------------------------------
+# One task run per source (and one for the sources file): a task run costs ~40 ms of the API
+# server's CPU and a tagged one two round trips for its concurrency lease (measured with prefect
+# 3.9 on this machine), so per-batch task runs made Prefect a fifth of the run time. Tasks are
+# async: in an async flow an awaited async task costs ~2 ms of the flow's time, a sync one
+# 25-50 ms. Blocking work inside them runs in threads, or in worker processes for parsing.
+@task(
+    name="load-sources",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=_is_transient,
+    cache_policy=NO_CACHE,
+)
+async def load_sources(sources_file: str) -> list[SourceSpec]:
+    """The enabled sources of the sources file."""
+    text = await asyncio.to_thread(Path(sources_file).read_text, encoding="utf-8")
+    return [s for s in parse_sources(text) if s.enabled]
+
+
+@task(name="extract-batch", cache_policy=NO_CACHE, persist_result=False)
+async def extract_batch(
+    spec: SourceSpec,
+    box: Payload[Sequence[RawDocument]],
+    main_text_extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
+    workers: int = 1,
+) -> Payload[ExtractResult]:
+    """A batch's parsing and extraction as a task of its own: used only with a Dask task
+    runner, which runs it on the cluster's workers."""
+    return Payload(await _extract_batch(spec, box.value, main_text_extractor, workers))
+
+
+@dataclasses.dataclass
+class SourceRun:
+    """What a source's task needs from the flow (passed in a ``Payload``: the fetcher holds an
+    open HTTP client)."""
+
+    settings: Settings
+    base_dir: str
+    fetcher: Fetcher
+    in_flight: asyncio.Semaphore  # batches of pages held in memory, across the run's sources
+    # One batch stored at a time per run: concurrent SQLite writers would wait on the file lock
+    # by polling; this hands over at once (and PostgreSQL loses nothing).
+    storing: asyncio.Lock
+    # With a Dask task runner extraction batches are submitted to it from the flow's context
+    # (a submission from inside the source's task would ship that task's context, fetcher and
+    # all, to the cluster).
+    flow_context: contextvars.Context | None = None
 
 
 @task(
-    name="fetch-batch",
+    name="ingest-source",
+    task_run_name="ingest-source-{spec.name}",
+    retries=1,
+    retry_delay_seconds=5,
+    retry_condition_fn=_is_transient,
     cache_policy=NO_CACHE,
     persist_result=False,
-    retries=1,
-    retry_condition_fn=_is_transient,
 )
-async def fetch_batch(
-    spec: SourceSpec, fetcher: Fetcher, database_url: str, box: Payload[Sequence[FeedEntry]]
-) -> Payload[FetchedBatch]:
-    """Fetch a batch of article pages (conditional requests where the URL was seen)."""
-    entries = box.value
-    states = await asyncio.to_thread(get_url_states, engine_for(database_url), [e.url for e in entries])
-    return Payload(await fetch_articles(spec, fetcher, entries, states))
+async def ingest_source(
+    spec: SourceSpec, box: Payload[SourceRun]
+) -> Payload[tuple[RunSummary, dict[str, float]]]:
+    """Read or fetch one source's articles in batches, parse and extract them and store them,
+    pipelined: the next batch is fetched while the previous one is parsed and the one before
+    is stored. Returns the source's summary and seconds per stage. Repeat-safe: a retry finds
+    what the first attempt stored (conditional requests, content hashes, upserts)."""
+    run = box.value
+    summary = RunSummary(sources=1)
+    clock = StageClock()
+    if spec.kind == "files":
+        batches = _file_batches(spec, run, summary, clock)
+    else:
+        batches = _web_batches(spec, run, summary, clock)
+    await _pipeline(batches, run, summary, clock)
+    return Payload((summary, dict(clock.seconds)))
 
 
-# -- the pipeline ---------------------------------------------------------------------------
-class _Steps:
-    """Runs each step as a Prefect task, or (prefect=False, for measuring Prefect's share) as
-    the task's plain function — the same work either way."""
-
-    def __init__(self, prefect: bool, distributed: bool = False) -> None:
-        self.prefect = prefect
-        self.distributed = distributed  # a Dask task runner: extraction goes to its workers
-        self.logger = get_run_logger() if prefect else _log
-
-    async def run(self, step: Any, *args: Any) -> Any:
-        """A step awaited in the flow's event loop."""
-        return await (step(*args) if self.prefect else step.fn(*args))
-
-    async def submit(self, step: Any, *args: Any) -> Any:
-        """A step that may run elsewhere: on the Dask cluster when there is one."""
-        if self.prefect and self.distributed:
-            future = step.submit(*args)
-            return await asyncio.to_thread(future.result)
-        return await self.run(step, *args)
-
-
+# -- the pipeline of one source -------------------------------------------------------------
 @dataclasses.dataclass
 class _Batch:
     spec: SourceSpec
     docs: list[RawDocument]
     failures: list[Failed]
     states: list[UrlState] = dataclasses.field(default_factory=list)
-    last: bool = False  # the source's last batch: its feed validators come with it
+
+
+async def _extract(spec: SourceSpec, docs: list[RawDocument], run: SourceRun) -> ExtractResult:
+    settings = run.settings
+    if run.flow_context is not None:
+        submit = extract_batch.submit
+        future = run.flow_context.copy().run(submit, spec, Payload(docs), settings.main_text_extractor, 1)
+        return (await asyncio.to_thread(future.result)).value
+    return await _extract_batch(spec, docs, settings.main_text_extractor, parse_workers(settings))
 
 
 async def _pipeline(
-    batches: AsyncIterator[_Batch],
-    steps: _Steps,
-    settings: Settings,
-    summary: RunSummary,
-    clock: StageClock,
-    on_source_done: Any,
+    batches: AsyncIterator[_Batch], run: SourceRun, summary: RunSummary, clock: StageClock
 ) -> None:
-    """Extract and store batches — of all sources, one after the other — while the next ones
-    are produced (fetched or read): the pipeline stays full across source boundaries."""
-    queue: asyncio.Queue[tuple[_Batch, asyncio.Future[Payload[ExtractResult]] | None] | None] = asyncio.Queue(
+    """Extract and store batches, in order, while the next ones are produced (fetched or
+    read); at most ``_PIPELINE_DEPTH`` batches wait between the stages, which bounds memory."""
+    queue: asyncio.Queue[tuple[_Batch, asyncio.Future[ExtractResult] | None] | None] = asyncio.Queue(
         _PIPELINE_DEPTH
     )
-    workers = parse_workers(settings)
 
     async def storer() -> None:
         while (item := await queue.get()) is not None:
@@ -460,27 +474,27 @@ async def _pipeline(
             results: list[tuple[RawDocument, ExtractedArticle]] = []
             parse_failures: list[Failed] = []
             if extraction is not None:
-                results, parse_failures, seconds = (await extraction).value
+                results, parse_failures, seconds = await extraction
                 for stage, value in seconds.items():
                     clock.seconds[stage] += value
             failed = {f.location for f in parse_failures}
             states = [s for s in batch.states if s.url not in failed]
             if results or batch.failures or parse_failures or states:
-                started = time.perf_counter()
-                outcome = await steps.run(
-                    store_batch,
-                    settings.database_url,
-                    batch.spec,
-                    Payload((results, batch.failures + parse_failures, states)),
-                )
-                clock.seconds["store"] += time.perf_counter() - started
+                async with run.storing:
+                    started = time.perf_counter()
+                    outcome = await store_batch(
+                        run.settings.database_url,
+                        batch.spec,
+                        results,
+                        batch.failures + parse_failures,
+                        states,
+                    )
+                    clock.seconds["store"] += time.perf_counter() - started
                 summary.add(outcome)
-            if batch.last:
-                await on_source_done(batch.spec)
 
     storing = asyncio.create_task(storer())
 
-    async def hand_over(item: tuple[_Batch, asyncio.Future[Payload[ExtractResult]] | None] | None) -> bool:
+    async def hand_over(item: tuple[_Batch, asyncio.Future[ExtractResult] | None] | None) -> bool:
         """Queue an item unless storing has stopped (an error): never wait on a dead consumer."""
         put = asyncio.ensure_future(queue.put(item))
         await asyncio.wait({put, storing}, return_when=asyncio.FIRST_COMPLETED)
@@ -489,21 +503,33 @@ async def _pipeline(
             return False
         return True
 
+    def release(_: object = None) -> None:
+        run.in_flight.release()
+
+    iterator = aiter(batches)
     try:
-        async for batch in batches:
+        while True:
+            # A batch's pages take a slot from fetching until they are parsed.
+            await run.in_flight.acquire()
+            try:
+                batch = await anext(iterator)
+            except BaseException:
+                release()
+                raise
             summary.documents += len(batch.docs)
             extraction = None
             if batch.docs:
-                extraction = asyncio.ensure_future(
-                    steps.submit(
-                        extract_batch, batch.spec, Payload(batch.docs), settings.main_text_extractor, workers
-                    )
-                )
+                extraction = asyncio.ensure_future(_extract(batch.spec, batch.docs, run))
+                extraction.add_done_callback(release)
                 batch.docs = []  # the extraction holds the pages until parsed; the queue need not
+            else:
+                release()
             if not await hand_over((batch, extraction)):
                 if extraction is not None:
                     extraction.cancel()
                 break
+    except StopAsyncIteration:
+        pass
     finally:
         if not storing.done():
             await hand_over(None)
@@ -511,34 +537,29 @@ async def _pipeline(
 
 
 async def _file_batches(
-    spec: SourceSpec, base_dir: str, steps: _Steps, settings: Settings, summary: RunSummary, clock: StageClock
+    spec: SourceSpec, run: SourceRun, summary: RunSummary, clock: StageClock
 ) -> AsyncIterator[_Batch]:
     try:
-        paths = await steps.run(list_files, spec, base_dir)
+        paths = await list_files(spec, run.base_dir)
     except LocalReadError as exc:
-        yield _Batch(spec, [], [Failed(spec.name, exc.location, "read", str(exc), spec.optional)], last=True)
+        yield _Batch(spec, [], [Failed(spec.name, exc.location, "read", str(exc), spec.optional)])
         return
     if paths:
         summary.reached.add(spec.name)
-    chunks = list(_chunks(paths, settings.batch_size)) or [[]]
-    for n, chunk in enumerate(chunks, start=1):
+    for chunk in _chunks(paths, run.settings.batch_size):
         started = time.perf_counter()
-        docs, failures = (await steps.run(read_files, spec, chunk)).value if chunk else ([], [])
+        docs, failures = await read_files(spec, chunk)
         clock.seconds["read"] += time.perf_counter() - started
-        yield _Batch(spec, docs, failures, last=n == len(chunks))
+        yield _Batch(spec, docs, failures)
 
 
 async def _web_batches(
-    spec: SourceSpec,
-    fetcher: Fetcher,
-    steps: _Steps,
-    settings: Settings,
-    summary: RunSummary,
-    clock: StageClock,
+    spec: SourceSpec, run: SourceRun, summary: RunSummary, clock: StageClock
 ) -> AsyncIterator[_Batch]:
+    settings = run.settings
     limit = spec.max_articles or settings.max_articles_per_source
     started = time.perf_counter()
-    found = await steps.run(discover_urls, spec, fetcher, settings.database_url, limit)
+    found = await discover_urls(spec, run.fetcher, settings.database_url, limit)
     clock.seconds["fetch"] += time.perf_counter() - started
     summary.fetched += found.counts.fetched
     summary.not_modified += found.counts.not_modified
@@ -547,15 +568,10 @@ async def _web_batches(
         summary.reached.add(spec.name)
     if found.failures:
         yield _Batch(spec, [], list(found.failures))
-    host = urlsplit(spec.location).hostname or "unknown"
     chunks = list(_chunks(found.entries, settings.batch_size))
     for n, chunk in enumerate(chunks, start=1):
         started = time.perf_counter()
-        # Tagged per host: a Prefect concurrency limit on "fetch:<host>" caps parallel runs.
-        with tags(f"fetch:{host}"):
-            fetched = (
-                await steps.run(fetch_batch, spec, fetcher, settings.database_url, Payload(chunk))
-            ).value
+        fetched = await fetch_batch(spec, run.fetcher, settings.database_url, chunk)
         clock.seconds["fetch"] += time.perf_counter() - started
         summary.fetched += fetched.counts.fetched
         summary.not_modified += fetched.counts.not_modified
@@ -564,44 +580,24 @@ async def _web_batches(
             summary.reached.add(spec.name)
         states = list(fetched.states.values())
         if n == len(chunks):
-            # The feed's own validators are saved with the last pages (one store task fewer per
-            # source): a run that stops early reads the feed again.
-            yield _Batch(spec, fetched.documents, fetched.failures, states + list(found.states), last=True)
+            # The feed's own validators are saved with the last pages, after every earlier
+            # batch (batches are stored in order): a run that stops early reads the feed again.
+            yield _Batch(spec, fetched.documents, fetched.failures, states + list(found.states))
             return
         yield _Batch(spec, fetched.documents, fetched.failures, states)
-    yield _Batch(spec, [], [], list(found.states), last=True)
-
-
-async def _all_batches(
-    specs: Sequence[SourceSpec],
-    base_dir: str,
-    fetcher: Fetcher,
-    steps: _Steps,
-    settings: Settings,
-    summary: RunSummary,
-    clock: StageClock,
-) -> AsyncIterator[_Batch]:
-    for spec in specs:
-        summary.sources += 1
-        if spec.kind == "files":
-            async for batch in _file_batches(spec, base_dir, steps, settings, summary, clock):
-                yield batch
-        else:
-            async for batch in _web_batches(spec, fetcher, steps, settings, summary, clock):
-                yield batch
+    yield _Batch(spec, [], [], list(found.states))
 
 
 async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str, Any]:
     """The body of the ``ingest`` flow; ``prefect=False`` runs the same steps as plain
     functions (no task runs, no artifacts), to measure what orchestration costs. The parse
     worker processes stay up for the next run in this process: ``shutdown_pools()`` ends them."""
-    steps = _Steps(prefect, distributed=settings.task_runner == "dask")
-    logger = steps.logger
+    logger = get_run_logger() if prefect else _log
     engine = engine_for(settings.database_url)
     summary = RunSummary()
     clock = StageClock()
     try:
-        specs = await steps.run(load_sources, settings.sources_file)
+        specs = await (load_sources if prefect else load_sources.fn)(settings.sources_file)
     except (OSError, ParseError) as exc:
         record_failure(engine, "(sources file)", settings.sources_file, "sources", str(exc))
         logger.error("cannot read sources file %s: %s", settings.sources_file, exc)
@@ -623,15 +619,58 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
             0.0, key=PROGRESS_KEY, description=f"sources done of {len(specs)}"
         )
     done: list[str] = []
+    last_update = time.monotonic()
 
     async def source_done(spec: SourceSpec) -> None:
+        """Move the progress bar: when the last source is done, else at most once a second
+        (each update is a call to the API; a quick run needs none in between)."""
+        nonlocal last_update
         done.append(spec.name)
-        if progress is not None:
+        if progress is not None and (len(done) == len(specs) or time.monotonic() - last_update >= 1.0):
+            last_update = time.monotonic()
             await aupdate_progress_artifact(progress, 100.0 * len(done) / len(specs))
 
+    # Sources run a few at a time (each one's batches pipelined): while one source's pages are
+    # fetched, another's are parsed, so neither the network nor the parse workers wait.
+    running = asyncio.Semaphore(settings.source_concurrency)
+
+    async def run_source(spec: SourceSpec, run: SourceRun) -> None:
+        async with running:
+            try:
+                if not prefect:
+                    part, seconds = (await ingest_source.fn(spec, Payload(run))).value
+                elif spec.kind == "files":
+                    part, seconds = (await ingest_source(spec, Payload(run))).value
+                else:
+                    # Tagged per host: a Prefect concurrency limit on "fetch:<host>" caps the
+                    # sources fetched from one host at a time (`cgt-monitor serve` creates them).
+                    with tags(f"fetch:{urlsplit(spec.location).hostname or 'unknown'}"):
+                        part, seconds = (await ingest_source(spec, Payload(run))).value
+            except Exception as exc:  # a source that breaks must not stop the others
+                failure = Failed(
+                    spec.name, spec.location, "source", f"{type(exc).__name__}: {exc}", spec.optional
+                )
+                await asyncio.to_thread(
+                    record_failure, engine, failure.source, failure.location, failure.stage, failure.reason
+                )
+                summary.sources += 1
+                summary.add_failures([failure])
+            else:
+                summary.merge(part)
+                for stage, value in seconds.items():
+                    clock.seconds[stage] += value
+            await source_done(spec)
+
     async with Fetcher(settings.fetch_config()) as fetcher:
-        batches = _all_batches(specs, base_dir, fetcher, steps, settings, summary, clock)
-        await _pipeline(batches, steps, settings, summary, clock, source_done)
+        run = SourceRun(
+            settings,
+            base_dir,
+            fetcher,
+            asyncio.Semaphore(_BATCHES_IN_FLIGHT),
+            asyncio.Lock(),
+            flow_context=contextvars.copy_context() if prefect and settings.task_runner == "dask" else None,
+        )
+        await asyncio.gather(*(run_source(spec, run) for spec in specs))
     if progress is not None and not specs:
         await aupdate_progress_artifact(progress, 100.0)
     summary.sources_failed = summary.sources - len(summary.reached)

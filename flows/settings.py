@@ -22,7 +22,12 @@ class Settings(BaseSettings):
         description="CSV (alias,canonical) of institution aliases; default: institution_aliases.csv beside the sources file",
     )
     batch_size: int = Field(
-        500, ge=1, description="articles per fetch/parse/extract/store task (fewer task runs: less overhead)"
+        500,
+        ge=1,
+        description="articles fetched, parsed and stored together (memory: ~4 batches of pages are held at once)",
+    )
+    source_concurrency: int = Field(
+        3, ge=1, description="sources processed at once (one fetches while another's pages are parsed)"
     )
     main_text_extractor: str = Field(
         "lxml", description="lxml (default), soup (the same heuristic on BeautifulSoup) or trafilatura"

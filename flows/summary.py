@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -59,6 +59,20 @@ class RunSummary:
         self.mentions_new += outcome.mentions_new
         self.new_claim_ids.extend(outcome.new_claim_ids)
         self.add_failures(outcome.failures)
+
+    def merge(self, other: RunSummary) -> None:
+        """Add another summary's counts (a source's, into the run's)."""
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, int):
+                setattr(self, f.name, mine + theirs)
+            elif isinstance(mine, list):
+                mine.extend(theirs)
+            elif isinstance(mine, set):
+                mine.update(theirs)
+            else:  # stage_seconds: per run, filled in at the end
+                for key, value in theirs.items():
+                    mine[key] = mine.get(key, 0.0) + value
 
     def add_failures(self, failures: list[Failed]) -> None:
         for failure in failures:

@@ -136,3 +136,75 @@ def test_offline_optional_source_is_a_warning_not_a_failure(tmp_path, seed_sourc
     assert summary["failed"] == 0 and summary["warnings"] == 1 and summary["claims_new"] == 5
     [failure] = summary["failures"]
     assert failure["optional"] and "unreachable" in failure["reason"]
+
+
+def test_one_task_run_per_source_and_web_sources_are_tagged_with_their_host(
+    tmp_path, site, seed_sources, web_env, database_url
+):
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.ingest import ingest
+
+    sources = tmp_path / "both.toml"
+    sources.write_text(seed_sources.read_text() + write_sources(tmp_path, site.base).read_text())
+
+    async def run_and_read_task_runs():
+        state = await ingest(sources_file=str(sources), database_url=database_url, return_state=True)
+        async with get_client() as client:
+            runs = await client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+            )
+        # A source's run is named after it; others get Prefect's random suffix (load-sources-a1b).
+        names = [r.name if r.name.startswith("ingest-source-") else r.name.rsplit("-", 1)[0] for r in runs]
+        return state, {name: set(r.tags) for name, r in zip(names, runs, strict=True)}
+
+    state, task_runs = asyncio.run(run_and_read_task_runs())
+    assert state.is_completed()
+    assert task_runs == {
+        "load-sources": set(),
+        "ingest-source-seed": set(),
+        "ingest-source-fixture-feed": {"fetch:127.0.0.1"},
+        "ingest-source-fixture-sitemap": {"fetch:127.0.0.1"},
+        "ingest-source-gbk-page": {"fetch:127.0.0.1"},
+        "ingest-source-bomb": {"fetch:127.0.0.1"},
+    }
+
+
+def test_a_source_that_breaks_is_recorded_and_the_others_are_stored(
+    tmp_path, site, seed_sources, web_env, database_url, monkeypatch
+):
+    import flows.ingest
+
+    real_discover = flows.ingest.discover_urls
+
+    async def discover_with_a_bug(spec, *args):
+        if spec.name == "fixture-sitemap":
+            raise KeyError("a bug in discovery")
+        return await real_discover(spec, *args)
+
+    # Fault injection: no real input makes discovery raise an unexpected exception.
+    monkeypatch.setattr(flows.ingest, "discover_urls", discover_with_a_bug)
+    sources = tmp_path / "both.toml"
+    sources.write_text(seed_sources.read_text() + write_sources(tmp_path, site.base).read_text())
+    summary = run_ingest(sources_file=str(sources), database_url=database_url)
+
+    assert summary["sources"] == 5 and summary["sources_failed"] == 1
+    assert summary["claims_new"] >= 5  # the seed's five, and the feed's
+    broken = [f for f in summary["failures"] if f["source"] == "fixture-sitemap"]
+    assert broken == [
+        {
+            "source": "fixture-sitemap",
+            "location": f"{site.base}/sitemap_index.xml",
+            "stage": "source",
+            "reason": "KeyError: 'a bug in discovery'",
+            "optional": False,
+        }
+    ]
+    recorded = failures_by_location(engine_for(database_url), site.base)["/sitemap_index.xml"]
+    assert (recorded.stage, recorded.reason) == ("source", "KeyError: 'a bug in discovery'")
+    with Session(engine_for(database_url)) as session:
+        stored = {a.location.replace(site.base, "") for a in session.exec(select(Article)).all()}
+    assert "/news/car-t-lupus-trial" in stored  # from the feed, fetched while the sitemap failed
