@@ -53,6 +53,10 @@ def test_pipeline_benchmark_smoke_run_reports_every_field(tmp_path):
     ):
         assert isinstance(result[field], (int, float)) and result[field] > 0, field
     assert isinstance(result["prefect_share"], float) and result["prefect_share"] < 1
+    # Flow and plain runs twice each (the default --repeat); the best of each is reported.
+    assert len(result["runs_seconds"]["flow"]) == len(result["runs_seconds"]["plain"]) == 2
+    assert result["first_run_seconds"] == min(result["runs_seconds"]["flow"])
+    assert result["plain_run_seconds"] == min(result["runs_seconds"]["plain"])
     assert set(result["targets"]) == {
         "articles_per_second >= 150",
         "share_of_raw_extractor >= 0.70",
