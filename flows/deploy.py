@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from parsers.sources import parse_sources
 
-from .ingest import flow_for
+from .ingest import concurrency_limit_tags, flow_for
 from .settings import Settings
 
 DEPLOYMENT_NAME = "cgt-monitor-ingest"
@@ -60,15 +60,8 @@ async def ensure_fetch_limits(settings: Settings) -> list[str]:
     from prefect.client.orchestration import get_client
 
     created = []
+    existing = await concurrency_limit_tags()
     async with get_client() as client:
-        existing: set[str] = set()
-        offset = 0
-        while True:  # the API pages concurrency limits, at most 200 at a time
-            page = await client.read_concurrency_limits(limit=200, offset=offset)
-            existing.update(limit.tag for limit in page)
-            if len(page) < 200:
-                break
-            offset += 200
         for host in fetch_hosts(settings):
             tag = f"fetch:{host}"
             if tag not in existing:

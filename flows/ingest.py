@@ -588,6 +588,36 @@ async def _web_batches(
     yield _Batch(spec, [], [], list(found.states))
 
 
+def fetch_tag(spec: SourceSpec) -> str | None:
+    """The Prefect tag of a web source's task run, "fetch:<host>" (None for local files)."""
+    if spec.kind == "files":
+        return None
+    return f"fetch:{urlsplit(spec.location).hostname or 'unknown'}"
+
+
+async def concurrency_limit_tags() -> set[str]:
+    """The tags that have a Prefect (tag) concurrency limit."""
+    from prefect.client.orchestration import get_client
+
+    found: set[str] = set()
+    async with get_client() as client:
+        offset = 0
+        while True:  # the API pages concurrency limits, at most 200 at a time
+            page = await client.read_concurrency_limits(limit=200, offset=offset)
+            found.update(limit.tag for limit in page)
+            if len(page) < 200:
+                return found
+            offset += 200
+
+
+async def _fetch_limit_tags(logger: Any) -> set[str]:
+    try:
+        return {tag for tag in await concurrency_limit_tags() if tag.startswith("fetch:")}
+    except Exception as exc:  # the limits are a courtesy to sites; the run goes on without
+        logger.warning("cannot read Prefect concurrency limits (%s: %s)", type(exc).__name__, exc)
+        return set()
+
+
 async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str, Any]:
     """The body of the ``ingest`` flow; ``prefect=False`` runs the same steps as plain
     functions (no task runs, no artifacts), to measure what orchestration costs. The parse
@@ -633,19 +663,21 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
     # Sources run a few at a time (each one's batches pipelined): while one source's pages are
     # fetched, another's are parsed, so neither the network nor the parse workers wait.
     running = asyncio.Semaphore(settings.source_concurrency)
+    # A source's task run is tagged "fetch:<host>" when that tag has a concurrency limit
+    # (`cgt-monitor serve` creates one per host): each tagged run asks the API for a slot, a
+    # round trip that a busy server makes slow, so it is not paid where no limit exists.
+    limited = await _fetch_limit_tags(logger) if prefect else set()
 
     async def run_source(spec: SourceSpec, run: SourceRun) -> None:
         async with running:
             try:
                 if not prefect:
                     part, seconds = (await ingest_source.fn(spec, Payload(run))).value
-                elif spec.kind == "files":
-                    part, seconds = (await ingest_source(spec, Payload(run))).value
-                else:
-                    # Tagged per host: a Prefect concurrency limit on "fetch:<host>" caps the
-                    # sources fetched from one host at a time (`cgt-monitor serve` creates them).
-                    with tags(f"fetch:{urlsplit(spec.location).hostname or 'unknown'}"):
+                elif (tag := fetch_tag(spec)) in limited:
+                    with tags(tag):  # the limit caps the sources fetched from one host at a time
                         part, seconds = (await ingest_source(spec, Payload(run))).value
+                else:
+                    part, seconds = (await ingest_source(spec, Payload(run))).value
             except Exception as exc:  # a source that breaks must not stop the others
                 failure = Failed(
                     spec.name, spec.location, "source", f"{type(exc).__name__}: {exc}", spec.optional

@@ -138,7 +138,7 @@ def test_offline_optional_source_is_a_warning_not_a_failure(tmp_path, seed_sourc
     assert failure["optional"] and "unreachable" in failure["reason"]
 
 
-def test_one_task_run_per_source_and_web_sources_are_tagged_with_their_host(
+def test_one_task_run_per_source_tagged_with_its_host_where_that_host_has_a_limit(
     tmp_path, site, seed_sources, web_env, database_url
 ):
     import asyncio
@@ -153,24 +153,38 @@ def test_one_task_run_per_source_and_web_sources_are_tagged_with_their_host(
 
     async def run_and_read_task_runs():
         state = await ingest(sources_file=str(sources), database_url=database_url, return_state=True)
+        assert state.is_completed()
         async with get_client() as client:
             runs = await client.read_task_runs(
                 flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
             )
         # A source's run is named after it; others get Prefect's random suffix (load-sources-a1b).
         names = [r.name if r.name.startswith("ingest-source-") else r.name.rsplit("-", 1)[0] for r in runs]
-        return state, {name: set(r.tags) for name, r in zip(names, runs, strict=True)}
+        return {name: set(r.tags) for name, r in zip(names, runs, strict=True)}
 
-    state, task_runs = asyncio.run(run_and_read_task_runs())
-    assert state.is_completed()
-    assert task_runs == {
+    async def set_limit(present):
+        async with get_client() as client:
+            if present:
+                await client.create_concurrency_limit(tag="fetch:127.0.0.1", concurrency_limit=2)
+            else:
+                await client.delete_concurrency_limit_by_tag("fetch:127.0.0.1")
+
+    web = {"fixture-feed", "fixture-sitemap", "gbk-page", "bomb"}
+    # No limit for the host: no tag, and no request for a slot per task run.
+    assert asyncio.run(run_and_read_task_runs()) == {
         "load-sources": set(),
         "ingest-source-seed": set(),
-        "ingest-source-fixture-feed": {"fetch:127.0.0.1"},
-        "ingest-source-fixture-sitemap": {"fetch:127.0.0.1"},
-        "ingest-source-gbk-page": {"fetch:127.0.0.1"},
-        "ingest-source-bomb": {"fetch:127.0.0.1"},
+        **{f"ingest-source-{name}": set() for name in web},
     }
+    asyncio.run(set_limit(True))
+    try:
+        assert asyncio.run(run_and_read_task_runs()) == {
+            "load-sources": set(),
+            "ingest-source-seed": set(),
+            **{f"ingest-source-{name}": {"fetch:127.0.0.1"} for name in web},
+        }
+    finally:
+        asyncio.run(set_limit(False))
 
 
 def test_a_source_that_breaks_is_recorded_and_the_others_are_stored(
