@@ -1,5 +1,6 @@
 import shutil
 
+import pytest
 from sqlmodel import Session, select
 
 from flows.ingest import engine_for, run_ingest
@@ -59,3 +60,38 @@ def test_bad_files_are_recorded_and_the_run_goes_on(tmp_path, database_url):
         assert len(session.exec(select(Article)).all()) == 1
         assert len(session.exec(select(Claim)).all()) == 5
         assert len(session.exec(select(Mention)).all()) == 5
+
+
+def test_a_transient_error_in_a_source_is_retried_and_a_bug_is_not(seed_sources, database_url, monkeypatch):
+    import flows.ingest
+
+    real_list_files = flows.ingest.list_files
+    calls = []
+
+    async def list_files_failing_once(spec, base_dir):
+        calls.append(spec.name)
+        if len(calls) == 1:
+            raise OSError("disk hiccup")  # transient: the source's task is run again
+        return await real_list_files(spec, base_dir)
+
+    # Fault injection: a real disk does not fail on demand.
+    monkeypatch.setattr(flows.ingest, "list_files", list_files_failing_once)
+    monkeypatch.setattr(
+        flows.ingest, "ingest_source", flows.ingest.ingest_source.with_options(retry_delay_seconds=0)
+    )
+    summary = run_ingest(sources_file=str(seed_sources), database_url=database_url)
+    assert calls == ["seed", "seed"]
+    assert summary["claims_new"] == 5 and summary["failed"] == 0
+
+    async def list_files_with_a_bug(spec, base_dir):
+        calls.append(spec.name)
+        raise ValueError("a bug")  # not transient: recorded once, not retried
+
+    monkeypatch.setattr(flows.ingest, "list_files", list_files_with_a_bug)
+    calls.clear()
+    with pytest.raises(flows.ingest.AllSourcesFailedError) as failed:  # its only source failed
+        run_ingest(sources_file=str(seed_sources), database_url=database_url)
+    assert calls == ["seed"]
+    assert [(f["stage"], f["reason"]) for f in failed.value.summary["failures"]] == [
+        ("source", "ValueError: a bug")
+    ]
