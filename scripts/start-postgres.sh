@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start a throw-away PostgreSQL server on 127.0.0.1 (Debian's packages) for the test suite and
-# print its SQLAlchemy URL. Usage: url=$(bash scripts/start-postgres.sh [port])
+# print its SQLAlchemy URL. Usage: url=$(bash scripts/start-postgres.sh [port [data-file]])
+# With data-file, the server's data directory is written there (for scripts/stop-postgres.sh).
 # Installs the server with apt-get when it is missing. Needs root (CI) or a postgres install.
 set -euo pipefail
 port="${1:-5433}"
@@ -10,6 +11,8 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
 fi
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 data=$(mktemp -d /tmp/cgt-monitor-pg.XXXXXX)
+if [ -n "${2:-}" ]; then echo "$data" >"$2"; fi
+cd /  # the postgres user may not be allowed into the caller's folder
 run_as=()
 if [ "$(id -u)" = "0" ]; then
   chown postgres "$data"
