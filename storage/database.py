@@ -6,6 +6,8 @@ brings any database (new, older, or created before migrations existed) to the la
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from alembic import command
@@ -20,6 +22,8 @@ from .errors import SchemaError
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/cgt_monitor.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Key of the PostgreSQL advisory lock that serialises schema upgrades across processes.
+SCHEMA_LOCK_KEY = 0x6367746D  # "cgtm"
 
 
 def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False) -> Engine:
@@ -41,7 +45,7 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False) -> Engine:
     def _sqlite_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None  # the driver stays out; SQLAlchemy emits BEGIN
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
@@ -52,6 +56,23 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _use_wal(cursor, patience: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    """Switch the database file to WAL (a no-op once it is). Switching needs the file to
+    itself, and SQLite answers "database is locked" at once rather than waiting out the busy
+    timeout when other connections are opening the same new file: retry for ``patience`` s."""
+    deadline = time.monotonic() + patience
+    delay = 0.01
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def alembic_config() -> Config:
@@ -66,13 +87,21 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade_database(engine: Engine, revision: str = "head") -> None:
-    """Create or upgrade the schema to ``revision`` (safe to repeat). A database created
-    before migrations existed (tables but no alembic_version) is taken as revision 0001."""
+    """Create or upgrade the schema to ``revision`` (safe to repeat, also from several processes
+    at once). A database created before migrations existed (tables but no alembic_version) is
+    taken as revision 0001.
+
+    Concurrent upgrades queue: on SQLite the transaction starts with BEGIN IMMEDIATE; on
+    PostgreSQL it first takes a transaction-scoped advisory lock, so a second process waits and
+    then finds the schema already at ``revision`` (two runs starting together on an empty
+    database both created ``alembic_version`` before)."""
     config = alembic_config()
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         if sqlite:  # tables are rebuilt during some SQLite upgrades: no FK checks meanwhile
             conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        elif engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_KEY})")
         try:
             config.attributes["connection"] = conn
             tables = set(inspect(conn).get_table_names())

@@ -137,3 +137,34 @@ def test_a_database_made_before_migrations_is_adopted(tmp_path):
         conn.execute(text("DROP TABLE alembic_version"))  # as if created with create_all
     upgrade_database(engine)
     assert current_revision(engine) == "0002" and differences(engine) == []
+
+
+def test_upgrades_started_together_on_an_empty_database_all_succeed(database_url):
+    """Two scheduled runs starting at once on a new database: each upgrades the schema; the
+    second must wait for the first instead of creating the same tables again."""
+    import threading
+
+    workers = 4
+    barrier = threading.Barrier(workers)
+    errors: list[BaseException] = []
+
+    def upgrade() -> None:
+        engine = make_engine(database_url)
+        try:
+            barrier.wait(timeout=30)
+            upgrade_database(engine)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=upgrade, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "an upgrade hung"
+    assert errors == []
+    engine = make_engine(database_url)
+    assert current_revision(engine) == "0002"
+    assert differences(engine) == []
