@@ -134,12 +134,16 @@ class Vocabulary:
                 if alias:
                     self.organization_aliases[alias] = name
                     self._add(alias, Term("org_known", name, category=kind), surface=alias)
+        # The automata store an int per key, an index into ``_entries``: iterating an automaton
+        # that stores ints is about twice as fast as one that stores Python tuples.
         self._automata = []
+        self._entries: list[tuple[int, tuple[Term, ...], bool]] = []
         for terms_by_key in (self._terms, self._terms_cs):
-            automaton = ahocorasick.Automaton()
+            automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
             for key, terms in terms_by_key.items():
                 pluralable = any(t.role in _PLURAL_ROLES for t in terms)
-                automaton.add_word(key, (len(key), tuple(terms), pluralable))
+                automaton.add_word(key, len(self._entries))
+                self._entries.append((len(key), tuple(terms), pluralable))
             automaton.make_automaton()
             self._automata.append(automaton)
 
@@ -171,8 +175,10 @@ class Vocabulary:
         norm = normalised if normalised is not None else normalise_for_matching(text)
         padded = " " + norm + "  "  # so the boundary checks need no range checks
         found: list[Match] = []
+        entries = self._entries
         for automaton, haystack in zip(self._automata, (norm, normalise_keep_case(text)), strict=True):
-            for end, (length, terms, pluralable) in automaton.iter(haystack):
+            for end, index in automaton.iter(haystack):
+                length, terms, pluralable = entries[index]
                 # In ``padded`` the match spans [end - length + 2, end + 2).
                 if padded[end - length + 1].isalnum():
                     continue
