@@ -22,9 +22,9 @@ class Settings(BaseSettings):
         description="CSV (alias,canonical) of institution aliases; default: institution_aliases.csv beside the sources file",
     )
     batch_size: int = Field(
-        500,
+        200,
         ge=1,
-        description="articles fetched, parsed and stored together (memory: ~4 batches of pages are held at once)",
+        description="articles fetched, parsed and stored together (memory: at most three batches of pages are held at once)",
     )
     source_concurrency: int = Field(
         3, ge=1, description="sources processed at once (one fetches while another's pages are parsed)"
