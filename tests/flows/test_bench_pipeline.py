@@ -57,6 +57,8 @@ def test_pipeline_benchmark_smoke_run_reports_every_field(tmp_path):
     assert len(result["runs_seconds"]["flow"]) == len(result["runs_seconds"]["plain"]) == 2
     assert result["first_run_seconds"] == min(result["runs_seconds"]["flow"])
     assert result["plain_run_seconds"] == min(result["runs_seconds"]["plain"])
+    assert len(result["prefect_share_by_repetition"]) == 2
+    assert all(isinstance(x, float) and x < 1 for x in result["prefect_share_by_repetition"])
     assert set(result["targets"]) == {
         "articles_per_second >= 150",
         "share_of_raw_extractor >= 0.70",
