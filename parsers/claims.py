@@ -258,8 +258,11 @@ class _Document:
         for s in self.sentences:  # in order: a sentence may refer back to earlier ones
             self._indications.append(self._explicit_indications(s))
         counts: Counter[str] = Counter()
+        scope = self.vocab.condition_scope
         for found in self._indications:
-            counts.update(m.value for m in found if self.vocab.condition_scope.get(m.value) != "catchall")
+            for m in found:
+                if scope.get(m.value) != "catchall":
+                    counts[m.value] += 1
         specific = [(n, v) for v, n in counts.items() if not self.vocab.condition_scope.get(v)]
         self.main_specific_condition = max(specific)[1] if specific else None
         first_seen = {}

@@ -210,6 +210,21 @@ _POSSESSIVE = re.compile(r"(?:’s|'s|’|')\s+(?=[A-Z])")
 _OWNER_BEFORE = re.compile(r"\b([A-Z][A-Za-z0-9&.-]+(?:\s+[A-Z][A-Za-z0-9&.-]+)?)$")
 
 
+def _possessives(text: str) -> list[re.Match[str]]:
+    """``_POSSESSIVE.finditer(text)``, found from the apostrophes (str.find) instead: an article
+    has a few, and the regex engine's scan over every character cost ~35 us per 5 KB article."""
+    found = []
+    for quote in ("'", "’"):
+        at = text.find(quote)
+        while at != -1:
+            m = _POSSESSIVE.match(text, at)
+            if m is not None:
+                found.append(m)
+            at = text.find(quote, at + 1)
+    found.sort(key=lambda m: m.start())
+    return found
+
+
 def find_institutions(text: str, vocab: Vocabulary, matches: list[Match] | None = None) -> list[Institution]:
     """Institutions named in ``text``, in order of appearance (regulators excluded).
 
@@ -245,7 +260,7 @@ def find_institutions(text: str, vocab: Vocabulary, matches: list[Match] | None 
             if acronym:
                 kind = heads.get(m.value.title(), "hospital")
                 found.append(Institution(acronym.start(1), m.end, text[acronym.start(1) : m.end], kind))
-    for m in _POSSESSIVE.finditer(text):
+    for m in _possessives(text):
         owner = _OWNER_BEFORE.search(text, max(0, m.start() - 60), m.start())
         brand = re.match(r"[A-Z][\w-]+", text[m.end() : m.end() + 40])
         if owner is None or brand is None or owner.group(1) in _NOT_COMPANY:
@@ -276,8 +291,13 @@ def _trim_company(name: str) -> str:
 
 def _is_regulator(name: str, vocab: Vocabulary) -> bool:
     """True for regulators and their parts ("FDA Center for Biologics Evaluation and Research")."""
-    first = name.split(" ", 1)[0]
-    return any(r.startswith(first) and (name == r or name.startswith(r + " ")) for r in vocab.regulator_names)
+    regulators = vocab.regulator_set
+    prefix = ""
+    for word in name.split(" "):  # is any leading run of words a regulator's name?
+        prefix = f"{prefix} {word}" if prefix else word
+        if prefix in regulators:
+            return True
+    return False
 
 
 def _institutions_in_run(

@@ -116,6 +116,7 @@ class Vocabulary:
         for row in _rows("regulators.csv"):
             self._add(row["name"], Term("regulator", row["country"].strip()), surface=row["name"])
             self.regulator_names += (row["name"].strip(),)
+        self.regulator_set = frozenset(self.regulator_names)
         for row in _rows("institutions.csv"):
             word, kind = row["word"].strip(), row["kind"].strip()
             if kind == "intro":
