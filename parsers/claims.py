@@ -105,7 +105,9 @@ _PATIENTS = re.compile(
     re.I,
 )
 _TOKEN = re.compile(r"[\w,]+")
-_OUT_OF = re.compile(r"\b\d+\s*%?\s*\(?\s*(\d+)\s+(?:out\s+)?of\s+(?:the\s+)?(\d[\d,]*)\b")
+# "\d(?<!\w\d)\d*" is "\b\d+" written to start with a character class, so that the regex
+# engine skips to the next digit instead of trying every position.
+_OUT_OF = re.compile(r"\d(?<!\w\d)\d*\s*%?\s*\(?\s*(\d+)\s+(?:out\s+)?of\s+(?:the\s+)?(\d[\d,]*)\b")
 _POPULATION = re.compile(
     r"\b(?:million|millions|billion|thousand|thousands|percent|per\s*cent|worldwide|each year|"
     r"every year|per year|annually|in the world|nationwide|globally|affects?|estimated|"
@@ -642,8 +644,9 @@ def _count_patients(sentence: str) -> int | None:
         raw = m.group(1).lower()
         noun = m.group(0).split()[-1].lower()
         tail = sentence[m.end() : m.end() + 40]
-        head = sentence[max(0, m.start() - 25) : m.start()]
-        if _POPULATION.search(tail) or _POPULATION.search(head) or _POPULATION.search(m.group(0)):
+        # 25 characters before, the match and 40 after, searched at once (no population phrase
+        # can straddle the match's edges: it starts with a number and ends with a noun).
+        if _POPULATION.search(sentence, max(0, m.start() - 25), m.end() + 40):
             continue
         singular = not noun.endswith(("s", "children", "people", "men", "women")) or noun in ("boys", "girls")
         if raw in _SINGULAR_ONLY and (not singular or noun in ("boys", "girls")):
