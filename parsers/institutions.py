@@ -291,7 +291,7 @@ def _trim_company(name: str) -> str:
 
 def _is_regulator(name: str, vocab: Vocabulary) -> bool:
     """True for regulators and their parts ("FDA Center for Biologics Evaluation and Research")."""
-    regulators = vocab.regulator_set
+    regulators = vocab.regulator_names
     prefix = ""
     for word in name.split(" "):  # is any leading run of words a regulator's name?
         prefix = f"{prefix} {word}" if prefix else word

@@ -112,11 +112,11 @@ class Vocabulary:
             self._add(row["phrase"], Term(row["role"].strip(), (row.get("value") or "").strip()))
         for row in _rows("places.csv"):
             self._add(row["name"], Term("place", row["country"].strip()), surface=row["name"])
-        self.regulator_names: tuple[str, ...] = ()
+        regulators: set[str] = set()
         for row in _rows("regulators.csv"):
             self._add(row["name"], Term("regulator", row["country"].strip()), surface=row["name"])
-            self.regulator_names += (row["name"].strip(),)
-        self.regulator_set = frozenset(self.regulator_names)
+            regulators.add(row["name"].strip())
+        self.regulator_names: frozenset[str] = frozenset(regulators)
         for row in _rows("institutions.csv"):
             word, kind = row["word"].strip(), row["kind"].strip()
             if kind == "intro":
