@@ -160,9 +160,9 @@ def _warm_up(_: int) -> bool:
 
 def warm_up_parse_workers(settings) -> None:  # type: ignore[no-untyped-def]
     """Start the flow's parse worker processes and load the parsers and vocabularies in them."""
-    from flows.ingest import _pool, parse_workers
+    from flows.extraction import _pool, parse_workers
 
-    workers = parse_workers(settings)
+    workers = parse_workers(settings.parse_workers)
     list(_pool(workers).map(_warm_up, range(workers * 2)))
 
 
@@ -184,7 +184,8 @@ def measure(sources: Path, workdir: Path, plain: bool, second: bool, repeat: int
     """Flow runs and plain runs, ``repeat`` times each, alternating which goes first (so neither
     always meets a warmer machine), each into an empty database; the best of each is reported,
     and every time is kept. Then the second, unchanged run over the last flow run's database."""
-    from flows.ingest import flow_for, run_pipeline, shutdown_pools
+    from flows.extraction import shutdown_pools
+    from flows.ingest import ingest, run_pipeline
     from flows.settings import load_settings
 
     out: dict = {"flow_runs_seconds": [], "plain_runs_seconds": []}
@@ -198,8 +199,7 @@ def measure(sources: Path, workdir: Path, plain: bool, second: bool, repeat: int
             started = time.perf_counter()
             if kind == "flow":
                 settings = run_settings
-                flow = flow_for(settings)
-                summary = asyncio.run(flow(sources_file=settings.sources_file, database_url=url))
+                summary = asyncio.run(ingest(sources_file=settings.sources_file, database_url=url))
             else:
                 summary = asyncio.run(run_pipeline(run_settings, prefect=False))
             seconds = time.perf_counter() - started
@@ -214,9 +214,7 @@ def measure(sources: Path, workdir: Path, plain: bool, second: bool, repeat: int
                 out["plain_articles_new"] = summary["articles_new"]
     if second and settings is not None:
         started = time.perf_counter()
-        again = asyncio.run(
-            flow_for(settings)(sources_file=settings.sources_file, database_url=settings.database_url)
-        )
+        again = asyncio.run(ingest(sources_file=settings.sources_file, database_url=settings.database_url))
         out["second_seconds"] = time.perf_counter() - started
         out["second_summary"] = {
             k: again[k] for k in ("documents", "fetched", "not_modified", "articles_new")

@@ -69,7 +69,8 @@ def run(
     """
     from storage.repository import list_claims
 
-    from .ingest import AllSourcesFailedError, engine_for, run_ingest
+    from .bootstrap import engine_for
+    from .ingest import AllSourcesFailedError, run_ingest
     from .settings import load_settings
 
     settings = load_settings(sources_file=str(sources) if sources else None, database_url=database_url)
@@ -207,7 +208,7 @@ def claims(
     """
     from storage.repository import list_claims
 
-    from .ingest import engine_for
+    from .bootstrap import engine_for
     from .settings import load_settings
 
     if fmt not in FORMATS:
@@ -306,7 +307,7 @@ def timeline(
     """
     from storage.repository import development_history, development_mentions
 
-    from .ingest import engine_for
+    from .bootstrap import engine_for
     from .settings import load_settings
 
     engine = engine_for(load_settings(database_url=database_url).database_url)

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from prefect.types.entrypoint import EntrypointType
 from sqlalchemy.engine import make_url
 
 from parsers.sources import parse_sources
 
-from .ingest import concurrency_limit_tags, flow_for
+from .ingest import concurrency_limit_tags, ingest
 from .settings import Settings
 
 DEPLOYMENT_NAME = "cgt-monitor-ingest"
@@ -35,9 +36,12 @@ def deployment_parameters(settings: Settings) -> dict[str, Any]:
 
 
 def build_deployment(settings: Settings):  # type: ignore[no-untyped-def]
-    """The RunnerDeployment ``serve`` would register (built without contacting the API)."""
-    return flow_for(settings).to_deployment(
+    """The RunnerDeployment ``serve`` would register (built without contacting the API). Its
+    entrypoint is the module path ``flows.ingest:ingest``: each flow run imports the flow as
+    part of its package, so the parse worker processes it starts can import what they run."""
+    return ingest.to_deployment(
         name=DEPLOYMENT_NAME,
+        entrypoint_type=EntrypointType.MODULE_PATH,
         cron=settings.schedule_cron,
         parameters=deployment_parameters(settings),
         description="Scheduled cgt-monitor run: fetch the sources, extract CGT claims, store them.",

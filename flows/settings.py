@@ -4,6 +4,8 @@ Nothing reads the environment at import time: ``load_settings()`` is called by t
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -38,7 +40,9 @@ class Settings(BaseSettings):
     parse_workers: int = Field(
         0, ge=0, description="processes for parsing/extraction (0: one per core; 1: in the flow's process)"
     )
-    task_runner: str = Field("default", description="default (in-process) or dask")
+    task_runner: Literal["default", "dask"] = Field(
+        "default", description="default (parse workers in this machine's processes) or dask"
+    )
     dask_address: str = Field("", description="address of a running Dask scheduler (task_runner=dask)")
     dask_workers: int = Field(2, ge=1, description="local Dask worker processes when no address is given")
     schedule_cron: str = Field("0 */6 * * *", description="cron schedule of the served deployment")

@@ -3,7 +3,8 @@ import shutil
 import pytest
 from sqlmodel import Session, select
 
-from flows.ingest import engine_for, run_ingest
+from flows.bootstrap import engine_for
+from flows.ingest import run_ingest
 from storage.models import Article, Claim, Failure, Mention
 from storage.repository import list_claims, table_counts
 from tests.conftest import SEED_ARTICLE, SEED_CLAIMS
@@ -64,8 +65,9 @@ def test_bad_files_are_recorded_and_the_run_goes_on(tmp_path, database_url):
 
 def test_a_transient_error_in_a_source_is_retried_and_a_bug_is_not(seed_sources, database_url, monkeypatch):
     import flows.ingest
+    import flows.pipeline
 
-    real_list_files = flows.ingest.list_files
+    real_list_files = flows.pipeline.list_files
     calls = []
 
     async def list_files_failing_once(spec, base_dir):
@@ -75,7 +77,7 @@ def test_a_transient_error_in_a_source_is_retried_and_a_bug_is_not(seed_sources,
         return await real_list_files(spec, base_dir)
 
     # Fault injection: a real disk does not fail on demand.
-    monkeypatch.setattr(flows.ingest, "list_files", list_files_failing_once)
+    monkeypatch.setattr(flows.pipeline, "list_files", list_files_failing_once)
     monkeypatch.setattr(
         flows.ingest, "ingest_source", flows.ingest.ingest_source.with_options(retry_delay_seconds=0)
     )
@@ -87,7 +89,7 @@ def test_a_transient_error_in_a_source_is_retried_and_a_bug_is_not(seed_sources,
         calls.append(spec.name)
         raise ValueError("a bug")  # not transient: recorded once, not retried
 
-    monkeypatch.setattr(flows.ingest, "list_files", list_files_with_a_bug)
+    monkeypatch.setattr(flows.pipeline, "list_files", list_files_with_a_bug)
     calls.clear()
     with pytest.raises(flows.ingest.AllSourcesFailedError) as failed:  # its only source failed
         run_ingest(sources_file=str(seed_sources), database_url=database_url)

@@ -9,8 +9,9 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
 from flows.artifacts import DIGEST_KEY, PROGRESS_KEY, TABLE_KEY, TIMELINE_KEY
+from flows.bootstrap import engine_for
 from flows.deploy import DEPLOYMENT_NAME, build_deployment
-from flows.ingest import engine_for, flow_for, ingest
+from flows.ingest import ingest
 from flows.settings import load_settings
 from storage.repository import list_claims
 from tests.conftest import SEED_CLAIMS
@@ -97,8 +98,7 @@ def test_extraction_on_dask_and_on_a_process_pool_gives_the_same_claims(
 ):
     monkeypatch.setenv("CGT_MONITOR_TASK_RUNNER", "dask")
     monkeypatch.setenv("CGT_MONITOR_DASK_WORKERS", "2")
-    settings = load_settings()
-    summary = asyncio.run(flow_for(settings)(sources_file=str(seed_sources), database_url=database_url))
+    summary = asyncio.run(ingest(sources_file=str(seed_sources), database_url=database_url))
     assert summary["claims_new"] == 5
     assert {
         (c.institution, c.therapy, c.indication, c.stage) for c in list_claims(engine_for(database_url))

@@ -4,7 +4,8 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from flows.ingest import engine_for, run_ingest
+from flows.bootstrap import engine_for
+from flows.ingest import run_ingest
 from storage.models import Article, Failure, FetchState
 
 EXPECTED_DATES = {  # article path -> publication date the page (or its feed) states
@@ -190,9 +191,9 @@ def test_one_task_run_per_source_tagged_with_its_host_where_that_host_has_a_limi
 def test_a_source_that_breaks_is_recorded_and_the_others_are_stored(
     tmp_path, site, seed_sources, web_env, database_url, monkeypatch
 ):
-    import flows.ingest
+    import flows.pipeline
 
-    real_discover = flows.ingest.discover_urls
+    real_discover = flows.pipeline.discover_urls
 
     async def discover_with_a_bug(spec, *args):
         if spec.name == "fixture-sitemap":
@@ -200,7 +201,7 @@ def test_a_source_that_breaks_is_recorded_and_the_others_are_stored(
         return await real_discover(spec, *args)
 
     # Fault injection: no real input makes discovery raise an unexpected exception.
-    monkeypatch.setattr(flows.ingest, "discover_urls", discover_with_a_bug)
+    monkeypatch.setattr(flows.pipeline, "discover_urls", discover_with_a_bug)
     sources = tmp_path / "both.toml"
     sources.write_text(seed_sources.read_text() + write_sources(tmp_path, site.base).read_text())
     summary = run_ingest(sources_file=str(sources), database_url=database_url)

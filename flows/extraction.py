@@ -1,0 +1,232 @@
+"""Parsing and claim extraction of a batch of documents, in this process or spread over worker
+processes.
+
+Worker processes import this module by its package path (``flows.extraction``), whatever way
+the flow itself was loaded (a file path entrypoint, ``python -m prefect.engine``, a served
+flow): so it imports no Prefect and nothing from the flow's module, and everything sent to a
+worker is defined in an importable module.
+
+    results, failures, seconds = await extract_batch(spec, docs, "lxml", workers=2)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import multiprocessing
+import os
+import pickle
+import signal
+import site
+import time
+import traceback
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from parsers.claims import RuleBasedExtractor
+from parsers.errors import ParseError
+from parsers.html import DEFAULT_MAIN_TEXT_EXTRACTOR
+from parsers.models import SourceSpec
+from parsers.pipeline import ExtractedArticle, process_document
+
+from .local import RawDocument
+from .summary import Failed
+
+ExtractResult = tuple[list[tuple[RawDocument, ExtractedArticle]], list[Failed], dict[str, float]]
+MIN_DOCS_PER_WORKER = 20  # smaller batches are parsed in-process (starting workers costs more)
+# The folder that holds the ``flows`` package: added to each worker's import path, so a
+# worker can import this module even when the project is not installed.
+_PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
+
+
+class StageClock:
+    """Seconds spent per stage (parse, date, extract, dedup, fetch, read, store), summed over
+    batches and worker processes. Pipelined stages overlap in wall time."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] += time.perf_counter() - started
+
+    def add(self, seconds: dict[str, float]) -> None:
+        for stage, value in seconds.items():
+            self.seconds[stage] += value
+
+
+def extract_documents(
+    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR
+) -> ExtractResult:
+    """Parse and extract each document; a bad one becomes a Failed with a one-line reason.
+    Returns the results, the failures and the seconds spent per stage."""
+    extractor = RuleBasedExtractor()
+    clock = StageClock()
+    results: list[tuple[RawDocument, ExtractedArticle]] = []
+    failures: list[Failed] = []
+    for doc in docs:
+        # The page's bytes are not needed after parsing: not sending them back from a worker
+        # process saves a copy of the batch in memory and its pickling.
+        slim = dataclasses.replace(doc, data=b"")
+        try:
+            for extracted in process_document(
+                doc.data,
+                doc.name,
+                doc.fetched_at,
+                extractor,
+                url=doc.url,
+                charset=doc.charset,
+                is_html=doc.content_type == "text/html",
+                keywords=spec.keywords,
+                main_text_extractor=main_text_extractor,
+                timer=clock,
+            ):
+                if extracted.article.published is None and doc.published_hint is not None:
+                    article = dataclasses.replace(extracted.article, published=doc.published_hint)
+                    extracted = dataclasses.replace(extracted, article=article)
+                results.append((slim, extracted))
+        except ParseError as exc:
+            failures.append(Failed(spec.name, doc.location, "parse", str(exc), spec.optional))
+        except Exception as exc:  # an extractor bug must not stop the run: record it
+            failures.append(
+                Failed(spec.name, doc.location, "extract", f"{type(exc).__name__}: {exc}", spec.optional)
+            )
+    return results, failures, dict(clock.seconds)
+
+
+# -- worker processes ---------------------------------------------------------------------------
+class WorkerSetupError(RuntimeError):
+    """A worker process could not load the work it was sent (an import error, typically); the
+    message is the worker's own error."""
+
+
+def run_pickled(payload: bytes) -> Any:
+    """Run ``(function, args)`` unpickled here, in the worker: an error while unpickling (a
+    module the worker cannot import) comes back as a ``WorkerSetupError`` with the worker's
+    message, where the process pool would only say that a process died."""
+    try:
+        function, args = pickle.loads(payload)
+    except BaseException as exc:
+        lines = traceback.format_exception_only(type(exc), exc)
+        raise WorkerSetupError(lines[-1].strip()) from None
+    return function(*args)
+
+
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+_IN_PROCESS_REASON: list[str] = []  # set when workers cannot run here: parse in-process from then on
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool for CPU-bound parsing, created once per process ("spawn": the flow's
+    process runs threads and an event loop, which forking would copy half-way)."""
+    if workers not in _POOLS:
+        _POOLS[workers] = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=site.addsitedir,
+            initargs=(_PROJECT_ROOT,),
+        )
+    return _POOLS[workers]
+
+
+def _discard_pool(workers: int) -> str:
+    """Drop a broken pool; returns how its processes ended (exit codes, signals)."""
+    pool = _POOLS.pop(workers, None)
+    if pool is None:
+        return ""
+    processes = list(getattr(pool, "_processes", {}).values() or [])
+    pool.shutdown(wait=False, cancel_futures=True)
+    endings = []
+    for process in processes:
+        process.join(timeout=1)
+        code = process.exitcode
+        if code is None or code == 0:
+            continue
+        if code < 0:
+            try:
+                endings.append(f"killed by {signal.Signals(-code).name}")
+            except ValueError:
+                endings.append(f"killed by signal {-code}")
+        else:
+            endings.append(f"exit code {code}")
+    return ", ".join(sorted(set(endings)))
+
+
+def shutdown_pools() -> None:
+    for pool in _POOLS.values():
+        pool.shutdown(cancel_futures=True)
+    _POOLS.clear()
+
+
+def parse_workers(setting: int) -> int:
+    """Processes for parsing: the setting, or (0) one per core."""
+    return setting or (os.cpu_count() or 1)
+
+
+def _merge(parts: Sequence[ExtractResult]) -> ExtractResult:
+    results: list[tuple[RawDocument, ExtractedArticle]] = []
+    failures: list[Failed] = []
+    clock = StageClock()
+    for part_results, part_failures, part_seconds in parts:
+        results.extend(part_results)
+        failures.extend(part_failures)
+        clock.add(part_seconds)
+    return results, failures, dict(clock.seconds)
+
+
+async def _in_pool(
+    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str, workers: int
+) -> ExtractResult:
+    loop = asyncio.get_running_loop()
+    pool = _pool(workers)
+    size = -(-len(docs) // workers)
+    calls = [
+        pickle.dumps((extract_documents, (spec, docs[i : i + size], main_text_extractor)))
+        for i in range(0, len(docs), size)
+    ]
+    parts = await asyncio.gather(*(loop.run_in_executor(pool, run_pickled, call) for call in calls))
+    return _merge(parts)
+
+
+async def extract_batch(
+    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str, workers: int
+) -> ExtractResult:
+    """Parse and extract a batch; with ``workers`` > 1 the documents are split over that many
+    processes (parsing HTML is CPU-bound: threads would not help).
+
+    Workers that fail do not lose the batch: when they cannot load the work (an import error)
+    the batch is parsed in this process, as is every later one; when a worker process dies,
+    the batch goes once more to a fresh pool and, should that die too, its documents are
+    recorded as failed (to be tried again next run) while the next batch gets a fresh pool.
+    Either way the worker's error is recorded for the source."""
+    if workers <= 1 or len(docs) < MIN_DOCS_PER_WORKER * workers or _IN_PROCESS_REASON:
+        return await asyncio.to_thread(extract_documents, spec, docs, main_text_extractor)
+    try:
+        return await _in_pool(spec, docs, main_text_extractor, workers)
+    except WorkerSetupError as exc:
+        _discard_pool(workers)
+        _IN_PROCESS_REASON.append(str(exc))
+        results, failures, seconds = await asyncio.to_thread(
+            extract_documents, spec, docs, main_text_extractor
+        )
+        note = f"parse worker processes cannot run the extraction ({exc}); parsing in the flow's process"
+        return results, [*failures, Failed(spec.name, spec.location, "workers", note, optional=True)], seconds
+    except BrokenProcessPool as exc:
+        first = _discard_pool(workers) or str(exc)
+    try:
+        results, failures, seconds = await _in_pool(spec, docs, main_text_extractor, workers)
+    except BrokenProcessPool as exc:
+        again = _discard_pool(workers) or str(exc)
+        reason = f"a parse worker process died twice on this batch ({first}; then {again})"
+        return [], [Failed(spec.name, doc.location, "parse", reason, spec.optional) for doc in docs], {}
+    note = f"a parse worker process died ({first}); the batch was parsed again in a fresh pool"
+    return results, [*failures, Failed(spec.name, spec.location, "workers", note, optional=True)], seconds

@@ -1,0 +1,356 @@
+"""One source's articles in batches through a bounded pipeline: read or fetch the next batch
+while the previous one is parsed (in worker processes, see ``flows.extraction``) and the one
+before is stored, so memory stays flat whatever the corpus size. Every bad input becomes a
+recorded failure; the source goes on.
+
+    await run_batches(file_batches(spec, run, summary, clock), run, summary, clock)
+
+The Prefect task that runs this for a source is in ``flows.ingest``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import dataclasses
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from flows.bootstrap import engine_for
+from flows.extraction import ExtractResult, StageClock, extract_batch, parse_workers
+from flows.fetch import Fetcher
+from flows.local import LocalReadError, RawDocument, iter_local_documents, list_local_files
+from flows.settings import Settings
+from flows.summary import BatchOutcome, Failed, RunSummary
+from flows.web import Discovery, FetchedBatch, discover, fetch_articles
+from parsers.feeds import FeedEntry
+from parsers.html import DEFAULT_MAIN_TEXT_EXTRACTOR
+from parsers.models import SourceSpec
+from parsers.pipeline import ExtractedArticle
+from storage.repository import (
+    ArticleToStore,
+    UrlState,
+    get_url_states,
+    record_failure,
+    save_url_states,
+    store_articles,
+)
+
+T = TypeVar("T")
+PIPELINE_DEPTH = 2  # batches of a source waiting to be stored
+BATCHES_IN_FLIGHT = 3  # batches of pages held at once (being fetched, queued, being parsed): bounds memory
+_STORE_ATTEMPTS = 3  # a locked database is retried
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class Payload(Generic[T]):
+    """An opaque box for a batch's items passed to and from tasks: Prefect walks through
+    lists, tuples and dataclasses in task arguments looking for futures, which for 200 pages
+    costs ~15 ms per task run; it does not look inside this box."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+
+def store_results(
+    engine: Engine,
+    spec: SourceSpec,
+    results: Sequence[tuple[RawDocument, ExtractedArticle]],
+    failures: Sequence[Failed],
+) -> BatchOutcome:
+    """Store a batch of articles in one transaction (each article whole, so an interruption
+    loses no half article) and record failures. Should the batch fail for one bad article,
+    the articles are stored one by one so that only that one is recorded as failed."""
+    outcome = BatchOutcome(failures=list(failures))
+    kept = [(doc, extracted) for doc, extracted in results if not extracted.skipped]
+    outcome.articles_skipped = len(results) - len(kept)
+    items = [ArticleToStore(e.article, e.claims, doc.location, e.fingerprint) for doc, e in kept]
+    try:
+        stored = store_articles(engine, spec.name, spec.kind, spec.location, items)
+    except OperationalError:
+        raise  # transient: the task's retry runs the batch again, which is repeat-safe
+    except Exception:
+        stored = []
+        for (doc, _), item in zip(kept, items, strict=True):
+            try:
+                stored.extend(store_articles(engine, spec.name, spec.kind, spec.location, [item]))
+            except OperationalError:
+                raise
+            except Exception as exc:
+                outcome.failures.append(
+                    Failed(spec.name, doc.location, "store", f"{type(exc).__name__}: {exc}")
+                )
+    for result in stored:
+        if result.article_new:
+            outcome.articles_new += 1
+        else:
+            outcome.articles_seen += 1
+        outcome.claims_new += result.claims_new
+        outcome.claims_updated += result.claims_updated
+        outcome.mentions_new += result.mentions_new
+        outcome.new_claim_ids.extend(result.new_claim_ids)
+    for failure in outcome.failures:
+        record_failure(engine, failure.source, failure.location, failure.stage, failure.reason)
+    return outcome
+
+
+# -- steps of one source (plain functions: Prefect's unit of work is the source, below) ------
+async def list_files(spec: SourceSpec, base_dir: str) -> list[str]:
+    paths = await asyncio.to_thread(list_local_files, spec.location, Path(base_dir))
+    if spec.max_articles:
+        paths = paths[: spec.max_articles]
+    return [str(p) for p in paths]
+
+
+def _read(spec: SourceSpec, paths: Sequence[str]) -> tuple[list[RawDocument], list[Failed]]:
+    docs: list[RawDocument] = []
+    failures: list[Failed] = []
+    for item in iter_local_documents([Path(p) for p in paths]):
+        if isinstance(item, LocalReadError):
+            failures.append(Failed(spec.name, item.location, "read", str(item)))
+        else:
+            docs.append(item)
+    return docs, failures
+
+
+async def read_files(spec: SourceSpec, paths: Sequence[str]) -> tuple[list[RawDocument], list[Failed]]:
+    return await asyncio.to_thread(_read, spec, paths)
+
+
+async def discover_urls(spec: SourceSpec, fetcher: Fetcher, database_url: str, limit: int) -> Discovery:
+    """The article URLs a feed, sitemap or url source lists now."""
+    states = await asyncio.to_thread(get_url_states, engine_for(database_url), [spec.location])
+    return await discover(spec, fetcher, states, limit)
+
+
+async def fetch_batch(
+    spec: SourceSpec, fetcher: Fetcher, database_url: str, entries: Sequence[FeedEntry]
+) -> FetchedBatch:
+    """Fetch a batch of article pages (conditional requests where the URL was seen)."""
+    states = await asyncio.to_thread(get_url_states, engine_for(database_url), [e.url for e in entries])
+    return await fetch_articles(spec, fetcher, entries, states)
+
+
+def _store(
+    database_url: str,
+    spec: SourceSpec,
+    results: Sequence[tuple[RawDocument, ExtractedArticle]],
+    failures: Sequence[Failed],
+    states: Sequence[UrlState],
+) -> BatchOutcome:
+    engine = engine_for(database_url)
+    outcome = store_results(engine, spec, results, failures)
+    save_url_states(engine, states)
+    return outcome
+
+
+async def store_batch(
+    database_url: str,
+    spec: SourceSpec,
+    results: Sequence[tuple[RawDocument, ExtractedArticle]],
+    failures: Sequence[Failed],
+    states: Sequence[UrlState],
+) -> BatchOutcome:
+    """Store a batch (results, failures, URL states); the states are saved after the articles,
+    so a crash in between only means those pages are fetched and parsed again (and found
+    already stored). A locked database is waited for and retried a few times."""
+    for attempt in range(_STORE_ATTEMPTS):
+        try:
+            return await asyncio.to_thread(_store, database_url, spec, results, failures, states)
+        except OperationalError:
+            if attempt == _STORE_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+@task(name="extract-batch", cache_policy=NO_CACHE, persist_result=False)
+async def extract_batch_task(
+    spec: SourceSpec,
+    box: Payload[Sequence[RawDocument]],
+    main_text_extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
+) -> Payload[ExtractResult]:
+    """A batch's parsing and extraction as a task run of its own: used only with the Dask task
+    runner, which runs it on the cluster's workers (one process each: no pool inside)."""
+    return Payload(await extract_batch(spec, box.value, main_text_extractor, workers=1))
+
+
+@dataclasses.dataclass
+class SourceRun:
+    """What a source's task needs from the flow (passed in a ``Payload``: the fetcher holds an
+    open HTTP client)."""
+
+    settings: Settings
+    base_dir: str
+    fetcher: Fetcher
+    in_flight: asyncio.Semaphore  # batches of pages held in memory, across the run's sources
+    # One batch stored at a time per run: concurrent SQLite writers would wait on the file lock
+    # by polling; this hands over at once (and PostgreSQL loses nothing).
+    storing: asyncio.Lock
+    # With the Dask task runner, extraction batches are submitted to it from the flow's context
+    # (a submission from inside the source's task would ship that task's context, fetcher and
+    # all, to the cluster).
+    dask: Any = None  # a started prefect_dask.DaskTaskRunner
+    flow_context: contextvars.Context | None = None
+
+
+# -- the pipeline of one source -------------------------------------------------------------
+@dataclasses.dataclass
+class Batch:
+    spec: SourceSpec
+    docs: list[RawDocument]
+    failures: list[Failed]
+    states: list[UrlState] = dataclasses.field(default_factory=list)
+
+
+async def _extract(spec: SourceSpec, docs: list[RawDocument], run: SourceRun) -> ExtractResult:
+    settings = run.settings
+    if run.dask is not None and run.flow_context is not None:
+        parameters = {"spec": spec, "box": Payload(docs), "main_text_extractor": settings.main_text_extractor}
+        future = run.flow_context.copy().run(run.dask.submit, extract_batch_task, parameters)
+        return (await asyncio.to_thread(future.result)).value
+    return await extract_batch(
+        spec, docs, settings.main_text_extractor, parse_workers(settings.parse_workers)
+    )
+
+
+async def run_batches(
+    batches: AsyncIterator[Batch], run: SourceRun, summary: RunSummary, clock: StageClock
+) -> None:
+    """Extract and store batches, in order, while the next ones are produced (fetched or
+    read); at most ``PIPELINE_DEPTH`` batches wait between the stages, which bounds memory."""
+    queue: asyncio.Queue[tuple[Batch, asyncio.Future[ExtractResult] | None] | None] = asyncio.Queue(
+        PIPELINE_DEPTH
+    )
+
+    async def storer() -> None:
+        while (item := await queue.get()) is not None:
+            batch, extraction = item
+            results: list[tuple[RawDocument, ExtractedArticle]] = []
+            parse_failures: list[Failed] = []
+            if extraction is not None:
+                results, parse_failures, seconds = await extraction
+                clock.add(seconds)
+            # A page that failed to parse is fetched again next run: its URL state is not saved.
+            failed = {f.location for f in parse_failures if f.stage in ("parse", "extract")}
+            states = [s for s in batch.states if s.url not in failed]
+            if results or batch.failures or parse_failures or states:
+                async with run.storing:
+                    started = time.perf_counter()
+                    outcome = await store_batch(
+                        run.settings.database_url,
+                        batch.spec,
+                        results,
+                        batch.failures + parse_failures,
+                        states,
+                    )
+                    clock.seconds["store"] += time.perf_counter() - started
+                summary.add(outcome)
+
+    storing = asyncio.create_task(storer())
+
+    async def hand_over(item: tuple[Batch, asyncio.Future[ExtractResult] | None] | None) -> bool:
+        """Queue an item unless storing has stopped (an error): never wait on a dead consumer."""
+        put = asyncio.ensure_future(queue.put(item))
+        await asyncio.wait({put, storing}, return_when=asyncio.FIRST_COMPLETED)
+        if not put.done():
+            put.cancel()
+            return False
+        return True
+
+    def release(_: object = None) -> None:
+        run.in_flight.release()
+
+    iterator = aiter(batches)
+    try:
+        while True:
+            # A batch's pages take a slot from fetching until they are parsed.
+            await run.in_flight.acquire()
+            try:
+                batch = await anext(iterator)
+            except BaseException:
+                release()
+                raise
+            summary.documents += len(batch.docs)
+            extraction = None
+            if batch.docs:
+                extraction = asyncio.ensure_future(_extract(batch.spec, batch.docs, run))
+                extraction.add_done_callback(release)
+                batch.docs = []  # the extraction holds the pages until parsed; the queue need not
+            else:
+                release()
+            if not await hand_over((batch, extraction)):
+                if extraction is not None:
+                    extraction.cancel()
+                break
+    except StopAsyncIteration:
+        pass
+    finally:
+        if not storing.done():
+            await hand_over(None)
+        await storing
+
+
+async def file_batches(
+    spec: SourceSpec, run: SourceRun, summary: RunSummary, clock: StageClock
+) -> AsyncIterator[Batch]:
+    try:
+        paths = await list_files(spec, run.base_dir)
+    except LocalReadError as exc:
+        yield Batch(spec, [], [Failed(spec.name, exc.location, "read", str(exc), spec.optional)])
+        return
+    if paths:
+        summary.reached.add(spec.name)
+    for chunk in _chunks(paths, run.settings.batch_size):
+        started = time.perf_counter()
+        docs, failures = await read_files(spec, chunk)
+        clock.seconds["read"] += time.perf_counter() - started
+        yield Batch(spec, docs, failures)
+
+
+async def web_batches(
+    spec: SourceSpec, run: SourceRun, summary: RunSummary, clock: StageClock
+) -> AsyncIterator[Batch]:
+    settings = run.settings
+    limit = spec.max_articles or settings.max_articles_per_source
+    started = time.perf_counter()
+    found = await discover_urls(spec, run.fetcher, settings.database_url, limit)
+    clock.seconds["fetch"] += time.perf_counter() - started
+    summary.fetched += found.counts.fetched
+    summary.not_modified += found.counts.not_modified
+    summary.unchanged += found.counts.unchanged
+    if found.counts.fetched or found.counts.not_modified:
+        summary.reached.add(spec.name)
+    if found.failures:
+        yield Batch(spec, [], list(found.failures))
+    chunks = list(_chunks(found.entries, settings.batch_size))
+    for n, chunk in enumerate(chunks, start=1):
+        started = time.perf_counter()
+        fetched = await fetch_batch(spec, run.fetcher, settings.database_url, chunk)
+        clock.seconds["fetch"] += time.perf_counter() - started
+        summary.fetched += fetched.counts.fetched
+        summary.not_modified += fetched.counts.not_modified
+        summary.unchanged += fetched.counts.unchanged
+        if fetched.counts.fetched or fetched.counts.not_modified:
+            summary.reached.add(spec.name)
+        states = list(fetched.states.values())
+        if n == len(chunks):
+            # The feed's own validators are saved with the last pages, after every earlier
+            # batch (batches are stored in order): a run that stops early reads the feed again.
+            yield Batch(spec, fetched.documents, fetched.failures, states + list(found.states))
+            return
+        yield Batch(spec, fetched.documents, fetched.failures, states)
+    yield Batch(spec, [], [], list(found.states))
