@@ -143,11 +143,13 @@ def _discard_pool(workers: int) -> str:
     pool = _POOLS.pop(workers, None)
     if pool is None:
         return ""
-    processes = list(getattr(pool, "_processes", {}).values() or [])
-    pool.shutdown(wait=False, cancel_futures=True)
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    # Waiting lets the pool's own thread reap its processes first: reading an exit code while
+    # that thread reaps the same process can find none.
+    pool.shutdown(wait=True, cancel_futures=True)
     endings = []
     for process in processes:
-        process.join(timeout=1)
+        process.join(timeout=5)
         code = process.exitcode
         if code is None or code == 0:
             continue
@@ -213,7 +215,7 @@ async def extract_batch(
     try:
         return await _in_pool(spec, docs, main_text_extractor, workers)
     except WorkerSetupError as exc:
-        _discard_pool(workers)
+        await asyncio.to_thread(_discard_pool, workers)
         _IN_PROCESS_REASON.append(str(exc))
         results, failures, seconds = await asyncio.to_thread(
             extract_documents, spec, docs, main_text_extractor
@@ -221,11 +223,11 @@ async def extract_batch(
         note = f"parse worker processes cannot run the extraction ({exc}); parsing in the flow's process"
         return results, [*failures, Failed(spec.name, spec.location, "workers", note, optional=True)], seconds
     except BrokenProcessPool as exc:
-        first = _discard_pool(workers) or str(exc)
+        first = await asyncio.to_thread(_discard_pool, workers) or str(exc)
     try:
         results, failures, seconds = await _in_pool(spec, docs, main_text_extractor, workers)
     except BrokenProcessPool as exc:
-        again = _discard_pool(workers) or str(exc)
+        again = await asyncio.to_thread(_discard_pool, workers) or str(exc)
         reason = f"a parse worker process died twice on this batch ({first}; then {again})"
         return [], [Failed(spec.name, doc.location, "parse", reason, spec.optional) for doc in docs], {}
     note = f"a parse worker process died ({first}); the batch was parsed again in a fresh pool"
