@@ -170,7 +170,7 @@ def extract(
                     "source_path": str(path),
                     "title": article.title,
                     "published": article.published.isoformat() if article.published else None,
-                    "claims": [c.as_dict() for c in result.claims],
+                    "claims": [{**c.as_dict(), "why": dict(c.why)} for c in result.claims],
                 }
             )
     if as_json:

@@ -177,6 +177,7 @@ def _head_kind(word: str, heads: dict[str, str]) -> str | None:
     return kind
 
 
+_OPENERS = "\"“‘'(["
 _NAME_TOKEN = re.compile(r"[A-Z0-9\u00c0-\u00de][\w'’.&-]*$")
 
 
@@ -192,6 +193,9 @@ def _run_start(text: str, pos: int) -> int:
         token = text[space + 1 : start - 1]
         if token in _CONNECTORS or _NAME_TOKEN.match(token):
             start = space + 1
+        elif token[:1] in _OPENERS and _NAME_TOKEN.match(token[1:]):
+            start = space + 2  # the name starts after an opening quote or bracket
+            break
         else:
             break
     while text[start:pos].split(" ", 1)[0] in _CONNECTORS and start < pos:

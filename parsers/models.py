@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 
 THERAPIES: tuple[str, ...] = (
     "cell therapy",
@@ -16,7 +17,25 @@ THERAPIES: tuple[str, ...] = (
     "gene editing",
     "cell and gene therapy",
 )
-STAGES: tuple[str, ...] = ("research", "preclinical", "clinical_trial", "clinical_use", "approved")
+
+
+class Stage(StrEnum):
+    """How far a development has come, in the order of the extractor's precedence."""
+
+    RESEARCH = "research"
+    PRECLINICAL = "preclinical"
+    CLINICAL_TRIAL = "clinical_trial"
+    CLINICAL_USE = "clinical_use"
+    APPROVED = "approved"
+
+    @property
+    def rank(self) -> int:
+        """research 1 ... approved 5 (clinical use ranks above a trial: patients treated outside
+        one; an approval above both)."""
+        return list(Stage).index(self) + 1
+
+
+STAGES: tuple[str, ...] = tuple(s.value for s in Stage)
 OUTCOMES: tuple[str, ...] = ("improved", "no_effect", "adverse", "mixed")
 
 
@@ -51,6 +70,9 @@ class Claim:
     therapy_detail: str | None = None
     patients: int | None = None
     outcome: str | None = None
+    # Which rule and which words produced each field ("stage", "institution", ...): a trace for
+    # people reading ``cgt-monitor extract --json``; not stored, not part of ``as_dict``.
+    why: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if self.therapy not in THERAPIES:

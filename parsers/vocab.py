@@ -17,6 +17,7 @@ from importlib import resources
 
 import ahocorasick
 
+from .context import context_rules
 from .models import THERAPIES
 from .text import normalise_for_matching, normalise_keep_case
 
@@ -45,6 +46,20 @@ class Term:
     category: str | None = None
     code: str | None = None
     scope: str | None = None  # conditions: None (specific), "umbrella" or "catchall"
+    event: bool = False  # conditions: usually an event (a heart attack), an indication only when marked
+    product: str | None = None  # therapies: the product's name when the term names a product
+    rule: object | None = None  # context cues: their ``parsers.context.ContextRule``
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A cell or gene therapy product of ``data/products.csv``."""
+
+    name: str
+    therapy: str
+    owners: tuple[str, ...]
+    conditions: tuple[str, ...]
+    approved_in: tuple[str, ...]
 
 
 class Match:
@@ -106,10 +121,43 @@ class Vocabulary:
                             category=row["category"].strip(),
                             code=(row.get("icd10") or "").strip() or None,
                             scope=(row.get("scope") or "").strip() or None,
+                            event=(row.get("event") or "").strip() == "yes",
                         ),
                     )
+        self.products: dict[str, Product] = {}
+        for row in _rows("products.csv"):
+            therapy = row["therapy"].strip()
+            if therapy not in THERAPIES:
+                raise ValueError(f"products.csv: unknown therapy {therapy!r}")
+            conditions = tuple(c.strip() for c in row["conditions"].split("|") if c.strip())
+            unknown = [c for c in conditions if c not in self.condition_category]
+            if unknown:
+                raise ValueError(f"products.csv: {row['name']}: unknown conditions {unknown}")
+            product = Product(
+                name=row["name"].strip(),
+                therapy=therapy,
+                owners=tuple(o.strip() for o in row["owner"].split(";") if o.strip()),
+                conditions=conditions,
+                approved_in=tuple(r.strip() for r in (row.get("approved_in") or "").split("|") if r.strip()),
+            )
+            self.products[product.name] = product
+            # Products rank above the class terms of their therapy: the most specific mention.
+            term = Term("therapy", therapy, THERAPY_RANK[therapy] + 5, product=product.name)
+            for alias in [product.name, *(a.strip() for a in row["aliases"].split("|"))]:
+                if alias:
+                    self._add(alias, term)
+                    if any(c.islower() for c in alias) and any(c.isupper() for c in alias):
+                        self._add(alias.upper(), term)  # "ELEVIDYS" as press releases write it
+        stems = sorted(_rows("inn_stems.csv"), key=lambda r: -len(r["stem"]))
+        self._inn_stems = {r["stem"].strip(): (r["therapy"].strip(), int(r["min_length"])) for r in stems}
+        for therapy, _ in self._inn_stems.values():
+            if therapy not in THERAPIES:
+                raise ValueError(f"inn_stems.csv: unknown therapy {therapy!r}")
+        self._inn_pattern = re.compile("(?:" + "|".join(map(re.escape, self._inn_stems)) + r")\b")
         for row in _rows("cues.csv"):
             self._add(row["phrase"], Term(row["role"].strip(), (row.get("value") or "").strip()))
+        for rule in context_rules():
+            self._add(rule.phrase, Term("context", rule.category, rule=rule))
         for row in _rows("places.csv"):
             self._add(row["name"], Term("place", row["country"].strip()), surface=row["name"])
         regulators: set[str] = set()
@@ -192,8 +240,21 @@ class Vocabulary:
                     for term in terms:
                         if term.role in _PLURAL_ROLES:
                             found.append(Match(start, end + 2, term))
+        found.extend(self._inn_matches(norm))
         unique = {(m.start, m.end, m.role, m.value): m for m in found}
         return _drop_nested(list(unique.values()))
+
+    def _inn_matches(self, norm: str) -> list[Match]:
+        """Words ending in an INN stem of a cell or gene therapy ("-cabtagene", "-parvovec")."""
+        out = []
+        for m in self._inn_pattern.finditer(norm):
+            start = m.start()
+            while start > 0 and norm[start - 1].isalpha():
+                start -= 1
+            therapy, min_length = self._inn_stems[m.group()]
+            if m.end() - start >= min_length:
+                out.append(Match(start, m.end(), Term("therapy", therapy, THERAPY_RANK[therapy] + 1)))
+        return out
 
 
 def _drop_nested(matches: list[Match]) -> list[Match]:

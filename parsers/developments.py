@@ -1,0 +1,725 @@
+"""Article-level claim extraction: find the article's developments first, then decide each
+one's stage, party, patients and outcome from every sentence that speaks of it.
+
+A development is a therapy (a class, or a product that maps to one) applied to a condition.
+
+1. Mentions: vocabulary terms in one Aho-Corasick pass (therapies, products, INN stems,
+   conditions, stage/outcome cues, context cues, places, regulators), institutions by their
+   head words, ConText modifiers per sentence (``parsers.context``).
+2. Links: a sentence that names a condition as an indication (not "other", not a side effect)
+   ties it to the therapy the sentence names; without one, to the therapy named last before
+   it, when the sentence refers back ("the treatment", "the drug") or reports a stage, patient
+   count or outcome.
+3. Developments: links grouped by condition (an umbrella term joins the one narrower condition
+   of its field the article links; a catch-all the article's main condition) and by product.
+   A sentence that names no condition continues the development linked last before it ("The
+   trial enrolled ten patients"); in an article about one development every sentence does.
+4. Decisions, in the order of ``Stage``: approved (an approval cue, not negated, planned or
+   of a trial), clinical_trial (a trial/phase/study cue in any of the development's sentences,
+   not planned or denied), clinical_use (patients treated without a trial; also beside a
+   trial when the use is marketed or follows an approval), preclinical (animals) and research
+   (laboratory work) only where nothing stronger holds. Then the party (for approvals the
+   company named with the approval or the product's owner, never the regulator), patients
+   (treated, not planned, not population figures), outcome (ConText-modified cues) and place.
+5. One claim per (institution, therapy, indication, stage); ``why`` says which rule and which
+   words produced each field.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from .context import Modifiers, sentence_modifiers
+from .institutions import Institution, find_affiliations, find_institutions, join_affiliations
+from .models import Claim, Stage
+from .patients import PatientCount, count_patients
+from .text import Sentence, normalise_for_matching, split_sentences
+from .vocab import THERAPY_RANK, Match, Term, Vocabulary
+
+_NOT_DONE = frozenset({"NEGATED", "PLANNED", "HYPOTHETICAL", "OTHER"})
+_NOT_INDICATION = frozenset({"OTHER", "SIDE_EFFECT", "BACKGROUND"})
+_SCOPE_ORDER = {None: 0, "umbrella": 1, "catchall": 2}
+_RECENT = 3  # sentences back in which a therapy counts as "the one just named"
+_CELL_KINDS = frozenset(
+    {
+        "stem cell therapy",
+        "mesenchymal stem cell therapy",
+        "CAR-T cell therapy",
+        "other immune cell therapy",
+        "iPSC-derived cell therapy",
+    }
+)
+_MORE_SPECIFIC = {
+    "cell and gene therapy": _CELL_KINDS | {"cell therapy", "gene therapy", "gene editing"},
+    "cell therapy": _CELL_KINDS,
+    "stem cell therapy": frozenset({"mesenchymal stem cell therapy", "iPSC-derived cell therapy"}),
+}
+_EDITED_IMMUNE_CELLS = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:immune|t)\s+cells?\b")
+_INDICATION_BEFORE = re.compile(
+    r"\b(?:for|with|to treat|treating|treats|treated|against|targeting|involving|diagnosed with|"
+    r"suffering from|living with|survivors? of)\s+(?:\S+\s+){0,4}$"
+)
+_PATIENTS_AFTER = re.compile(r"\s+(?:patients?|survivors?|sufferers)\b")
+_BASED_PREFIX = re.compile(r"^(?:[A-Z][\w.'’-]*[ -])*?[A-Z][\w.'’]*-(?:based|headquartered|listed)\s+")
+
+
+@dataclass(slots=True)
+class Link:
+    """A sentence that ties a condition to a therapy."""
+
+    sentence: int
+    condition: Match
+    therapy: Match
+    how: str  # why the therapy belongs to the condition here
+
+
+@dataclass
+class Development:
+    condition: str
+    product: str | None
+    links: list[Link] = field(default_factory=list)
+    sentences: set[int] = field(default_factory=set)  # the links' and the ones continuing them
+    notes: dict[str, str] = field(default_factory=dict)  # how the condition was resolved
+
+    @property
+    def link_sentences(self) -> set[int]:
+        return {link.sentence for link in self.links}
+
+    def therapy(self) -> Match:
+        return max(self.links, key=lambda link: link.therapy.term.rank).therapy
+
+
+@dataclass
+class _Draft:
+    """A claim being assembled: the fields, the sentences behind them and why."""
+
+    development: Development
+    stage: str
+    therapy: str
+    therapy_detail: str | None
+    sentences: set[int]
+    institution: str | None = None
+    location: str | None = None
+    patients: int | None = None
+    outcomes: set[str] = field(default_factory=set)
+    why: dict[str, str] = field(default_factory=dict)
+
+
+class Analysis:
+    """One article: its sentences, mentions, institutions, modifiers and developments."""
+
+    def __init__(self, text: str, vocab: Vocabulary) -> None:
+        self.text = text
+        self.vocab = vocab
+        self.norm = normalise_for_matching(text)
+        self.sentences: list[Sentence] = split_sentences(text)
+        self._starts = [s.start for s in self.sentences]
+        self.matches: list[list[Match]] = [[] for _ in self.sentences]
+        self.roles: list[dict[str, list[Match]]] = [{} for _ in self.sentences]
+        for m in vocab.scan(text, self.norm):
+            i = self.sentence_at(m.start)
+            if i is not None:
+                self.matches[i].append(m)
+                self.roles[i].setdefault(m.role, []).append(m)
+        triggers = [m for ms in self.matches for m in ms if m.role.startswith("org_")]
+        self.institutions = join_affiliations(text, find_institutions(text, vocab, triggers))
+        self.affiliations = find_affiliations(text, self.institutions)
+        self._modifiers: dict[int, Modifiers] = {}
+        self._resolved: dict[str, list[str]] = {}
+        self._counts: dict[int, PatientCount | None] = {}
+        self._conditions = [self._eligible_conditions(i) for i in range(len(self.sentences))]
+
+    # -- mentions --------------------------------------------------------------------------------
+    def sentence_at(self, pos: int) -> int | None:
+        i = bisect.bisect_right(self._starts, pos) - 1
+        if i >= 0 and pos < self.sentences[i].end:
+            return i
+        return None
+
+    def of_role(self, i: int, role: str) -> list[Match]:
+        return self.roles[i].get(role, [])
+
+    def modifiers(self, i: int) -> Modifiers:
+        if i not in self._modifiers:
+            s = self.sentences[i]
+            self._modifiers[i] = sentence_modifiers(self.of_role(i, "context"), self.norm, s.start, s.end)
+        return self._modifiers[i]
+
+    def categories(self, i: int, m: Match, field_: str) -> set[str]:
+        if not self.of_role(i, "context"):
+            return set()
+        return self.modifiers(i).of(m.start, m.end, field_)
+
+    def words(self, m: Match) -> str:
+        return self.text[m.start : m.end]
+
+    def _inside_institution(self, m: Match) -> bool:
+        return any(inst.start <= m.start and m.end <= inst.end for inst in self.institutions)
+
+    def _eligible_conditions(self, i: int) -> tuple[list[Match], list[Match]]:
+        """The conditions the sentence names as indications, and those of them it names as done
+        rather than planned or possible (ConText). Not indications: "other" conditions, side
+        effects, an example listed after a specific condition ("large B-cell lymphoma,
+        including DLBCL"), an umbrella term beside a narrower condition of its field, an
+        abbreviation that starts a name ("PKU Shenzhen Hospital") and an event-like condition
+        (a heart attack) without an indication marker."""
+        named: list[tuple[Match, set[str]]] = []
+        for m in self.of_role(i, "condition"):
+            cats = self.categories(i, m, "condition")
+            if cats & _NOT_INDICATION or self._inside_institution(m) or self._starts_a_name(m):
+                continue
+            if m.term.event and not self._indication_marked(i, m):
+                continue
+            named.append((m, cats))
+        if len(named) > 1:
+            heads = [m for m, _ in named]
+            named = [
+                (m, cats)
+                for m, cats in named
+                if not any(self._narrower(o.term, m.term) for o in heads)
+                and not ("MEMBER" in cats and any(h.end <= m.start and h.term.scope is None for h in heads))
+            ]
+        found = [m for m, _ in named]
+        return found, [m for m, cats in named if not cats & _NOT_DONE]
+
+    def _starts_a_name(self, m: Match) -> bool:
+        surface = self.text[m.start : m.end]
+        if not (surface.isupper() and len(surface) <= 6):
+            return False
+        following = self.text[m.end : m.end + 2]
+        return len(following) == 2 and following[0] == " " and following[1].isupper()
+
+    def _indication_marked(self, i: int, m: Match) -> bool:
+        lo = max(self.sentences[i].start, m.start - 40)
+        return bool(_INDICATION_BEFORE.search(self.norm, lo, m.start) or _PATIENTS_AFTER.match(self.norm, m.end))
+
+    def conditions(self, i: int) -> list[Match]:
+        """Conditions the sentence reports something done about (they can found a link)."""
+        return self._conditions[i][1]
+
+    def named_conditions(self, i: int) -> list[Match]:
+        """Every condition the sentence names as an indication, planned or possible ones too."""
+        return self._conditions[i][0]
+
+    def _field(self, term: Term) -> str:
+        return (term.category or "").split("-")[0]
+
+    def _narrower(self, a: Term, b: Term) -> bool:
+        """True when condition ``a`` is a narrower condition of ``b``'s field."""
+        if a.value == b.value or self._field(a) != self._field(b):
+            return False
+        scope_a, scope_b = _SCOPE_ORDER[a.scope], _SCOPE_ORDER[b.scope]
+        if scope_a != scope_b:
+            return scope_a < scope_b
+        return scope_a == 1 and (a.category or "").count("-") > (b.category or "").count("-")
+
+    def therapies(self, i: int) -> list[Match]:
+        return self.of_role(i, "therapy")
+
+    def patient_count(self, i: int) -> PatientCount | None:
+        if i not in self._counts:
+            count = None
+            if self.of_role(i, "patient_noun"):
+                s = self.sentences[i]
+                count = count_patients(self.text[s.start : s.end])
+                if count is not None:
+                    span = Match(s.start + count.start, s.start + count.end, Term("patients", ""))
+                    if self.categories(i, span, "stage") & _NOT_DONE:
+                        count = None  # "aims to recruit 272 patients"
+            self._counts[i] = count
+        return self._counts[i]
+
+    def stage_cues(self, i: int, weak: bool) -> list[tuple[Match, set[str]]]:
+        """Stage cues of the sentence with the ConText categories that reach them."""
+        roles = ("stage", "weak_stage") if weak else ("stage",)
+        return [
+            (m, self.categories(i, m, "stage"))
+            for role in roles
+            for m in self.of_role(i, role)
+            if m.value != "description"
+        ]
+
+    def reports(self, i: int) -> bool:
+        """True when the sentence reports something done: a stage, a patient count, an outcome."""
+        if any(not cats & _NOT_DONE for _, cats in self.stage_cues(i, weak=False)):
+            return True
+        return bool(self.of_role(i, "patient_noun") or self.of_role(i, "outcome"))
+
+    def refers_to_therapy(self, i: int) -> bool:
+        return bool(self.of_role(i, "therapy_ref"))
+
+    # -- links and developments -----------------------------------------------------------------
+    def _clause(self, i: int, pos: int) -> tuple[int, int]:
+        s = self.sentences[i]
+        bounds = [s.start, s.end]
+        for m in self.of_role(i, "clause_break"):
+            if m.value != "comma" or self.norm[m.start - 2 : m.start] == ", ":
+                bounds.append(m.start)
+        bounds.extend(j for j in range(s.start, s.end) if self.norm[j] == ";")
+        bounds.sort()
+        k = bisect.bisect_right(bounds, pos) - 1
+        return bounds[max(k, 0)], bounds[min(k + 1, len(bounds) - 1)]
+
+    def _best_therapies(self, i: int, condition: Match) -> list[Match]:
+        """The therapies the sentence ties to ``condition``: every product named in its clause
+        (or sentence), else the most specific therapy term there."""
+        therapies = self.therapies(i)
+        lo, hi = self._clause(i, condition.start)
+        near = [m for m in therapies if lo <= m.start < hi] or therapies
+        products: dict[str, Match] = {}
+        for m in near:
+            if m.term.product:
+                products.setdefault(m.term.product, m)
+        if len(products) > 1:
+            return list(products.values())
+        return [max(near, key=lambda m: (m.term.rank, -abs(m.start - condition.start)))]
+
+    def therapy_before(self, i: int) -> Match | None:
+        """The therapy the sentence refers back to: the last one named in it or before it."""
+        for j in range(i, -1, -1):
+            found = self.therapies(j)
+            if found:
+                best = max(found, key=lambda m: m.term.rank)
+                return best
+        for j in range(i + 1, len(self.sentences)):  # a therapy named only later in the paragraph
+            if self.sentences[j].paragraph != self.sentences[i].paragraph:
+                break
+            if self.therapies(j):
+                return max(self.therapies(j), key=lambda m: m.term.rank)
+        for j in range(i + 1, len(self.sentences)):  # the therapy the article goes on to name
+            if self.therapies(j):
+                return max(self.therapies(j), key=lambda m: m.term.rank)
+        return None
+
+    def links(self) -> list[Link]:
+        out = []
+        for i in range(len(self.sentences)):
+            for condition in self.conditions(i):
+                if self.therapies(i):
+                    for therapy in self._best_therapies(i, condition):
+                        out.append(Link(i, condition, therapy, "named in the sentence"))
+                    continue
+                refers, reports = self.refers_to_therapy(i), self.reports(i)
+                if not (refers or reports):
+                    continue
+                therapy = self.therapy_before(i)
+                if therapy is None:
+                    continue
+                how = "the sentence refers back to it" if refers else "the sentence reports on it"
+                out.append(Link(i, condition, therapy, f"{self.words(therapy)!r} named before; {how}"))
+        return out
+
+    def _resolution(self, links: list[Link]) -> dict[str, tuple[list[str], str]]:
+        """Where each linked umbrella or catch-all condition goes: to the narrower conditions of
+        its field that the article links (all of them: "diabetes" in an article on type 1 and
+        type 2 diabetes speaks of both), else to the one it names most; a catch-all ("a rare
+        genetic disease") without such to the specific condition the article names most."""
+        named: Counter[str] = Counter()
+        terms: dict[str, Term] = {}
+        first: dict[str, int] = {}
+        for i in range(len(self.sentences)):
+            for m in self.named_conditions(i):
+                named[m.value] += 1
+                terms.setdefault(m.value, m.term)
+                first.setdefault(m.value, i)
+        linked = {link.condition.value for link in links}
+        for link in links:
+            terms.setdefault(link.condition.value, link.condition.term)
+            first.setdefault(link.condition.value, link.sentence)
+        out: dict[str, tuple[list[str], str]] = {}
+        for value in terms:
+            term = terms[value]
+            if term.scope is None:
+                continue
+            narrower = [v for v, t in terms.items() if self._narrower(t, term)]
+            if term.scope == "catchall" and not narrower:
+                narrower = [v for v, t in terms.items() if t.scope is None]
+            if not narrower:
+                continue
+            targets = [v for v in narrower if v in linked] or [max(narrower, key=lambda v: (named[v], -first[v]))]
+            out[value] = (targets, "")
+        for value, (targets, _) in list(out.items()):  # the narrowest: "tumors" -> "lymphoma" -> "DLBCL"
+            final: list[str] = []
+            todo = list(targets)
+            while todo:
+                target = todo.pop(0)
+                if target in out and target != value and len(final) < 20:
+                    todo.extend(t for t in out[target][0] if t not in final and t != target)
+                elif target not in final:
+                    final.append(target)
+            final = [t for t in final if t not in out] or final
+            out[value] = (final, f"'{value}' stands for {', '.join(final)}: the narrower condition the article names")
+        return out
+
+    def developments(self) -> list[Development]:
+        links = self.links()
+        if not links:
+            return []
+        resolution = self._resolution(links)
+        self._resolved = {value: targets for value, (targets, _) in resolution.items()}
+        resolved_links: list[tuple[Link, str, str]] = []
+        for link in links:
+            targets, note = resolution.get(link.condition.value, ([link.condition.value], ""))
+            resolved_links.extend((link, target, note) for target in targets)
+        products_of: dict[str, set[str]] = defaultdict(set)
+        for link, condition, _ in resolved_links:
+            if link.therapy.term.product:
+                products_of[condition].add(link.therapy.term.product)
+        named_products = {
+            m.term.product: m.value for i in range(len(self.sentences)) for m in self.therapies(i) if m.term.product
+        }
+        developments: dict[tuple[str, str | None], Development] = {}
+        for link, condition, note in resolved_links:
+            product = link.therapy.term.product
+            if product is None and not products_of[condition] and len(named_products) == 1:
+                # The one product the article names is the therapy it speaks of.
+                only, therapy = next(iter(named_products.items()))
+                if therapy == link.therapy.value or link.therapy.value in _MORE_SPECIFIC:
+                    product = only
+            if product is None and len(products_of[condition]) == 1:
+                product = next(iter(products_of[condition]))
+            elif product is None and products_of[condition]:
+                product = self._nearest_product(link, products_of[condition])
+            dev = developments.setdefault((condition, product), Development(condition, product))
+            dev.links.append(link)
+            if note and link.condition.value != condition:
+                dev.notes.setdefault("indication", note)
+        devs = sorted(developments.values(), key=lambda d: min(k.sentence for k in d.links))
+        self._attach(devs)
+        return devs
+
+    def _nearest_product(self, link: Link, products: set[str]) -> str | None:
+        for j in range(link.sentence, -1, -1):
+            for m in reversed(self.therapies(j)):
+                if m.term.product in products:
+                    return m.term.product
+        return None
+
+    def _attach(self, devs: list[Development]) -> None:
+        """Give each sentence to the developments it speaks of: a link's to its developments;
+        one naming conditions, to their developments; one naming none, to those of the last
+        sentence before it that links or names one (or of the first after it in its
+        paragraph; in an article about one development, to that one)."""
+        by_link: dict[int, list[Development]] = defaultdict(list)
+        by_condition: dict[str, list[Development]] = defaultdict(list)
+        for dev in devs:
+            by_condition[dev.condition].append(dev)
+            for i in dev.link_sentences:
+                if dev not in by_link[i]:
+                    by_link[i].append(dev)
+        owners_of: list[list[Development] | None] = []
+        for i in range(len(self.sentences)):
+            if i in by_link:
+                owners_of.append(by_link[i])
+            elif self.named_conditions(i):
+                values = [v for m in self.named_conditions(i) for v in self._resolved.get(m.value, [m.value])]
+                owners_of.append([d for v in dict.fromkeys(values) for d in by_condition.get(v, [])])
+            else:
+                owners_of.append(None)
+        last: list[Development] | None = None
+        pending: list[int] = []
+        for i, owners in enumerate(owners_of):
+            if owners is None:
+                if last is not None:
+                    owners = last
+                else:
+                    pending.append(i)
+                    continue
+            else:
+                for j in pending:  # sentences before the first naming one: same paragraph only
+                    if self.sentences[j].paragraph == self.sentences[i].paragraph or len(devs) == 1:
+                        for dev in owners:
+                            dev.sentences.add(j)
+                pending = []
+                last = owners
+            for dev in owners:
+                dev.sentences.add(i)
+        for dev in devs:
+            dev.sentences |= dev.link_sentences
+
+    # -- decisions ------------------------------------------------------------------------------
+    def events(self, dev: Development) -> tuple[dict[str, list[tuple[int, Match]]], dict[str, str]]:
+        """The stage cues that hold for the development, by stage, and notes on those that do
+        not (negated, planned, denied)."""
+        events: dict[str, list[tuple[int, Match]]] = defaultdict(list)
+        notes: dict[str, str] = {}
+        denied = False
+        links = dev.link_sentences
+        for i in sorted(dev.sentences):
+            for cue, cats in self.stage_cues(i, weak=i in links):
+                if "DENIED_STUDY" in cats:
+                    denied = True
+                    notes.setdefault("denied", f"study denied: {self.modifiers(i).explain(cue.start, cue.end, 'stage')}")
+                    if cue.value == "clinical_trial":
+                        continue
+                if cats & _NOT_DONE:
+                    notes.setdefault(
+                        cue.value, f"'{self.words(cue)}' not counted ({self.modifiers(i).explain(cue.start, cue.end, 'stage')})"
+                    )
+                    continue
+                events[cue.value].append((i, cue))
+            for cue in self.of_role(i, "prior_trial"):  # "larger trials are needed": one was run
+                if "OTHER" not in self.categories(i, cue, "stage"):
+                    events[Stage.CLINICAL_TRIAL].append((i, cue))
+        if denied:
+            events.pop("clinical_trial", None)
+        return events, notes
+
+    def _commercial(self, sentences: list[int]) -> bool:
+        return any(self.of_role(i, "commercial") for i in sentences)
+
+    def drafts(self, dev: Development) -> list[_Draft]:
+        events, notes = self.events(dev)
+        if not events:
+            return []
+        therapy_match = dev.therapy()
+        therapy, detail = self._therapy_value(dev, therapy_match)
+        stages: list[str] = []
+        if Stage.APPROVED in events:
+            stages.append(Stage.APPROVED)
+        if Stage.CLINICAL_TRIAL in events:
+            stages.append(Stage.CLINICAL_TRIAL)
+        if Stage.CLINICAL_USE in events:
+            use_sentences = [i for i, _ in events[Stage.CLINICAL_USE]]
+            trial_sentences = {i for i, _ in events.get(Stage.CLINICAL_TRIAL, [])}
+            strong = [i for i, m in events[Stage.CLINICAL_USE] if m.role == "stage" and i not in trial_sentences]
+            beside_trial = Stage.CLINICAL_TRIAL in events and (
+                self._commercial(use_sentences) or (Stage.APPROVED in events and bool(strong))
+            )
+            if Stage.CLINICAL_TRIAL not in events or beside_trial:
+                stages.append(Stage.CLINICAL_USE)
+        if not stages and Stage.PRECLINICAL in events:
+            stages.append(Stage.PRECLINICAL)
+        if not stages and Stage.RESEARCH in events:
+            stages.append(Stage.RESEARCH)
+        drafts = []
+        for stage in stages:
+            cue_sentence, cue = events[stage][0]
+            draft = _Draft(dev, stage, therapy, detail, {cue_sentence, min(dev.link_sentences)})
+            draft.why["stage"] = self._stage_why(dev, stage, cue_sentence, cue, notes)
+            draft.why["therapy"] = f"'{self.words(therapy_match)}' ({dev.links[0].how})"
+            draft.why["indication"] = dev.notes.get(
+                "indication", f"'{self.words(dev.links[0].condition) or dev.condition}' in sentence {dev.links[0].sentence + 1}"
+            )
+            self._fill(draft, events)
+            drafts.append(draft)
+        return drafts
+
+    def _stage_why(self, dev: Development, stage: str, i: int, cue: Match, notes: dict[str, str]) -> str:
+        first = min(dev.link_sentences)
+        where = "the same sentence" if i == first else f"sentence {i + 1} (development named in sentence {first + 1})"
+        why = f"{stage} cue '{self.words(cue)}' in {where}"
+        extra = [v for k, v in notes.items() if k != stage]
+        return why + ("; " + "; ".join(extra) if extra else "")
+
+    def _therapy_value(self, dev: Development, m: Match) -> tuple[str, str | None]:
+        value = m.value
+        if value == "gene editing" and _EDITED_IMMUNE_CELLS.match(self.norm[m.end : m.end + 40]):
+            # Gene-edited immune cells are an engineered cell therapy: CAR-T when the article's
+            # development says so, else another immune cell therapy.
+            named = {link.therapy.value for link in dev.links} | {
+                t.value for i in dev.sentences for t in self.therapies(i)
+            }
+            value = "CAR-T cell therapy" if "CAR-T cell therapy" in named else "other immune cell therapy"
+        if value in _MORE_SPECIFIC:
+            # A generic term yields to a more specific kind of it in the development's sentences
+            # ("stem cells" in one sentence, "reprogrammed stem cells" in another).
+            kinds = _MORE_SPECIFIC[value]
+            specific = [t for i in sorted(dev.sentences) for t in self.therapies(i) if t.value in kinds]
+            if specific:
+                best = max(specific, key=lambda t: t.term.rank)
+                value, m = best.value, best
+        detail = self.words(m)
+        if m.term.product and m.term.product.lower() not in detail.lower():
+            detail = f"{m.term.product} ({detail})"
+        return value, detail
+
+    # -- fields ---------------------------------------------------------------------------------
+    def _fill(self, draft: _Draft, events: dict[str, list[tuple[int, Match]]]) -> None:
+        dev, stage = draft.development, draft.stage
+        if stage in (Stage.CLINICAL_TRIAL, Stage.CLINICAL_USE, Stage.PRECLINICAL):
+            # Patients: the sentences stating the stage first ("The trial involved ten patients"),
+            # then the development's own, then the rest of its sentences.
+            cue_sentences = sorted({i for i, _ in events[stage]})
+            if stage == Stage.CLINICAL_TRIAL:
+                cue_sentences += sorted({i for i, _ in events.get(Stage.CLINICAL_USE, [])} - set(cue_sentences))
+            pool = list(dict.fromkeys(cue_sentences + sorted(dev.link_sentences) + sorted(dev.sentences)))
+            for i in pool:
+                count = self.patient_count(i)
+                if count is not None and stage != Stage.PRECLINICAL:
+                    draft.patients = count.value
+                    draft.sentences.add(i)
+                    start = self.sentences[i].start
+                    draft.why["patients"] = f"'{self.text[start + count.start : start + count.end]}' in sentence {i + 1}"
+                    break
+            for i in sorted(dev.sentences):
+                found = self._outcomes(i)
+                if found:
+                    draft.outcomes |= found
+                    draft.sentences.add(i)
+            if draft.outcomes:
+                draft.why["outcome"] = ", ".join(sorted(draft.outcomes)) + " (outcome cues in the development's sentences)"
+        self._party(draft, events)
+        self._place(draft, events)
+
+    def _outcomes(self, i: int) -> set[str]:
+        out = set()
+        for m in self.of_role(i, "outcome"):
+            if self.categories(i, m, "outcome") & _NOT_DONE:
+                continue
+            if m.value == "adverse" and re.match(r"\s+of\s+(?!(?:a|an|the|one|two|\d+)\s+(?:\w+\s+)?(?:patients?|boys?|girls?|man|woman|child|participants?)\b)", self.norm[m.end : m.end + 60]):
+                continue  # "the death of neurons" is biology, not a patient's death
+            out.add(m.value)
+        return out
+
+    def _institutions_in(self, i: int) -> list[Institution]:
+        """Institutions named in the sentence, but not those said not to be involved."""
+        s = self.sentences[i]
+        here = [inst for inst in self.institutions if s.start <= inst.start < s.end]
+        if here and self.of_role(i, "context"):
+            mods = self.modifiers(i)
+            here = [inst for inst in here if "UNINVOLVED" not in mods.of(inst.start, inst.end, "institution")]
+        return here
+
+    def _party(self, draft: _Draft, events: dict[str, list[tuple[int, Match]]]) -> None:
+        dev = draft.development
+        product = self.vocab.products.get(dev.product) if dev.product else None
+        if draft.stage == Stage.APPROVED:
+            for i, _ in events[Stage.APPROVED]:
+                companies = [inst for inst in self._institutions_in(i) if inst.kind == "company"]
+                if companies:
+                    draft.institution = _clean(companies[0].name)
+                    draft.why["institution"] = f"company named with the approval (sentence {i + 1})"
+                    return
+            named = [o for o in (product.owners if product else ()) if o.lower() in self.text.lower()]
+            if named:
+                draft.institution = "; ".join(named)
+                draft.why["institution"] = f"owner of {dev.product} (products.csv), named in the article"
+                return
+            companies = [inst for inst in self.institutions if inst.kind == "company"]
+            if companies:
+                draft.institution = _clean(companies[0].name)
+                draft.why["institution"] = "the company the article names first"
+            return
+        for i in sorted(dev.link_sentences | {i for i, _ in events[draft.stage]}):
+            here = self._institutions_in(i)
+            if here:
+                draft.institution = _clean(here[0].name)
+                draft.why["institution"] = f"named in sentence {i + 1}"
+                return
+        for i in sorted(dev.sentences):
+            ref = next((m for m in self.of_role(i, "institution_ref")), None)
+            if ref is not None:
+                earlier = [inst for inst in self.institutions if inst.end <= ref.start]
+                kind = ref.value or None
+                match = next((inst for inst in reversed(earlier) if kind is None or inst.kind == kind), None)
+                if match is not None:
+                    draft.institution = _clean(match.name)
+                    draft.why["institution"] = f"'{self.words(ref)}' in sentence {i + 1} refers to it"
+                    return
+            for word in re.findall(r"\b[A-Z][a-z]+\b", self.text[self.sentences[i].start : self.sentences[i].end]):
+                if word in self.affiliations:
+                    draft.institution = _clean(self.affiliations[word].name)
+                    draft.why["institution"] = f"affiliation of {word}, quoted in sentence {i + 1}"
+                    return
+        for i in sorted(dev.sentences):
+            here = self._institutions_in(i)
+            if here:
+                draft.institution = _clean(here[0].name)
+                draft.why["institution"] = f"named in sentence {i + 1} of the development"
+                return
+        named = [o for o in (product.owners if product else ()) if o.lower() in self.text.lower()]
+        if named:
+            draft.institution = "; ".join(named)
+            draft.why["institution"] = f"developer of {dev.product} (products.csv), named in the article"
+            return
+        counted = Counter(_key(inst.name) for i in range(len(self.sentences)) for inst in self._institutions_in(i))
+        if counted:
+            key, _ = max(counted.items(), key=lambda kv: kv[1])
+            inst = next(inst for inst in self.institutions if _key(inst.name) == key)
+            draft.institution = _clean(inst.name)
+            draft.why["institution"] = "the institution the article names most"
+
+    def _place(self, draft: _Draft, events: dict[str, list[tuple[int, Match]]]) -> None:
+        sentences = sorted(draft.sentences | {i for i, _ in events[draft.stage]})
+        if draft.stage == Stage.APPROVED:
+            for i in sentences:
+                regulators = self.of_role(i, "regulator")
+                if regulators:
+                    draft.location = regulators[0].value
+                    return
+        for pool in (sentences, sorted(draft.development.sentences), range(len(self.sentences))):
+            for i in pool:
+                places = [m for m in self.of_role(i, "place") if not self._inside_institution(m)]
+                if places:
+                    name = self.words(places[0])
+                    draft.location = name if name == places[0].value else f"{name}, {places[0].value}"
+                    return
+
+    # -- output ---------------------------------------------------------------------------------
+    def evidence(self, indices: set[int]) -> str:
+        parts: list[str] = []
+        prev: int | None = None
+        for i in sorted(indices):
+            s = self.sentences[i]
+            if prev is not None and i == prev + 1 and s.paragraph == self.sentences[prev].paragraph:
+                parts[-1] = parts[-1] + self.text[self.sentences[prev].end : s.end]
+            else:
+                if parts:
+                    parts.append(" [...] ")
+                parts.append(self.text[s.start : s.end])
+            prev = i
+        return "".join(parts)
+
+
+def _clean(name: str) -> str:
+    """An institution's name without a descriptive prefix ("Boston-based Vertex" -> "Vertex")."""
+    return _BASED_PREFIX.sub("", name)
+
+
+def _outcome(values: set[str]) -> str | None:
+    if {"improved", "adverse"} <= values:
+        return "mixed"
+    for value in ("adverse", "no_effect", "improved"):
+        if value in values:
+            return value
+    return None
+
+
+def _key(name: str | None) -> str:
+    first = (name or "").split(",")[0].split(";")[0]
+    return re.sub(r"[^a-z0-9]+", " ", first.lower().replace("’", "'").replace("'s ", " ")).strip()
+
+
+def extract(text: str, vocab: Vocabulary) -> list[tuple[Claim, dict[str, str]]]:
+    """The claims of ``text`` with, for each, why its fields are what they are."""
+    analysis = Analysis(text, vocab)
+    drafts = [d for dev in analysis.developments() for d in analysis.drafts(dev)]
+    merged: dict[tuple[str, str, str, str], _Draft] = {}
+    for d in drafts:
+        key = (_key(d.institution), d.therapy, d.development.condition, d.stage)
+        if key in merged:
+            into = merged[key]
+            into.sentences |= d.sentences
+            into.outcomes |= d.outcomes
+            into.patients = into.patients if into.patients is not None else d.patients
+        else:
+            merged[key] = d
+    out = []
+    for d in sorted(merged.values(), key=lambda d: min(d.sentences)):
+        claim = Claim(
+            institution=d.institution,
+            location=d.location,
+            therapy=d.therapy,
+            therapy_detail=d.therapy_detail,
+            indication=d.development.condition,
+            stage=str(d.stage),
+            patients=d.patients,
+            outcome=_outcome(d.outcomes),
+            evidence=analysis.evidence(d.sentences),
+        )
+        out.append((claim, dict(d.why)))
+    return out

@@ -1,0 +1,93 @@
+"""How many patients a sentence reports on: "two patients", "a 9-year-old girl", "51 out of 54".
+
+    count_patients("Doctors treated two patients with lupus.")   # -> PatientCount(2, 16, 28)
+
+Population figures ("affects 5 million people", "more than 800 patients") and durations are
+not patient counts. Words for numbers and patients are lists here, not rules per article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "the": 1, "one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "both": 2, "dozen": 12,
+    "this": 1,
+}  # fmt: skip
+_SINGULAR_ONLY = {"a", "an", "the", "single", "this"}
+PATIENT_NOUN = (
+    r"(?:patients?|participants?|cases?|children|child|adults?|people|persons?|subjects?|men|"
+    r"women|man|woman|infants?|babies|baby|boys?|girls?|recipients?|volunteers?|individuals?|"
+    r"kids?|toddlers?|newborns?|teenagers?|teens?|deaths?)"
+)
+_NUMBER = r"(\d[\d,]*|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+_PATIENTS = re.compile(r"\b" + _NUMBER + r"\s+(?:[\w’'‐-]+\s+){0,3}?" + PATIENT_NOUN + r"\b", re.I)
+_TOKEN = re.compile(r"[\w,]+")
+# "\d(?<!\w\d)\d*" is "\b\d+" written to start with a character class, so that the regex
+# engine skips to the next digit instead of trying every position.
+_OUT_OF = re.compile(r"\d(?<!\w\d)\d*\s*%?\s*\(?\s*(\d+)\s+(?:out\s+)?of\s+(?:the\s+)?(\d[\d,]*)\b")
+_WORDS_OUT_OF = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+)\s+(?:out\s+)?of\s+(?:the|all|these)?\s*"
+    r"(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+)\s+(?:\w+\s+)?" + PATIENT_NOUN + r"\b",
+    re.I,
+)
+_POPULATION = re.compile(
+    r"\b(?:million|millions|billion|thousand|thousands|percent|per\s*cent|worldwide|each year|"
+    r"every year|per year|annually|in the world|nationwide|globally|affects?|estimated|"
+    r"diagnosed each|more than|over|up to|at least)\b",
+    re.I,
+)
+_DURATION_AFTER = re.compile(r"\s*(?:years?|months?|weeks?|days?|hours?)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class PatientCount:
+    value: int
+    start: int  # offsets in the sentence given
+    end: int
+
+
+def count_patients(sentence: str) -> PatientCount | None:
+    """The first patient count the sentence states, or None."""
+    m = _OUT_OF.search(sentence)
+    if m:
+        return PatientCount(int(m.group(2).replace(",", "")), m.start(), m.end())
+    m = _WORDS_OUT_OF.search(sentence)  # "two of the four patients": the four
+    if m:
+        raw = m.group(1).lower()
+        return PatientCount(int(raw) if raw.isdigit() else NUMBER_WORDS[raw], m.start(), m.end())
+    for token in _TOKEN.finditer(sentence):
+        word = token.group()
+        if not (word[0].isdigit() or word.lower() in NUMBER_WORDS):
+            continue
+        m = _PATIENTS.match(sentence, token.start())
+        if m is None:
+            continue
+        raw = m.group(1).lower()
+        noun = m.group(0).split()[-1].lower()
+        tail = sentence[m.end() : m.end() + 40]
+        # 25 characters before, the match and 40 after, searched at once (no population phrase
+        # can straddle the match's edges: it starts with a number and ends with a noun).
+        if _POPULATION.search(sentence, max(0, m.start() - 25), m.end() + 40):
+            continue
+        singular = not noun.endswith(("s", "children", "people", "men", "women")) or noun in ("boys", "girls")
+        if raw in _SINGULAR_ONLY and (not singular or noun in ("boys", "girls")):
+            continue
+        if (raw == "the" and noun != "patient") or (noun.startswith("death") and raw in _SINGULAR_ONLY - {"a"}):
+            continue
+        if raw == "both" and re.match(r"\s*and\b", tail):
+            continue
+        if raw.replace(",", "").isdigit():
+            value = int(raw.replace(",", ""))
+            if value > 100000 or _DURATION_AFTER.match(sentence, m.end(1)):
+                continue
+            if 1900 <= value <= 2100 and not re.match(r"\s+" + PATIENT_NOUN, sentence[m.end(1) :], re.I):
+                continue  # a year ("in 2023, patients ...")
+            return PatientCount(value, m.start(), m.end())
+        return PatientCount(NUMBER_WORDS[raw], m.start(), m.end())
+    return None
