@@ -52,6 +52,17 @@ _CELL_KINDS = frozenset(
         "iPSC-derived cell therapy",
     }
 )
+# Kinds of therapy that make different developments for one condition ("mesenchymal stem cell
+# infusions" years before "CAR-T cells"); generic terms join the one kind named with them.
+_KIND = {
+    "CAR-T cell therapy": "immune",
+    "other immune cell therapy": "immune",
+    "iPSC-derived cell therapy": "ipsc",
+    "mesenchymal stem cell therapy": "msc",
+    "gene therapy": "gene",
+    "gene editing": "gene",
+}
+_JOINS = {"stem cell therapy": {"ipsc", "msc"}, "cell therapy": {"immune", "ipsc", "msc"}}
 _MORE_SPECIFIC = {
     "cell and gene therapy": _CELL_KINDS | {"cell therapy", "gene therapy", "gene editing"},
     "cell therapy": _CELL_KINDS,
@@ -126,13 +137,22 @@ class Analysis:
                 self.roles[i].setdefault(m.role, []).append(m)
         triggers = [m for ms in self.matches for m in ms if m.role.startswith("org_")]
         self.institutions = join_affiliations(text, find_institutions(text, vocab, triggers))
-        self.affiliations = find_affiliations(text, self.institutions)
         self._modifiers: dict[int, Modifiers] = {}
+        self.affiliations = {
+            name: inst for name, inst in find_affiliations(text, self.institutions).items() if self._involved(inst)
+        }
         self._resolved: dict[str, list[str]] = {}
         self._counts: dict[int, PatientCount | None] = {}
         self._conditions = [self._eligible_conditions(i) for i in range(len(self.sentences))]
 
     # -- mentions --------------------------------------------------------------------------------
+    def _involved(self, inst: Institution) -> bool:
+        """False for an institution said not to be involved ("who was not involved in the study")."""
+        i = self.sentence_at(inst.start)
+        if i is None or not self.of_role(i, "context"):
+            return True
+        return "UNINVOLVED" not in self.modifiers(i).of(inst.start, inst.end, "institution")
+
     def sentence_at(self, pos: int) -> int | None:
         i = bisect.bisect_right(self._starts, pos) - 1
         if i >= 0 and pos < self.sentences[i].end:
@@ -176,11 +196,15 @@ class Analysis:
             named.append((m, cats))
         if len(named) > 1:
             heads = [m for m, _ in named]
+            members = [m for m, cats in named if "MEMBER" in cats]
             named = [
                 (m, cats)
                 for m, cats in named
                 if not any(self._narrower(o.term, m.term) for o in heads)
+                # "large B-cell lymphoma, including DLBCL": the example belongs to the head ...
                 and not ("MEMBER" in cats and any(h.end <= m.start and h.term.scope is None for h in heads))
+                # ... "blood diseases such as leukemia": the umbrella head gives way to its example
+                and not (m.term.scope and any(e.start >= m.end for e in members))
             ]
         found = [m for m, _ in named]
         return found, [m for m, cats in named if not cats & _NOT_DONE]
@@ -233,14 +257,18 @@ class Analysis:
         return self._counts[i]
 
     def stage_cues(self, i: int, weak: bool) -> list[tuple[Match, set[str]]]:
-        """Stage cues of the sentence with the ConText categories that reach them."""
+        """Stage cues of the sentence with the ConText categories that reach them. Not cues: words
+        inside an institution's name ("Clinical Research Center"); treatment words in a sentence
+        about animals (the monkeys were treated) or about a treatment outside cell and gene
+        therapy ("normally treated with prophylaxis") when the sentence names no CGT therapy."""
         roles = ("stage", "weak_stage") if weak else ("stage",)
-        return [
-            (m, self.categories(i, m, "stage"))
-            for role in roles
-            for m in self.of_role(i, role)
-            if m.value != "description"
-        ]
+        cues = [m for role in roles for m in self.of_role(i, role) if m.value != "description"]
+        cues = [m for m in cues if not self._inside_institution(m)]
+        if any(m.value == Stage.PRECLINICAL for m in cues):
+            cues = [m for m in cues if m.value != Stage.CLINICAL_USE]
+        if self.of_role(i, "other_treatment") and not self.therapies(i):
+            cues = [m for m in cues if m.value not in (Stage.CLINICAL_USE, Stage.CLINICAL_TRIAL)]
+        return [(m, self.categories(i, m, "stage")) for m in cues]
 
     def reports(self, i: int) -> bool:
         """True when the sentence reports something done: a stage, a patient count, an outcome."""
@@ -310,7 +338,30 @@ class Analysis:
                     continue
                 how = "the sentence refers back to it" if refers else "the sentence reports on it"
                 out.append(Link(i, condition, therapy, f"{self.words(therapy)!r} named before; {how}"))
+            if not self.named_conditions(i) and self.therapies(i) and not self.of_role(i, "other_topic"):
+                # "She received ... mesenchymal stem cell infusions": a therapy and a stage without
+                # a condition continue the condition named just before (or the article's main one).
+                if any(not cats & _NOT_DONE for _, cats in self.stage_cues(i, weak=True)):
+                    condition = self.context_condition(i)
+                    if condition is not None:
+                        for therapy in self._best_therapies(i, condition):
+                            out.append(Link(i, condition, therapy, "named in the sentence, which continues the condition named before"))
         return out
+
+    def context_condition(self, i: int) -> Match | None:
+        """The condition a sentence without one continues: the last named in the three sentences
+        before, else the one the article names most (at least twice)."""
+        for j in range(i - 1, max(-1, i - 1 - _RECENT), -1):
+            if self.named_conditions(j):
+                m = self.named_conditions(j)[-1]
+                return Match(self.sentences[i].start, self.sentences[i].start, m.term)
+        counts = Counter(m.value for j in range(len(self.sentences)) for m in self.named_conditions(j))
+        if counts:
+            value, n = counts.most_common(1)[0]
+            if n >= 2:
+                term = next(m.term for j in range(len(self.sentences)) for m in self.named_conditions(j) if m.value == value)
+                return Match(self.sentences[i].start, self.sentences[i].start, term)
+        return None
 
     def _resolution(self, links: list[Link]) -> dict[str, tuple[list[str], str]]:
         """Where each linked umbrella or catch-all condition goes: to the narrower conditions of
@@ -371,7 +422,12 @@ class Analysis:
         named_products = {
             m.term.product: m.value for i in range(len(self.sentences)) for m in self.therapies(i) if m.term.product
         }
-        developments: dict[tuple[str, str | None], Development] = {}
+        kinds_of: dict[str, set[str]] = defaultdict(set)
+        for link, condition, _ in resolved_links:
+            kind = self._kind(link.therapy)
+            if kind:
+                kinds_of[condition].add(kind)
+        developments: dict[tuple[str, str | None, str | None], Development] = {}
         for link, condition, note in resolved_links:
             product = link.therapy.term.product
             if product is None and not products_of[condition] and len(named_products) == 1:
@@ -383,7 +439,13 @@ class Analysis:
                 product = next(iter(products_of[condition]))
             elif product is None and products_of[condition]:
                 product = self._nearest_product(link, products_of[condition])
-            dev = developments.setdefault((condition, product), Development(condition, product))
+            kind = self._kind(link.therapy)
+            if kind is None:  # a generic term joins the one kind of cell therapy named for it
+                compatible = {k for k in kinds_of[condition] if link.therapy.value not in _JOINS or k in _JOINS[link.therapy.value]}
+                kind = next(iter(compatible)) if len(compatible) == 1 else None
+            if product is not None:
+                kind = None
+            dev = developments.setdefault((condition, product, kind), Development(condition, product))
             dev.links.append(link)
             if note and link.condition.value != condition:
                 dev.notes.setdefault("indication", note)
@@ -391,11 +453,17 @@ class Analysis:
         self._attach(devs)
         return devs
 
+    def _kind(self, therapy: Match) -> str | None:
+        if therapy.value == "gene editing" and _EDITED_IMMUNE_CELLS.match(self.norm[therapy.end : therapy.end + 40]):
+            return "immune"  # gene-edited immune cells
+        return _KIND.get(therapy.value)
+
     def _nearest_product(self, link: Link, products: set[str]) -> str | None:
-        for j in range(link.sentence, -1, -1):
-            for m in reversed(self.therapies(j)):
-                if m.term.product in products:
-                    return m.term.product
+        """The product named last before the link, else first after it."""
+        for j in list(range(link.sentence, -1, -1)) + list(range(link.sentence + 1, len(self.sentences))):
+            found = [m for m in self.therapies(j) if m.term.product in products]
+            if found:
+                return (found[-1] if j <= link.sentence else found[0]).term.product
         return None
 
     def _attach(self, devs: list[Development]) -> None:
@@ -414,6 +482,8 @@ class Analysis:
         for i in range(len(self.sentences)):
             if i in by_link:
                 owners_of.append(by_link[i])
+            elif self.of_role(i, "other_topic"):
+                owners_of.append([])  # "Treatments for other diseases are still under trial."
             elif self.named_conditions(i):
                 values = [v for m in self.named_conditions(i) for v in self._resolved.get(m.value, [m.value])]
                 owners_of.append([d for v in dict.fromkeys(values) for d in by_condition.get(v, [])])
@@ -422,7 +492,9 @@ class Analysis:
         last: list[Development] | None = None
         pending: list[int] = []
         for i, owners in enumerate(owners_of):
-            if owners is None:
+            if owners is None or (not owners and not self.of_role(i, "other_topic") and last is not None):
+                # A sentence naming no condition, or only conditions of no development (an
+                # aside: "high LDL cholesterol"), continues the development before it.
                 if last is not None:
                     owners = last
                 else:
@@ -449,7 +521,10 @@ class Analysis:
         denied = False
         links = dev.link_sentences
         for i in sorted(dev.sentences):
+            clauses = self._own_clauses(dev, i)
             for cue, cats in self.stage_cues(i, weak=i in links):
+                if clauses and not any(lo <= cue.start < hi for lo, hi in clauses):
+                    continue
                 if "DENIED_STUDY" in cats:
                     denied = True
                     notes.setdefault("denied", f"study denied: {self.modifiers(i).explain(cue.start, cue.end, 'stage')}")
@@ -468,8 +543,20 @@ class Analysis:
             events.pop("clinical_trial", None)
         return events, notes
 
+    def _own_clauses(self, dev: Development, i: int) -> list[tuple[int, int]]:
+        """Where a link sentence shared with other developments speaks of this one: the clauses
+        of its own condition mentions ([] when the whole sentence counts)."""
+        conditions = self.conditions(i)
+        if i not in dev.link_sentences or len({m.value for m in conditions}) < 2:
+            return []
+        mine = [link.condition for link in dev.links if link.sentence == i]
+        return [self._clause(i, m.start) for m in mine if m.end > m.start]
+
     def _commercial(self, sentences: list[int]) -> bool:
-        return any(self.of_role(i, "commercial") for i in sentences)
+        """Marketed use: a commercial cue in a sentence that names the therapy or refers to it."""
+        return any(
+            self.of_role(i, "commercial") and (self.therapies(i) or self.refers_to_therapy(i)) for i in sentences
+        )
 
     def drafts(self, dev: Development) -> list[_Draft]:
         events, notes = self.events(dev)
