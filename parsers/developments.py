@@ -42,6 +42,7 @@ from .vocab import THERAPY_RANK, Match, Term, Vocabulary
 _NOT_DONE = frozenset({"NEGATED", "PLANNED", "HYPOTHETICAL", "OTHER"})
 _NOT_INDICATION = frozenset({"OTHER", "SIDE_EFFECT", "BACKGROUND"})
 _SCOPE_ORDER = {None: 0, "umbrella": 1, "catchall": 2}
+_GENERIC_CONDITION_WORDS = frozenset({"disease", "diseases", "syndrome", "disorder", "deficiency", "acute", "chronic", "type"})
 _RECENT = 3  # sentences back in which a therapy counts as "the one just named"
 _CELL_KINDS = frozenset(
     {
@@ -264,6 +265,9 @@ class Analysis:
         roles = ("stage", "weak_stage") if weak else ("stage",)
         cues = [m for role in roles for m in self.of_role(i, role) if m.value != "description"]
         cues = [m for m in cues if not self._inside_institution(m)]
+        cleared = self.of_role(i, "trial_approval")  # "before human trials were approved"
+        if cleared:
+            cues = [m for m in cues if not any(c.start <= m.start and m.end <= c.end for c in cleared)]
         if any(m.value == Stage.PRECLINICAL for m in cues):
             cues = [m for m in cues if m.value != Stage.CLINICAL_USE]
         if self.of_role(i, "other_treatment") and not self.therapies(i):
@@ -349,8 +353,14 @@ class Analysis:
         return out
 
     def context_condition(self, i: int) -> Match | None:
-        """The condition a sentence without one continues: the last named in the three sentences
+        """The condition a sentence without one continues: a recent one it names in part ("the
+        affected knee joints" -> knee osteoarthritis), else the last named in the three sentences
         before, else the one the article names most (at least twice)."""
+        words = set(re.findall(r"[a-z]{4,}", self.norm[self.sentences[i].start : self.sentences[i].end]))
+        for j in range(i - 1, max(-1, i - 1 - 2 * _RECENT), -1):
+            for m in reversed(self.named_conditions(j)):
+                if words & (set(re.findall(r"[a-z]{4,}", m.value.lower())) - _GENERIC_CONDITION_WORDS):
+                    return Match(self.sentences[i].start, self.sentences[i].start, m.term)
         for j in range(i - 1, max(-1, i - 1 - _RECENT), -1):
             if self.named_conditions(j):
                 m = self.named_conditions(j)[-1]
@@ -582,14 +592,22 @@ class Analysis:
             stages.append(Stage.PRECLINICAL)
         if not stages and Stage.RESEARCH in events:
             stages.append(Stage.RESEARCH)
+        # The development's own sentences: its links that name the therapy chosen (not the generic
+        # term a more specific one replaced), in order.
+        own = [link for link in dev.links if link.therapy.value == therapy_match.value] or dev.links
         drafts = []
         for stage in stages:
-            cue_sentence, cue = events[stage][0]
-            draft = _Draft(dev, stage, therapy, detail, {cue_sentence, min(dev.link_sentences)})
+            cues = events[stage]
+            own_cues = [(i, m) for i, m in cues if any(link.sentence == i for link in own)]
+            cue_sentence, cue = (own_cues or cues)[0]
+            evidence = {i for i, _ in own_cues[:3]} | {cue_sentence}
+            if not own_cues:
+                evidence.add(own[0].sentence)
+            draft = _Draft(dev, stage, therapy, detail, evidence)
             draft.why["stage"] = self._stage_why(dev, stage, cue_sentence, cue, notes)
-            draft.why["therapy"] = f"'{self.words(therapy_match)}' ({dev.links[0].how})"
+            draft.why["therapy"] = f"'{self.words(therapy_match)}' ({own[0].how})"
             draft.why["indication"] = dev.notes.get(
-                "indication", f"'{self.words(dev.links[0].condition) or dev.condition}' in sentence {dev.links[0].sentence + 1}"
+                "indication", f"'{self.words(own[0].condition) or dev.condition}' in sentence {own[0].sentence + 1}"
             )
             self._fill(draft, events)
             drafts.append(draft)
@@ -615,7 +633,8 @@ class Analysis:
             # A generic term yields to a more specific kind of it in the development's sentences
             # ("stem cells" in one sentence, "reprogrammed stem cells" in another).
             kinds = _MORE_SPECIFIC[value]
-            specific = [t for i in sorted(dev.sentences) for t in self.therapies(i) if t.value in kinds]
+            about = sorted(i for i in dev.sentences if i in dev.link_sentences or self.refers_to_therapy(i))
+            specific = [t for i in about for t in self.therapies(i) if t.value in kinds]
             if specific:
                 best = max(specific, key=lambda t: t.term.rank)
                 value, m = best.value, best
