@@ -14,7 +14,6 @@ are data: ``data/cues.csv`` (stage, outcome, reference cues), ``data/context_rul
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Protocol
 
 from .developments import extract
@@ -40,7 +39,7 @@ class RuleBasedExtractor:
         return self.extract_text(article.text)
 
     def extract_text(self, text: str) -> list[Claim]:
-        return [replace(claim, why=tuple(why.items())) for claim, why in extract(text, self.vocab)]
+        return [claim for claim, _ in extract(text, self.vocab)]
 
 
 def extract_claims(text: str, vocabulary: Vocabulary | None = None) -> list[Claim]:

@@ -92,14 +92,14 @@ class Modifiers:
         for cue_start, cue_end, rule in self._cues:
             if field_ not in rule.fields:
                 continue
-            if rule.direction in ("forward", "both") and cue_end <= start:
-                if self._words(cue_end, start) <= rule.scope and not self._stopped(cue_end, start):
-                    found.add(rule.category)
-                    continue
-            if rule.direction in ("backward", "both") and end <= cue_start:
-                if self._words(end, cue_start) <= rule.scope and not self._stopped(end, cue_start):
-                    found.add(rule.category)
-                    continue
+            forward = rule.direction in ("forward", "both") and cue_end <= start
+            if forward and self._words(cue_end, start) <= rule.scope and not self._stopped(cue_end, start):
+                found.add(rule.category)
+                continue
+            backward = rule.direction in ("backward", "both") and end <= cue_start
+            if backward and self._words(end, cue_start) <= rule.scope and not self._stopped(end, cue_start):
+                found.add(rule.category)
+                continue
             if cue_start <= start and end <= cue_end:  # the cue contains the mention
                 found.add(rule.category)
         return found
@@ -118,7 +118,11 @@ def sentence_modifiers(matches: list, norm: str, start: int, end: int) -> Modifi
     role "context" carry a ``ContextRule`` in ``term.rule``)."""
     cues: list[tuple[int, int, ContextRule]] = []
     pseudo: list[tuple[int, int]] = []
-    stops = [i for i in range(start, end) if norm[i] in ";:"] if (";" in norm[start:end] or ":" in norm[start:end]) else []
+    stops = (
+        [i for i in range(start, end) if norm[i] in ";:"]
+        if (";" in norm[start:end] or ":" in norm[start:end])
+        else []
+    )
     for m in matches:
         if m.role != "context":
             continue

@@ -37,12 +37,16 @@ from .institutions import Institution, find_affiliations, find_institutions, joi
 from .models import Claim, Stage
 from .patients import PatientCount, count_patients
 from .text import Sentence, normalise_for_matching, split_sentences
-from .vocab import THERAPY_RANK, Match, Term, Vocabulary
+from .vocab import Match, Term, Vocabulary
 
 _NOT_DONE = frozenset({"NEGATED", "PLANNED", "HYPOTHETICAL", "OTHER"})
 _NOT_INDICATION = frozenset({"OTHER", "SIDE_EFFECT", "BACKGROUND"})
 _SCOPE_ORDER = {None: 0, "umbrella": 1, "catchall": 2}
-_GENERIC_CONDITION_WORDS = frozenset({"disease", "diseases", "syndrome", "disorder", "deficiency", "acute", "chronic", "type"})
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
+_NONE: list[Match] = []  # shared empty result (never modified)
+_GENERIC_CONDITION_WORDS = frozenset(
+    {"disease", "diseases", "syndrome", "disorder", "deficiency", "acute", "chronic", "type"}
+)
 _RECENT = 3  # sentences back in which a therapy counts as "the one just named"
 _CELL_KINDS = frozenset(
     {
@@ -95,10 +99,22 @@ class Development:
     links: list[Link] = field(default_factory=list)
     sentences: set[int] = field(default_factory=set)  # the links' and the ones continuing them
     notes: dict[str, str] = field(default_factory=dict)  # how the condition was resolved
+    _link_sentences: set[int] | None = field(default=None, repr=False)
+    _links_counted: int = field(default=0, repr=False)
+    _ordered: list[int] | None = field(default=None, repr=False)
 
     @property
     def link_sentences(self) -> set[int]:
-        return {link.sentence for link in self.links}
+        if self._link_sentences is None or self._links_counted != len(self.links):
+            self._link_sentences = {link.sentence for link in self.links}
+            self._links_counted = len(self.links)
+        return self._link_sentences
+
+    def ordered(self) -> list[int]:
+        """The development's sentences in order (sorted once they are all attached)."""
+        if self._ordered is None or len(self._ordered) != len(self.sentences):
+            self._ordered = sorted(self.sentences)
+        return self._ordered
 
     def therapy(self) -> Match:
         return max(self.links, key=lambda link: link.therapy.term.rank).therapy
@@ -136,11 +152,18 @@ class Analysis:
             if i is not None:
                 self.matches[i].append(m)
                 self.roles[i].setdefault(m.role, []).append(m)
+        self._therapies = [roles.get("therapy", _NONE) for roles in self.roles]
         triggers = [m for ms in self.matches for m in ms if m.role.startswith("org_")]
         self.institutions = join_affiliations(text, find_institutions(text, vocab, triggers))
         self._modifiers: dict[int, Modifiers] = {}
+        self._cues: dict[tuple[int, bool], list[tuple[Match, set[str]]]] = {}
+        self._outcome_cache: dict[int, set[str]] = {}
+        self._with_places: list[int] | None = None
+        self._inst_starts = [inst.start for inst in self.institutions]
         self.affiliations = {
-            name: inst for name, inst in find_affiliations(text, self.institutions).items() if self._involved(inst)
+            name: inst
+            for name, inst in find_affiliations(text, self.institutions).items()
+            if self._involved(inst)
         }
         self._resolved: dict[str, list[str]] = {}
         self._counts: dict[int, PatientCount | None] = {}
@@ -161,7 +184,11 @@ class Analysis:
         return None
 
     def of_role(self, i: int, role: str) -> list[Match]:
-        return self.roles[i].get(role, [])
+        return self.roles[i].get(role, _NONE)
+
+    def with_role(self, role: str) -> list[int]:
+        """The sentences with a match of ``role``, in order."""
+        return [i for i, roles in enumerate(self.roles) if role in roles]
 
     def modifiers(self, i: int) -> Modifiers:
         if i not in self._modifiers:
@@ -178,7 +205,8 @@ class Analysis:
         return self.text[m.start : m.end]
 
     def _inside_institution(self, m: Match) -> bool:
-        return any(inst.start <= m.start and m.end <= inst.end for inst in self.institutions)
+        k = bisect.bisect_right(self._inst_starts, m.start) - 1
+        return k >= 0 and m.end <= self.institutions[k].end
 
     def _eligible_conditions(self, i: int) -> tuple[list[Match], list[Match]]:
         """The conditions the sentence names as indications, and those of them it names as done
@@ -187,8 +215,10 @@ class Analysis:
         including DLBCL"), an umbrella term beside a narrower condition of its field, an
         abbreviation that starts a name ("PKU Shenzhen Hospital") and an event-like condition
         (a heart attack) without an indication marker."""
+        if "condition" not in self.roles[i]:
+            return _NONE, _NONE
         named: list[tuple[Match, set[str]]] = []
-        for m in self.of_role(i, "condition"):
+        for m in self.roles[i]["condition"]:
             cats = self.categories(i, m, "condition")
             if cats & _NOT_INDICATION or self._inside_institution(m) or self._starts_a_name(m):
                 continue
@@ -219,7 +249,9 @@ class Analysis:
 
     def _indication_marked(self, i: int, m: Match) -> bool:
         lo = max(self.sentences[i].start, m.start - 40)
-        return bool(_INDICATION_BEFORE.search(self.norm, lo, m.start) or _PATIENTS_AFTER.match(self.norm, m.end))
+        return bool(
+            _INDICATION_BEFORE.search(self.norm, lo, m.start) or _PATIENTS_AFTER.match(self.norm, m.end)
+        )
 
     def conditions(self, i: int) -> list[Match]:
         """Conditions the sentence reports something done about (they can found a link)."""
@@ -242,7 +274,7 @@ class Analysis:
         return scope_a == 1 and (a.category or "").count("-") > (b.category or "").count("-")
 
     def therapies(self, i: int) -> list[Match]:
-        return self.of_role(i, "therapy")
+        return self._therapies[i]
 
     def patient_count(self, i: int) -> PatientCount | None:
         if i not in self._counts:
@@ -262,8 +294,17 @@ class Analysis:
         inside an institution's name ("Clinical Research Center"); treatment words in a sentence
         about animals (the monkeys were treated) or about a treatment outside cell and gene
         therapy ("normally treated with prophylaxis") when the sentence names no CGT therapy."""
+        key = (i, weak)
+        if key in self._cues:
+            return self._cues[key]
+        self._cues[key] = found = self._stage_cues(i, weak)
+        return found
+
+    def _stage_cues(self, i: int, weak: bool) -> list[tuple[Match, set[str]]]:
         roles = ("stage", "weak_stage") if weak else ("stage",)
         cues = [m for role in roles for m in self.of_role(i, role) if m.value != "description"]
+        if not cues:
+            return []
         cues = [m for m in cues if not self._inside_institution(m)]
         cleared = self.of_role(i, "trial_approval")  # "before human trials were approved"
         if cleared:
@@ -290,7 +331,10 @@ class Analysis:
         for m in self.of_role(i, "clause_break"):
             if m.value != "comma" or self.norm[m.start - 2 : m.start] == ", ":
                 bounds.append(m.start)
-        bounds.extend(j for j in range(s.start, s.end) if self.norm[j] == ";")
+        semicolon = self.norm.find(";", s.start, s.end)
+        while semicolon != -1:
+            bounds.append(semicolon)
+            semicolon = self.norm.find(";", semicolon + 1, s.end)
         bounds.sort()
         k = bisect.bisect_right(bounds, pos) - 1
         return bounds[max(k, 0)], bounds[min(k + 1, len(bounds) - 1)]
@@ -342,14 +386,20 @@ class Analysis:
                     continue
                 how = "the sentence refers back to it" if refers else "the sentence reports on it"
                 out.append(Link(i, condition, therapy, f"{self.words(therapy)!r} named before; {how}"))
-            if not self.named_conditions(i) and self.therapies(i) and not self.of_role(i, "other_topic"):
-                # "She received ... mesenchymal stem cell infusions": a therapy and a stage without
-                # a condition continue the condition named just before (or the article's main one).
-                if any(not cats & _NOT_DONE for _, cats in self.stage_cues(i, weak=True)):
-                    condition = self.context_condition(i)
-                    if condition is not None:
-                        for therapy in self._best_therapies(i, condition):
-                            out.append(Link(i, condition, therapy, "named in the sentence, which continues the condition named before"))
+            # "She received ... mesenchymal stem cell infusions": a therapy and a stage without a
+            # condition continue the condition named just before (or the article's main one).
+            alone = not self.named_conditions(i) and self.therapies(i) and not self.of_role(i, "other_topic")
+            if alone and any(not cats & _NOT_DONE for _, cats in self.stage_cues(i, weak=True)):
+                condition = self.context_condition(i)
+                for therapy in self._best_therapies(i, condition) if condition is not None else []:
+                    out.append(
+                        Link(
+                            i,
+                            condition,
+                            therapy,
+                            "named in the sentence, which continues a condition",
+                        )
+                    )
         return out
 
     def context_condition(self, i: int) -> Match | None:
@@ -369,7 +419,12 @@ class Analysis:
         if counts:
             value, n = counts.most_common(1)[0]
             if n >= 2:
-                term = next(m.term for j in range(len(self.sentences)) for m in self.named_conditions(j) if m.value == value)
+                term = next(
+                    m.term
+                    for j in range(len(self.sentences))
+                    for m in self.named_conditions(j)
+                    if m.value == value
+                )
                 return Match(self.sentences[i].start, self.sentences[i].start, term)
         return None
 
@@ -400,7 +455,9 @@ class Analysis:
                 narrower = [v for v, t in terms.items() if t.scope is None]
             if not narrower:
                 continue
-            targets = [v for v in narrower if v in linked] or [max(narrower, key=lambda v: (named[v], -first[v]))]
+            targets = [v for v in narrower if v in linked] or [
+                max(narrower, key=lambda v: (named[v], -first[v]))
+            ]
             out[value] = (targets, "")
         for value, (targets, _) in list(out.items()):  # the narrowest: "tumors" -> "lymphoma" -> "DLBCL"
             final: list[str] = []
@@ -412,7 +469,10 @@ class Analysis:
                 elif target not in final:
                     final.append(target)
             final = [t for t in final if t not in out] or final
-            out[value] = (final, f"'{value}' stands for {', '.join(final)}: the narrower condition the article names")
+            out[value] = (
+                final,
+                f"'{value}' stands for {', '.join(final)}: the narrower condition the article names",
+            )
         return out
 
     def developments(self) -> list[Development]:
@@ -430,7 +490,10 @@ class Analysis:
             if link.therapy.term.product:
                 products_of[condition].add(link.therapy.term.product)
         named_products = {
-            m.term.product: m.value for i in range(len(self.sentences)) for m in self.therapies(i) if m.term.product
+            m.term.product: m.value
+            for i in self.with_role("therapy")
+            for m in self.therapies(i)
+            if m.term.product
         }
         kinds_of: dict[str, set[str]] = defaultdict(set)
         for link, condition, _ in resolved_links:
@@ -451,7 +514,11 @@ class Analysis:
                 product = self._nearest_product(link, products_of[condition])
             kind = self._kind(link.therapy)
             if kind is None:  # a generic term joins the one kind of cell therapy named for it
-                compatible = {k for k in kinds_of[condition] if link.therapy.value not in _JOINS or k in _JOINS[link.therapy.value]}
+                compatible = {
+                    k
+                    for k in kinds_of[condition]
+                    if link.therapy.value not in _JOINS or k in _JOINS[link.therapy.value]
+                }
                 kind = next(iter(compatible)) if len(compatible) == 1 else None
             if product is not None:
                 kind = None
@@ -464,7 +531,9 @@ class Analysis:
         return devs
 
     def _kind(self, therapy: Match) -> str | None:
-        if therapy.value == "gene editing" and _EDITED_IMMUNE_CELLS.match(self.norm[therapy.end : therapy.end + 40]):
+        if therapy.value == "gene editing" and _EDITED_IMMUNE_CELLS.match(
+            self.norm[therapy.end : therapy.end + 40]
+        ):
             return "immune"  # gene-edited immune cells
         return _KIND.get(therapy.value)
 
@@ -530,25 +599,28 @@ class Analysis:
         notes: dict[str, str] = {}
         denied = False
         links = dev.link_sentences
-        for i in sorted(dev.sentences):
+        for i in dev.ordered():
+            roles = self.roles[i]
+            if "stage" not in roles and "weak_stage" not in roles:
+                continue
             clauses = self._own_clauses(dev, i)
             for cue, cats in self.stage_cues(i, weak=i in links):
                 if clauses and not any(lo <= cue.start < hi for lo, hi in clauses):
                     continue
                 if "DENIED_STUDY" in cats:
                     denied = True
-                    notes.setdefault("denied", f"study denied: {self.modifiers(i).explain(cue.start, cue.end, 'stage')}")
+                    notes.setdefault(
+                        "denied", f"study denied: {self.modifiers(i).explain(cue.start, cue.end, 'stage')}"
+                    )
                     if cue.value == "clinical_trial":
                         continue
                 if cats & _NOT_DONE:
                     notes.setdefault(
-                        cue.value, f"'{self.words(cue)}' not counted ({self.modifiers(i).explain(cue.start, cue.end, 'stage')})"
+                        cue.value,
+                        f"'{self.words(cue)}' not counted ({self.modifiers(i).explain(cue.start, cue.end, 'stage')})",
                     )
                     continue
                 events[cue.value].append((i, cue))
-            for cue in self.of_role(i, "prior_trial"):  # "larger trials are needed": one was run
-                if "OTHER" not in self.categories(i, cue, "stage"):
-                    events[Stage.CLINICAL_TRIAL].append((i, cue))
         if denied:
             events.pop("clinical_trial", None)
         return events, notes
@@ -565,7 +637,8 @@ class Analysis:
     def _commercial(self, sentences: list[int]) -> bool:
         """Marketed use: a commercial cue in a sentence that names the therapy or refers to it."""
         return any(
-            self.of_role(i, "commercial") and (self.therapies(i) or self.refers_to_therapy(i)) for i in sentences
+            self.of_role(i, "commercial") and (self.therapies(i) or self.refers_to_therapy(i))
+            for i in sentences
         )
 
     def drafts(self, dev: Development) -> list[_Draft]:
@@ -582,7 +655,9 @@ class Analysis:
         if Stage.CLINICAL_USE in events:
             use_sentences = [i for i, _ in events[Stage.CLINICAL_USE]]
             trial_sentences = {i for i, _ in events.get(Stage.CLINICAL_TRIAL, [])}
-            strong = [i for i, m in events[Stage.CLINICAL_USE] if m.role == "stage" and i not in trial_sentences]
+            strong = [
+                i for i, m in events[Stage.CLINICAL_USE] if m.role == "stage" and i not in trial_sentences
+            ]
             beside_trial = Stage.CLINICAL_TRIAL in events and (
                 self._commercial(use_sentences) or (Stage.APPROVED in events and bool(strong))
             )
@@ -607,7 +682,8 @@ class Analysis:
             draft.why["stage"] = self._stage_why(dev, stage, cue_sentence, cue, notes)
             draft.why["therapy"] = f"'{self.words(therapy_match)}' ({own[0].how})"
             draft.why["indication"] = dev.notes.get(
-                "indication", f"'{self.words(own[0].condition) or dev.condition}' in sentence {own[0].sentence + 1}"
+                "indication",
+                f"'{self.words(own[0].condition) or dev.condition}' in sentence {own[0].sentence + 1}",
             )
             self._fill(draft, events)
             drafts.append(draft)
@@ -615,7 +691,11 @@ class Analysis:
 
     def _stage_why(self, dev: Development, stage: str, i: int, cue: Match, notes: dict[str, str]) -> str:
         first = min(dev.link_sentences)
-        where = "the same sentence" if i == first else f"sentence {i + 1} (development named in sentence {first + 1})"
+        where = (
+            "the same sentence"
+            if i == first
+            else f"sentence {i + 1} (development named in sentence {first + 1})"
+        )
         why = f"{stage} cue '{self.words(cue)}' in {where}"
         extra = [v for k, v in notes.items() if k != stage]
         return why + ("; " + "; ".join(extra) if extra else "")
@@ -651,32 +731,46 @@ class Analysis:
             # then the development's own, then the rest of its sentences.
             cue_sentences = sorted({i for i, _ in events[stage]})
             if stage == Stage.CLINICAL_TRIAL:
-                cue_sentences += sorted({i for i, _ in events.get(Stage.CLINICAL_USE, [])} - set(cue_sentences))
-            pool = list(dict.fromkeys(cue_sentences + sorted(dev.link_sentences) + sorted(dev.sentences)))
+                cue_sentences += sorted(
+                    {i for i, _ in events.get(Stage.CLINICAL_USE, [])} - set(cue_sentences)
+                )
+            pool = list(dict.fromkeys(cue_sentences + sorted(dev.link_sentences) + dev.ordered()))
             for i in pool:
                 count = self.patient_count(i)
                 if count is not None and stage != Stage.PRECLINICAL:
                     draft.patients = count.value
                     draft.sentences.add(i)
                     start = self.sentences[i].start
-                    draft.why["patients"] = f"'{self.text[start + count.start : start + count.end]}' in sentence {i + 1}"
+                    draft.why["patients"] = (
+                        f"'{self.text[start + count.start : start + count.end]}' in sentence {i + 1}"
+                    )
                     break
-            for i in sorted(dev.sentences):
+            for i in dev.ordered():
                 found = self._outcomes(i)
                 if found:
                     draft.outcomes |= found
                     draft.sentences.add(i)
             if draft.outcomes:
-                draft.why["outcome"] = ", ".join(sorted(draft.outcomes)) + " (outcome cues in the development's sentences)"
+                draft.why["outcome"] = (
+                    ", ".join(sorted(draft.outcomes)) + " (outcome cues in the development's sentences)"
+                )
         self._party(draft, events)
         self._place(draft, events)
 
     def _outcomes(self, i: int) -> set[str]:
+        if i not in self._outcome_cache:
+            self._outcome_cache[i] = self._sentence_outcomes(i) if self.of_role(i, "outcome") else set()
+        return self._outcome_cache[i]
+
+    def _sentence_outcomes(self, i: int) -> set[str]:
         out = set()
         for m in self.of_role(i, "outcome"):
             if self.categories(i, m, "outcome") & _NOT_DONE:
                 continue
-            if m.value == "adverse" and re.match(r"\s+of\s+(?!(?:a|an|the|one|two|\d+)\s+(?:\w+\s+)?(?:patients?|boys?|girls?|man|woman|child|participants?)\b)", self.norm[m.end : m.end + 60]):
+            if m.value == "adverse" and re.match(
+                r"\s+of\s+(?!(?:a|an|the|one|two|\d+)\s+(?:\w+\s+)?(?:patients?|boys?|girls?|man|woman|child|participants?)\b)",
+                self.norm[m.end : m.end + 60],
+            ):
                 continue  # "the death of neurons" is biology, not a patient's death
             out.add(m.value)
         return out
@@ -684,7 +778,9 @@ class Analysis:
     def _institutions_in(self, i: int) -> list[Institution]:
         """Institutions named in the sentence, but not those said not to be involved."""
         s = self.sentences[i]
-        here = [inst for inst in self.institutions if s.start <= inst.start < s.end]
+        here = self.institutions[
+            bisect.bisect_left(self._inst_starts, s.start) : bisect.bisect_left(self._inst_starts, s.end)
+        ]
         if here and self.of_role(i, "context"):
             mods = self.modifiers(i)
             here = [inst for inst in here if "UNINVOLVED" not in mods.of(inst.start, inst.end, "institution")]
@@ -716,7 +812,7 @@ class Analysis:
                 draft.institution = _clean(here[0].name)
                 draft.why["institution"] = f"named in sentence {i + 1}"
                 return
-        for i in sorted(dev.sentences):
+        for i in dev.ordered():
             ref = next((m for m in self.of_role(i, "institution_ref")), None)
             if ref is not None:
                 earlier = [inst for inst in self.institutions if inst.end <= ref.start]
@@ -726,12 +822,15 @@ class Analysis:
                     draft.institution = _clean(match.name)
                     draft.why["institution"] = f"'{self.words(ref)}' in sentence {i + 1} refers to it"
                     return
-            for word in re.findall(r"\b[A-Z][a-z]+\b", self.text[self.sentences[i].start : self.sentences[i].end]):
+            names = self.affiliations and _CAPITALISED.findall(
+                self.text, self.sentences[i].start, self.sentences[i].end
+            )
+            for word in names or ():
                 if word in self.affiliations:
                     draft.institution = _clean(self.affiliations[word].name)
                     draft.why["institution"] = f"affiliation of {word}, quoted in sentence {i + 1}"
                     return
-        for i in sorted(dev.sentences):
+        for i in dev.ordered():
             here = self._institutions_in(i)
             if here:
                 draft.institution = _clean(here[0].name)
@@ -742,7 +841,9 @@ class Analysis:
             draft.institution = "; ".join(named)
             draft.why["institution"] = f"developer of {dev.product} (products.csv), named in the article"
             return
-        counted = Counter(_key(inst.name) for i in range(len(self.sentences)) for inst in self._institutions_in(i))
+        counted = Counter(
+            _key(inst.name) for i in range(len(self.sentences)) for inst in self._institutions_in(i)
+        )
         if counted:
             key, _ = max(counted.items(), key=lambda kv: kv[1])
             inst = next(inst for inst in self.institutions if _key(inst.name) == key)
@@ -757,13 +858,23 @@ class Analysis:
                 if regulators:
                     draft.location = regulators[0].value
                     return
-        for pool in (sentences, sorted(draft.development.sentences), range(len(self.sentences))):
+        for pool in (sentences, draft.development.ordered(), self._place_sentences()):
             for i in pool:
-                places = [m for m in self.of_role(i, "place") if not self._inside_institution(m)]
+                places = self._places(i)
                 if places:
                     name = self.words(places[0])
                     draft.location = name if name == places[0].value else f"{name}, {places[0].value}"
                     return
+
+    def _places(self, i: int) -> list[Match]:
+        """Places the sentence names, outside institutions' names."""
+        found = self.of_role(i, "place")
+        return [m for m in found if not self._inside_institution(m)] if found else found
+
+    def _place_sentences(self) -> list[int]:
+        if self._with_places is None:
+            self._with_places = self.with_role("place")
+        return self._with_places
 
     # -- output ---------------------------------------------------------------------------------
     def evidence(self, indices: set[int]) -> str:
@@ -826,6 +937,7 @@ def extract(text: str, vocab: Vocabulary) -> list[tuple[Claim, dict[str, str]]]:
             patients=d.patients,
             outcome=_outcome(d.outcomes),
             evidence=analysis.evidence(d.sentences),
+            why=tuple(d.why.items()),
         )
         out.append((claim, dict(d.why)))
     return out

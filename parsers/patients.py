@@ -54,10 +54,10 @@ class PatientCount:
 
 def count_patients(sentence: str) -> PatientCount | None:
     """The first patient count the sentence states, or None."""
-    m = _OUT_OF.search(sentence)
+    m = _OUT_OF.search(sentence) if "of" in sentence else None
     if m:
         return PatientCount(int(m.group(2).replace(",", "")), m.start(), m.end())
-    m = _WORDS_OUT_OF.search(sentence)  # "two of the four patients": the four
+    m = _WORDS_OUT_OF.search(sentence) if " of " in sentence else None  # "two of the four patients"
     if m:
         raw = m.group(1).lower()
         return PatientCount(int(raw) if raw.isdigit() else NUMBER_WORDS[raw], m.start(), m.end())
@@ -78,7 +78,9 @@ def count_patients(sentence: str) -> PatientCount | None:
         singular = not noun.endswith(("s", "children", "people", "men", "women")) or noun in ("boys", "girls")
         if raw in _SINGULAR_ONLY and (not singular or noun in ("boys", "girls")):
             continue
-        if (raw == "the" and noun != "patient") or (noun.startswith("death") and raw in _SINGULAR_ONLY - {"a"}):
+        if (raw == "the" and noun != "patient") or (
+            noun.startswith("death") and raw in _SINGULAR_ONLY - {"a"}
+        ):
             continue
         if raw == "both" and re.match(r"\s*and\b", tail):
             continue

@@ -148,12 +148,15 @@ class Vocabulary:
                     self._add(alias, term)
                     if any(c.islower() for c in alias) and any(c.isupper() for c in alias):
                         self._add(alias.upper(), term)  # "ELEVIDYS" as press releases write it
-        stems = sorted(_rows("inn_stems.csv"), key=lambda r: -len(r["stem"]))
-        self._inn_stems = {r["stem"].strip(): (r["therapy"].strip(), int(r["min_length"])) for r in stems}
-        for therapy, _ in self._inn_stems.values():
+        # INN stems end words: they go into the automaton as suffixes (no word start needed),
+        # with the therapy term a word ending in them stands for.
+        self._stems: dict[str, tuple[Term, int]] = {}
+        for row in _rows("inn_stems.csv"):
+            therapy = row["therapy"].strip()
             if therapy not in THERAPIES:
                 raise ValueError(f"inn_stems.csv: unknown therapy {therapy!r}")
-        self._inn_pattern = re.compile("(?:" + "|".join(map(re.escape, self._inn_stems)) + r")\b")
+            term = Term("therapy", therapy, THERAPY_RANK[therapy] + 1)
+            self._stems[row["stem"].strip()] = (term, int(row["min_length"]))
         for row in _rows("cues.csv"):
             self._add(row["phrase"], Term(row["role"].strip(), (row.get("value") or "").strip()))
         for rule in context_rules():
@@ -186,13 +189,18 @@ class Vocabulary:
         # The automata store an int per key, an index into ``_entries``: iterating an automaton
         # that stores ints is about twice as fast as one that stores Python tuples.
         self._automata = []
-        self._entries: list[tuple[int, tuple[Term, ...], bool]] = []
-        for terms_by_key in (self._terms, self._terms_cs):
+        self._entries: list[tuple[int, tuple[Term, ...], bool, int]] = []
+        for terms_by_key, stems in ((self._terms, self._stems), (self._terms_cs, {})):
             automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
             for key, terms in terms_by_key.items():
                 pluralable = any(t.role in _PLURAL_ROLES for t in terms)
                 automaton.add_word(key, len(self._entries))
-                self._entries.append((len(key), tuple(terms), pluralable))
+                self._entries.append((len(key), tuple(terms), pluralable, 0))
+            for stem, (term, min_length) in stems.items():
+                if stem in terms_by_key:
+                    raise ValueError(f"inn_stems.csv: {stem!r} is also a term")
+                automaton.add_word(stem, len(self._entries))
+                self._entries.append((len(stem), (term,), False, min_length))
             automaton.make_automaton()
             self._automata.append(automaton)
 
@@ -227,8 +235,16 @@ class Vocabulary:
         entries = self._entries
         for automaton, haystack in zip(self._automata, (norm, normalise_keep_case(text)), strict=True):
             for end, index in automaton.iter(haystack):
-                length, terms, pluralable = entries[index]
+                length, terms, pluralable, stem_min = entries[index]
                 # In ``padded`` the match spans [end - length + 2, end + 2).
+                if stem_min:  # an INN stem ends a word: "obecabtagene", "...parvovec"
+                    if not padded[end + 2].isalnum():
+                        start = end - length + 1
+                        while start > 0 and norm[start - 1].isalpha():
+                            start -= 1
+                        if end + 1 - start >= stem_min:
+                            found.append(Match(start, end + 1, terms[0]))
+                    continue
                 if padded[end - length + 1].isalnum():
                     continue
                 following = padded[end + 2]
@@ -240,21 +256,8 @@ class Vocabulary:
                     for term in terms:
                         if term.role in _PLURAL_ROLES:
                             found.append(Match(start, end + 2, term))
-        found.extend(self._inn_matches(norm))
         unique = {(m.start, m.end, m.role, m.value): m for m in found}
         return _drop_nested(list(unique.values()))
-
-    def _inn_matches(self, norm: str) -> list[Match]:
-        """Words ending in an INN stem of a cell or gene therapy ("-cabtagene", "-parvovec")."""
-        out = []
-        for m in self._inn_pattern.finditer(norm):
-            start = m.start()
-            while start > 0 and norm[start - 1].isalpha():
-                start -= 1
-            therapy, min_length = self._inn_stems[m.group()]
-            if m.end() - start >= min_length:
-                out.append(Match(start, m.end(), Term("therapy", therapy, THERAPY_RANK[therapy] + 1)))
-        return out
 
 
 def _drop_nested(matches: list[Match]) -> list[Match]:
