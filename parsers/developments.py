@@ -47,6 +47,7 @@ _NONE: list[Match] = []  # shared empty result (never modified)
 _GENERIC_CONDITION_WORDS = frozenset(
     {"disease", "diseases", "syndrome", "disorder", "deficiency", "acute", "chronic", "type"}
 )
+_FOLLOWING = 4  # sentences after a development's own in which its patient count may stand
 _RECENT = 3  # sentences back in which a therapy counts as "the one just named"
 _CELL_KINDS = frozenset(
     {
@@ -279,9 +280,10 @@ class Analysis:
     def patient_count(self, i: int) -> PatientCount | None:
         if i not in self._counts:
             count = None
-            if self.of_role(i, "patient_noun"):
+            nouns = self.of_role(i, "patient_noun")
+            if nouns:
                 s = self.sentences[i]
-                count = count_patients(self.text[s.start : s.end])
+                count = count_patients(self.text[s.start : s.end], [m.start - s.start for m in nouns])
                 if count is not None:
                     span = Match(s.start + count.start, s.start + count.end, Term("patients", ""))
                     if self.categories(i, span, "stage") & _NOT_DONE:
@@ -734,7 +736,13 @@ class Analysis:
                 cue_sentences += sorted(
                     {i for i, _ in events.get(Stage.CLINICAL_USE, [])} - set(cue_sentences)
                 )
-            pool = list(dict.fromkeys(cue_sentences + sorted(dev.link_sentences) + dev.ordered()))
+            near = sorted(
+                j
+                for i in set(cue_sentences) | dev.link_sentences
+                for j in range(i + 1, min(i + 1 + _FOLLOWING, len(self.sentences)))
+                if j in dev.sentences
+            )
+            pool = list(dict.fromkeys(cue_sentences + sorted(dev.link_sentences) + near))
             for i in pool:
                 count = self.patient_count(i)
                 if count is not None and stage != Stage.PRECLINICAL:

@@ -9,6 +9,7 @@ not patient counts. Words for numbers and patients are lists here, not rules per
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 NUMBER_WORDS = {
@@ -42,7 +43,26 @@ _POPULATION = re.compile(
     r"diagnosed each|more than|over|up to|at least)\b",
     re.I,
 )
+_NUMBER_LABEL = re.compile(r"(?:\bno\.|#)\s*$", re.I)
 _DURATION_AFTER = re.compile(r"\s*(?:years?|months?|weeks?|days?|hours?)\b")
+
+
+def _number_starts(sentence: str, nouns: Sequence[int] | None) -> list[int]:
+    """Offsets of the words that may start a count: numbers and number words (of the whole
+    sentence, or of the four words before each noun in ``nouns``)."""
+    windows = [(0, len(sentence))] if nouns is None else [(max(0, n - 60), n) for n in nouns]
+    starts: list[int] = []
+    for lo, hi in windows:
+        tokens = list(_TOKEN.finditer(sentence, lo, hi))
+        if nouns is not None:
+            tokens = tokens[-4:]
+        for token in tokens:
+            word = token.group()
+            if word[0].isdigit() or word.lower() in NUMBER_WORDS:
+                starts.append(token.start())
+    if nouns is not None and len(nouns) > 1:
+        starts = sorted(set(starts))
+    return starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +72,10 @@ class PatientCount:
     end: int
 
 
-def count_patients(sentence: str) -> PatientCount | None:
-    """The first patient count the sentence states, or None."""
+def count_patients(sentence: str, nouns: Sequence[int] | None = None) -> PatientCount | None:
+    """The first patient count the sentence states, or None. ``nouns``, the offsets of the
+    sentence's patient nouns when the caller knows them, spares a look at every word: a count
+    ends in one of them."""
     m = _OUT_OF.search(sentence) if "of" in sentence else None
     if m:
         return PatientCount(int(m.group(2).replace(",", "")), m.start(), m.end())
@@ -61,14 +83,13 @@ def count_patients(sentence: str) -> PatientCount | None:
     if m:
         raw = m.group(1).lower()
         return PatientCount(int(raw) if raw.isdigit() else NUMBER_WORDS[raw], m.start(), m.end())
-    for token in _TOKEN.finditer(sentence):
-        word = token.group()
-        if not (word[0].isdigit() or word.lower() in NUMBER_WORDS):
-            continue
-        m = _PATIENTS.match(sentence, token.start())
+    for start in _number_starts(sentence, nouns):
+        m = _PATIENTS.match(sentence, start)
         if m is None:
             continue
         raw = m.group(1).lower()
+        if _NUMBER_LABEL.search(sentence, max(0, m.start() - 6), m.start()):
+            continue  # "No. 455 Hospital", "#3": a label, not a count
         noun = m.group(0).split()[-1].lower()
         tail = sentence[m.end() : m.end() + 40]
         # 25 characters before, the match and 40 after, searched at once (no population phrase

@@ -186,23 +186,30 @@ class Vocabulary:
                 if alias:
                     self.organization_aliases[alias] = name
                     self._add(alias, Term("org_known", name, category=kind), surface=alias)
-        # The automata store an int per key, an index into ``_entries``: iterating an automaton
-        # that stores ints is about twice as fast as one that stores Python tuples.
-        self._automata = []
-        self._entries: list[tuple[int, tuple[Term, ...], bool, int]] = []
-        for terms_by_key, stems in ((self._terms, self._stems), (self._terms_cs, {})):
-            automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-            for key, terms in terms_by_key.items():
-                pluralable = any(t.role in _PLURAL_ROLES for t in terms)
-                automaton.add_word(key, len(self._entries))
-                self._entries.append((len(key), tuple(terms), pluralable, 0))
-            for stem, (term, min_length) in stems.items():
-                if stem in terms_by_key:
-                    raise ValueError(f"inn_stems.csv: {stem!r} is also a term")
-                automaton.add_word(stem, len(self._entries))
-                self._entries.append((len(stem), (term,), False, min_length))
-            automaton.make_automaton()
-            self._automata.append(automaton)
+        # One automaton over the lower-cased text: a term that must match its case ("ALL",
+        # "Hospital") is stored lower-cased and checked against the text as written on a hit.
+        # It stores an int per key, an index into ``_entries``: iterating an automaton that
+        # stores ints is about twice as fast as one that stores Python tuples.
+        merged: dict[str, tuple[list[Term], list[tuple[str, tuple[Term, ...]]]]] = {}
+        for key, terms in self._terms.items():
+            merged.setdefault(key, ([], []))[0].extend(terms)
+        for case_key, terms in self._terms_cs.items():
+            merged.setdefault(case_key.lower(), ([], []))[1].append((case_key, tuple(terms)))
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self._entries: list[tuple[int, tuple[Term, ...], tuple[tuple[str, tuple[Term, ...]], ...], bool, int]] = []
+        for key, (terms, cased) in merged.items():
+            pluralable = any(t.role in _PLURAL_ROLES for t in terms) or any(
+                t.role in _PLURAL_ROLES for _, ts in cased for t in ts
+            )
+            automaton.add_word(key, len(self._entries))
+            self._entries.append((len(key), tuple(terms), tuple(cased), pluralable, 0))
+        for stem, (term, min_length) in self._stems.items():
+            if stem in merged:
+                raise ValueError(f"inn_stems.csv: {stem!r} is also a term")
+            automaton.add_word(stem, len(self._entries))
+            self._entries.append((len(stem), (term,), (), False, min_length))
+        automaton.make_automaton()
+        self._automaton = automaton
 
     def _add(self, raw: str, term: Term, surface: str | None = None) -> None:
         raw = raw.strip()
@@ -231,31 +238,37 @@ class Vocabulary:
         """
         norm = normalised if normalised is not None else normalise_for_matching(text)
         padded = " " + norm + "  "  # so the boundary checks need no range checks
+        cased_text: str | None = None
         found: list[Match] = []
         entries = self._entries
-        for automaton, haystack in zip(self._automata, (norm, normalise_keep_case(text)), strict=True):
-            for end, index in automaton.iter(haystack):
-                length, terms, pluralable, stem_min = entries[index]
-                # In ``padded`` the match spans [end - length + 2, end + 2).
-                if stem_min:  # an INN stem ends a word: "obecabtagene", "...parvovec"
-                    if not padded[end + 2].isalnum():
-                        start = end - length + 1
-                        while start > 0 and norm[start - 1].isalpha():
-                            start -= 1
-                        if end + 1 - start >= stem_min:
-                            found.append(Match(start, end + 1, terms[0]))
-                    continue
-                if padded[end - length + 1].isalnum():
-                    continue
-                following = padded[end + 2]
-                start = end - length + 1
-                if not following.isalnum():
-                    for term in terms:
-                        found.append(Match(start, end + 1, term))
-                elif following == "s" and pluralable and not padded[end + 3].isalnum():
-                    for term in terms:
-                        if term.role in _PLURAL_ROLES:
-                            found.append(Match(start, end + 2, term))
+        for end, index in self._automaton.iter(norm):
+            length, terms, cased, pluralable, stem_min = entries[index]
+            start = end - length + 1
+            # In ``padded`` the match spans [start + 1, end + 2).
+            if stem_min:  # an INN stem ends a word: "obecabtagene", "...parvovec"
+                if not padded[end + 2].isalnum():
+                    while start > 0 and norm[start - 1].isalpha():
+                        start -= 1
+                    if end + 1 - start >= stem_min:
+                        found.append(Match(start, end + 1, terms[0]))
+                continue
+            if padded[start].isalnum():
+                continue
+            following = padded[end + 2]
+            if following.isalnum() and not (following == "s" and pluralable and not padded[end + 3].isalnum()):
+                continue
+            stop = end + 1 if not following.isalnum() else end + 2
+            if cased:
+                if cased_text is None:
+                    cased_text = normalise_keep_case(text)
+                surface = cased_text[start : end + 1]
+                hits = [t for case_key, ts in cased if case_key == surface for t in ts]
+                candidates = [*terms, *hits]
+            else:
+                candidates = terms
+            for term in candidates:
+                if stop == end + 1 or term.role in _PLURAL_ROLES:
+                    found.append(Match(start, stop, term))
         unique = {(m.start, m.end, m.role, m.value): m for m in found}
         return _drop_nested(list(unique.values()))
 
