@@ -42,6 +42,7 @@ from .vocab import Match, Term, Vocabulary
 _NOT_DONE = frozenset({"NEGATED", "PLANNED", "HYPOTHETICAL", "OTHER"})
 _NOT_INDICATION = frozenset({"OTHER", "SIDE_EFFECT", "BACKGROUND"})
 _SCOPE_ORDER = {None: 0, "umbrella": 1, "catchall": 2}
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 _NONE: list[Match] = []  # shared empty result (never modified)
 _GENERIC_CONDITION_WORDS = frozenset(
@@ -902,7 +903,7 @@ class Analysis:
 
 def _clean(name: str) -> str:
     """An institution's name without a descriptive prefix ("Boston-based Vertex" -> "Vertex")."""
-    return _BASED_PREFIX.sub("", name)
+    return _BASED_PREFIX.sub("", name) if "-" in name else name
 
 
 def _outcome(values: set[str]) -> str | None:
@@ -916,7 +917,7 @@ def _outcome(values: set[str]) -> str | None:
 
 def _key(name: str | None) -> str:
     first = (name or "").split(",")[0].split(";")[0]
-    return re.sub(r"[^a-z0-9]+", " ", first.lower().replace("’", "'").replace("'s ", " ")).strip()
+    return _NON_ALNUM.sub(" ", first.lower().replace("’", "'").replace("'s ", " ")).strip()
 
 
 def extract(text: str, vocab: Vocabulary) -> list[tuple[Claim, dict[str, str]]]:

@@ -177,6 +177,7 @@ def _head_kind(word: str, heads: dict[str, str]) -> str | None:
     return kind
 
 
+_POSSESSIVE_END = re.compile(r"(’s|'s)$")
 _OPENERS = "\"“‘'(["
 _NAME_TOKEN = re.compile(r"[A-Z0-9\u00c0-\u00de][\w'’.&-]*$")
 
@@ -287,7 +288,7 @@ def _trim_company(name: str) -> str:
     while words and words[0] in _NOT_COMPANY:
         words.pop(0)
     name = " ".join(words).rstrip(".,;:’'")
-    name = re.sub(r"(’s|'s)$", "", name)
+    name = _POSSESSIVE_END.sub("", name) if name.endswith("s") else name
     if not name or name in _NOT_COMPANY:
         return ""
     return name
@@ -334,7 +335,7 @@ def _institutions_in_run(
                 return _institutions_in_run(text, run[:k], heads) + _institutions_in_run(text, right, heads)
     start, end = run[0][0], run[-1][1]
     name = text[start:end].rstrip(".,")
-    name = re.sub(r"(’s|'s)$", "", name)
+    name = _POSSESSIVE_END.sub("", name) if name.endswith("s") else name
     kind = next((k for k in reversed(kinds) if k), "institute")
     # The kind of "Nansha Hospital of Guangzhou First People's Hospital" is the first head.
     first_kind = next(k for k in kinds if k)

@@ -29,6 +29,7 @@ PATIENT_NOUN = (
 _NUMBER = r"(\d[\d,]*|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
 _PATIENTS = re.compile(r"\b" + _NUMBER + r"\s+(?:[\w’'‐-]+\s+){0,3}?" + PATIENT_NOUN + r"\b", re.I)
 _TOKEN = re.compile(r"[\w,]+")
+_WORD = re.compile(r"[a-z]+")
 # "\d(?<!\w\d)\d*" is "\b\d+" written to start with a character class, so that the regex
 # engine skips to the next digit instead of trying every position.
 _OUT_OF = re.compile(r"\d(?<!\w\d)\d*\s*%?\s*\(?\s*(\d+)\s+(?:out\s+)?of\s+(?:the\s+)?(\d[\d,]*)\b")
@@ -37,14 +38,39 @@ _WORDS_OUT_OF = re.compile(
     r"(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+)\s+(?:\w+\s+)?" + PATIENT_NOUN + r"\b",
     re.I,
 )
-_POPULATION = re.compile(
-    r"\b(?:million|millions|billion|thousand|thousands|percent|per\s*cent|worldwide|each year|"
-    r"every year|per year|annually|in the world|nationwide|globally|affects?|estimated|"
-    r"diagnosed each|more than|over|up to|at least)\b",
-    re.I,
+# Words and phrases that make a number a population figure ("affects 5 million people",
+# "more than 800 patients"), checked on the words around a count.
+_POPULATION_WORDS = frozenset(
+    [
+        "million",
+        "millions",
+        "billion",
+        "thousand",
+        "thousands",
+        "percent",
+        "worldwide",
+        "annually",
+        "nationwide",
+        "globally",
+        "affects",
+        "affect",
+        "estimated",
+        "over",
+    ]
 )
+_POPULATION_PHRASES = (
+    "per cent", "percent", "each year", "every year", "per year", "in the world", "diagnosed each",
+    "more than", "up to", "at least",
+)  # fmt: skip
 _NUMBER_LABEL = re.compile(r"(?:\bno\.|#)\s*$", re.I)
 _DURATION_AFTER = re.compile(r"\s*(?:years?|months?|weeks?|days?|hours?)\b")
+
+
+def _population(window: str) -> bool:
+    lowered = window.lower()
+    if any(phrase in lowered for phrase in _POPULATION_PHRASES):
+        return True
+    return not _POPULATION_WORDS.isdisjoint(_WORD.findall(lowered))
 
 
 def _number_starts(sentence: str, nouns: Sequence[int] | None) -> list[int]:
@@ -94,7 +120,7 @@ def count_patients(sentence: str, nouns: Sequence[int] | None = None) -> Patient
         tail = sentence[m.end() : m.end() + 40]
         # 25 characters before, the match and 40 after, searched at once (no population phrase
         # can straddle the match's edges: it starts with a number and ends with a noun).
-        if _POPULATION.search(sentence, max(0, m.start() - 25), m.end() + 40):
+        if _population(sentence[max(0, m.start() - 25) : m.end() + 40]):
             continue
         singular = not noun.endswith(("s", "children", "people", "men", "women")) or noun in ("boys", "girls")
         if raw in _SINGULAR_ONLY and (not singular or noun in ("boys", "girls")):

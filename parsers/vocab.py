@@ -196,7 +196,9 @@ class Vocabulary:
         for case_key, terms in self._terms_cs.items():
             merged.setdefault(case_key.lower(), ([], []))[1].append((case_key, tuple(terms)))
         automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        self._entries: list[tuple[int, tuple[Term, ...], tuple[tuple[str, tuple[Term, ...]], ...], bool, int]] = []
+        self._entries: list[
+            tuple[int, tuple[Term, ...], tuple[tuple[str, tuple[Term, ...]], ...], bool, int]
+        ] = []
         for key, (terms, cased) in merged.items():
             pluralable = any(t.role in _PLURAL_ROLES for t in terms) or any(
                 t.role in _PLURAL_ROLES for _, ts in cased for t in ts
@@ -255,7 +257,9 @@ class Vocabulary:
             if padded[start].isalnum():
                 continue
             following = padded[end + 2]
-            if following.isalnum() and not (following == "s" and pluralable and not padded[end + 3].isalnum()):
+            if following.isalnum() and not (
+                following == "s" and pluralable and not padded[end + 3].isalnum()
+            ):
                 continue
             stop = end + 1 if not following.isalnum() else end + 2
             if cased:
