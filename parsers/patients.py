@@ -27,17 +27,19 @@ PATIENT_NOUN = (
     r"kids?|toddlers?|newborns?|teenagers?|teens?|deaths?)"
 )
 _NUMBER = r"(\d[\d,]*|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
-_PATIENTS = re.compile(r"\b" + _NUMBER + r"\s+(?:[\w’'‐-]+\s+){0,3}?" + PATIENT_NOUN + r"\b", re.I)
+_PATIENTS = re.compile(r"\b" + _NUMBER + r"\s+(?:(?!\d[\d,.]*\s)[\w’'‐-]+\s+){0,3}?" + PATIENT_NOUN + r"\b", re.I)
 _TOKEN = re.compile(r"[\w,]+")
 _WORD = re.compile(r"[a-z]+")
 # "\d(?<!\w\d)\d*" is "\b\d+" written to start with a character class, so that the regex
 # engine skips to the next digit instead of trying every position.
 _OUT_OF = re.compile(r"\d(?<!\w\d)\d*\s*%?\s*\(?\s*(\d+)\s+(?:out\s+)?of\s+(?:the\s+)?(\d[\d,]*)\b")
-_WORDS_OUT_OF = re.compile(
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+)\s+(?:out\s+)?of\s+(?:the|all|these)?\s*"
-    r"(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+)\s+(?:\w+\s+)?" + PATIENT_NOUN + r"\b",
-    re.I,
+_SMALL = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+)"
+# "two of the four patients": matched where " of " stands (a few places per sentence), the
+# number before it checked by the pattern that ends there.
+_OF_TOTAL = re.compile(
+    r"of\s+(?:the|all|these)?\s*(" + _SMALL[3:-1] + r")\s+(?:\w+\s+)?" + PATIENT_NOUN + r"\b", re.I
 )
+_PART_BEFORE = re.compile(r"\b" + _SMALL + r"\s+(?:out\s+)?$", re.I)
 # Words and phrases that make a number a population figure ("affects 5 million people",
 # "more than 800 patients"), checked on the words around a count.
 _POPULATION_WORDS = frozenset(
@@ -105,10 +107,14 @@ def count_patients(sentence: str, nouns: Sequence[int] | None = None) -> Patient
     m = _OUT_OF.search(sentence) if "of" in sentence else None
     if m:
         return PatientCount(int(m.group(2).replace(",", "")), m.start(), m.end())
-    m = _WORDS_OUT_OF.search(sentence) if " of " in sentence else None  # "two of the four patients"
-    if m:
-        raw = m.group(1).lower()
-        return PatientCount(int(raw) if raw.isdigit() else NUMBER_WORDS[raw], m.start(), m.end())
+    at = sentence.find(" of ")
+    while at != -1:  # "two of the four patients": the four
+        m = _OF_TOTAL.match(sentence, at + 1)
+        part = m and _PART_BEFORE.search(sentence, max(0, at - 20), at + 1)
+        if m and part:
+            raw = m.group(1).lower()
+            return PatientCount(int(raw) if raw.isdigit() else NUMBER_WORDS[raw], part.start(), m.end())
+        at = sentence.find(" of ", at + 1)
     for start in _number_starts(sentence, nouns):
         m = _PATIENTS.match(sentence, start)
         if m is None:
