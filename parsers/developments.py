@@ -31,6 +31,7 @@ import bisect
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .context import Modifiers, sentence_modifiers
 from .institutions import Institution, find_affiliations, find_institutions, join_affiliations
@@ -149,11 +150,13 @@ class Analysis:
         self._starts = [s.start for s in self.sentences]
         self.matches: list[list[Match]] = [[] for _ in self.sentences]
         self.roles: list[dict[str, list[Match]]] = [{} for _ in self.sentences]
-        for m in vocab.scan(text, self.norm):
-            i = self.sentence_at(m.start)
-            if i is not None:
-                self.matches[i].append(m)
-                self.roles[i].setdefault(m.role, []).append(m)
+        sentences, k, n = self.sentences, 0, len(self.sentences)
+        for m in vocab.scan(text, self.norm):  # in order of their start: walk the sentences along
+            while k < n and sentences[k].end <= m.start:
+                k += 1
+            if k < n and sentences[k].start <= m.start:
+                self.matches[k].append(m)
+                self.roles[k].setdefault(m.role, []).append(m)
         self._therapies = [roles.get("therapy", _NONE) for roles in self.roles]
         triggers = [m for ms in self.matches for m in ms if m.role.startswith("org_")]
         self.institutions = join_affiliations(text, find_institutions(text, vocab, triggers))
@@ -915,6 +918,7 @@ def _outcome(values: set[str]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def _key(name: str | None) -> str:
     first = (name or "").split(",")[0].split(";")[0]
     return _NON_ALNUM.sub(" ", first.lower().replace("’", "'").replace("'s ", " ")).strip()

@@ -278,22 +278,31 @@ class Vocabulary:
 
 
 def _drop_nested(matches: list[Match]) -> list[Match]:
-    """Drop matches strictly inside a longer match of the same group (one sweep per group)."""
+    """Drop matches strictly inside a longer match of the same group (one sweep over the
+    matches sorted by group, then start, longest first)."""
+    keyed = [("entity" if m.role in ENTITY_ROLES else m.role, m.start, -m.end, m) for m in matches]
+    keyed.sort(key=_group_order)
     kept: list[Match] = []
-    groups: dict[str, list[Match]] = {}
-    for m in matches:
-        groups.setdefault("entity" if m.role in ENTITY_ROLES else m.role, []).append(m)
-    for group in groups.values():
-        group.sort(key=lambda m: (m.start, -m.end))
-        cover_start, cover_end = -1, -1  # the span reaching furthest right so far
-        for m in group:
-            if cover_end >= m.end and (cover_start, cover_end) != (m.start, m.end):
-                continue
-            kept.append(m)
-            if m.end > cover_end:
-                cover_start, cover_end = m.start, m.end
-    kept.sort(key=lambda m: (m.start, m.end))
+    group_of, cover_start, cover_end = None, -1, -1  # the span reaching furthest right so far
+    for group, start, neg_end, m in keyed:
+        end = -neg_end
+        if group != group_of:
+            group_of, cover_start, cover_end = group, -1, -1
+        if cover_end >= end and (cover_start, cover_end) != (start, end):
+            continue
+        kept.append(m)
+        if end > cover_end:
+            cover_start, cover_end = start, end
+    kept.sort(key=_position)
     return kept
+
+
+def _group_order(item: tuple[str, int, int, Match]) -> tuple[str, int, int]:
+    return item[0], item[1], item[2]
+
+
+def _position(m: Match) -> tuple[int, int]:
+    return m.start, m.end
 
 
 @lru_cache(maxsize=1)
