@@ -16,7 +16,9 @@ it acts on added, because one phrase can negate a stage but say nothing of a con
 
 from __future__ import annotations
 
+import bisect
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -70,47 +72,67 @@ def context_rules() -> tuple[ContextRule, ...]:
 class Modifiers:
     """The modifiers of one sentence, ready to be asked about any mention in it."""
 
-    __slots__ = ("_norm", "_cues", "_stops")
+    __slots__ = ("_norm", "_span", "_cues", "_stops", "_word_starts")
 
-    def __init__(self, norm: str, cues: list[tuple[int, int, ContextRule]], stops: list[int]) -> None:
+    def __init__(
+        self, norm: str, span: tuple[int, int], cues: list[tuple[int, int, ContextRule]], stops: list[int]
+    ) -> None:
         self._norm = norm
+        self._span = span
         self._cues = cues
-        self._stops = stops
+        self._stops = sorted(stops)
+        self._word_starts: list[int] | None = None
 
     def __bool__(self) -> bool:
         return bool(self._cues)
 
     def _words(self, lo: int, hi: int) -> int:
-        return len(self._norm[lo:hi].split())
+        """Words in ``norm[lo:hi]`` (from the word starts, found once per sentence)."""
+        if hi - lo < 60:
+            return len(self._norm[lo:hi].split())
+        if self._word_starts is None:
+            self._word_starts = [m.start() for m in _WORD.finditer(self._norm, *self._span)]
+        return bisect.bisect_left(self._word_starts, hi) - bisect.bisect_left(self._word_starts, lo)
 
     def _stopped(self, lo: int, hi: int) -> bool:
-        return any(lo <= s < hi for s in self._stops)
+        k = bisect.bisect_left(self._stops, lo)
+        return k < len(self._stops) and self._stops[k] < hi
+
+    def reaching(self, start: int, end: int, field_: str) -> list[tuple[int, int, ContextRule]]:
+        """The cues that reach the mention at ``start:end`` for ``field_``."""
+        found = []
+        for cue in self._cues:
+            cue_start, cue_end, rule = cue
+            if field_ not in rule.fields:
+                continue
+            reach = rule.scope * _MAX_WORD_CHARS  # too far in characters: too far in words
+            forward = rule.direction in ("forward", "both") and cue_end <= start < cue_end + reach
+            if forward and self._words(cue_end, start) <= rule.scope and not self._stopped(cue_end, start):
+                found.append(cue)
+                continue
+            backward = rule.direction in ("backward", "both") and cue_start - reach < end <= cue_start
+            if backward and self._words(end, cue_start) <= rule.scope and not self._stopped(end, cue_start):
+                found.append(cue)
+                continue
+            if cue_start <= start and end <= cue_end:  # the cue contains the mention
+                found.append(cue)
+        return found
 
     def of(self, start: int, end: int, field_: str) -> set[str]:
         """The categories that reach the mention at ``start:end`` for ``field_``."""
-        found: set[str] = set()
-        for cue_start, cue_end, rule in self._cues:
-            if field_ not in rule.fields:
-                continue
-            forward = rule.direction in ("forward", "both") and cue_end <= start
-            if forward and self._words(cue_end, start) <= rule.scope and not self._stopped(cue_end, start):
-                found.add(rule.category)
-                continue
-            backward = rule.direction in ("backward", "both") and end <= cue_start
-            if backward and self._words(end, cue_start) <= rule.scope and not self._stopped(end, cue_start):
-                found.add(rule.category)
-                continue
-            if cue_start <= start and end <= cue_end:  # the cue contains the mention
-                found.add(rule.category)
-        return found
+        return {rule.category for _, _, rule in self.reaching(start, end, field_)}
 
     def explain(self, start: int, end: int, field_: str) -> str:
         """The phrases behind ``of`` (for the ``why`` of a claim)."""
-        names = []
-        for cue_start, cue_end, rule in self._cues:
-            if field_ in rule.fields and rule.category in self.of(start, end, field_):
-                names.append(f"{rule.category.lower()} cue '{self._norm[cue_start:cue_end]}'")
+        names = [
+            f"{rule.category.lower()} cue '{self._norm[cue_start:cue_end]}'"
+            for cue_start, cue_end, rule in self.reaching(start, end, field_)
+        ]
         return ", ".join(dict.fromkeys(names))
+
+
+_WORD = re.compile(r"\S+")
+_MAX_WORD_CHARS = 30
 
 
 def sentence_modifiers(matches: list, norm: str, start: int, end: int) -> Modifiers:
@@ -135,4 +157,4 @@ def sentence_modifiers(matches: list, norm: str, start: int, end: int) -> Modifi
             cues.append((m.start, m.end, rule))
     if pseudo:
         cues = [c for c in cues if not any(a <= c[0] and c[1] <= b for a, b in pseudo)]
-    return Modifiers(norm, cues, stops)
+    return Modifiers(norm, (start, end), cues, stops)

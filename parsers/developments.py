@@ -679,7 +679,8 @@ class Analysis:
         drafts = []
         for stage in stages:
             cues = events[stage]
-            own_cues = [(i, m) for i, m in cues if any(link.sentence == i for link in own)]
+            own_sentences = {link.sentence for link in own}
+            own_cues = [(i, m) for i, m in cues if i in own_sentences]
             cue_sentence, cue = (own_cues or cues)[0]
             evidence = {i for i, _ in own_cues[:3]} | {cue_sentence}
             if not own_cues:

@@ -188,9 +188,12 @@ def _run_start(text: str, pos: int) -> int:
     for _ in range(12):
         if start < 2 or text[start - 1] not in " \u00a0":
             break
+        lo = max(0, start - 80)  # a word longer than that is no name (and the search stays short)
         space = max(
-            text.rfind(" ", 0, start - 1), text.rfind("\u00a0", 0, start - 1), text.rfind("\n", 0, start - 1)
+            text.rfind(" ", lo, start - 1), text.rfind("\u00a0", lo, start - 1), text.rfind("\n", lo, start - 1)
         )
+        if space == -1 and lo > 0:
+            break
         token = text[space + 1 : start - 1]
         if token in _CONNECTORS or _NAME_TOKEN.match(token):
             start = space + 1

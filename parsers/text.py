@@ -160,10 +160,24 @@ def split_sentences(text: str) -> list[Sentence]:
     return sentences
 
 
+# News sentences run to a few hundred characters; text without sentence ends (a 1 MB line, a
+# table flattened to text) is cut into pieces of at most this many, at a space, so that work
+# per sentence stays bounded whatever the input.
+MAX_SENTENCE_CHARS = 2000
+
+
 def _append(out: list[Sentence], text: str, start: int, end: int, paragraph: int) -> None:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
+        if cut == -1:
+            cut = start + MAX_SENTENCE_CHARS
+        out.append(Sentence(start, cut, paragraph, len(out)))
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
     if end > start:
         out.append(Sentence(start, end, paragraph, len(out)))
