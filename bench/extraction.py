@@ -4,7 +4,9 @@
 
 The corpus is generated here (no network, no shared files): news-like paragraphs, about a
 third of them stating cell or gene therapy claims in varied wording, shuffled per article.
-The target of the extraction issue is >= 1,000 articles/s on one core.
+The target of the extraction issue is >= 1,000 articles/s on one core. Then pathological
+inputs (1 MB on one line, no sentence ends, mixed scripts, 500 conditions in a list) are run
+against a time budget (``--budget`` seconds per MB); the script exits 1 if one exceeds it.
 """
 
 from __future__ import annotations
@@ -122,6 +124,47 @@ def run(articles: int, size: int, repeat: int = 5, seed: int = 7) -> dict[str, f
     }
 
 
+def pathological_inputs() -> dict[str, str]:
+    """Inputs no news article looks like, each of which must still finish in bounded time."""
+    conditions = ["lupus", "multiple sclerosis", "myasthenia gravis", "leukemia", "lymphoma"]
+    return {
+        "empty": "",
+        "1 MB on one line": (
+            "CAR-T cells were given to 3 patients with lupus at Riverside Hospital and they improved " * 12000
+        )[:1_000_000],
+        "200 KB without sentence ends": "stem cell therapy for knee osteoarthritis treated patients in a trial not approved could "
+        * 2500,
+        "200 KB of mixed scripts": "细胞治疗 CAR-T терапия للمرضى lupus 患者 10 名 " * 5000,
+        "500 conditions in one list": "Riverside Hospital treated patients with CAR-T cells for "
+        + ", ".join(conditions * 100)
+        + ".",
+        "5,000 numbers": " ".join(f"{i} patients" for i in range(5000)),
+    }
+
+
+def run_pathological(budget_seconds_per_mb: float) -> list[dict[str, object]]:
+    """Seconds each pathological input takes, against a budget proportional to its size (at
+    least 0.1 s): a regression to quadratic time shows up here, not in a timed unit test."""
+    extractor = RuleBasedExtractor()
+    out = []
+    for name, text in pathological_inputs().items():
+        started = time.perf_counter()
+        claims = extractor.extract_text(text)
+        seconds = time.perf_counter() - started
+        budget = max(0.1, budget_seconds_per_mb * len(text.encode()) / 1e6)
+        out.append(
+            {
+                "input": name,
+                "bytes": len(text.encode()),
+                "claims": len(claims),
+                "seconds": round(seconds, 3),
+                "budget_seconds": round(budget, 3),
+                "within_budget": seconds <= budget,
+            }
+        )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -130,13 +173,26 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=5000, help="characters per article")
     parser.add_argument("--repeat", type=int, default=5, help="timed passes over the corpus")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=2.0,
+        help="seconds per MB allowed for each pathological input (exit 1 if one takes longer)",
+    )
     args = parser.parse_args()
     result = run(args.articles, args.size, args.repeat)
+    pathological = run_pathological(args.budget)
     if args.json:
-        print(json.dumps(result))
+        print(json.dumps({**result, "pathological": pathological}))
     else:
         for key, value in result.items():
             print(f"{key:<28} {value}")
+        print("pathological inputs (seconds / budget):")
+        for row in pathological:
+            mark = "ok" if row["within_budget"] else "OVER BUDGET"
+            print(f"  {row['input']:<30} {row['seconds']:>7} / {row['budget_seconds']:<7} {mark}")
+    if not all(row["within_budget"] for row in pathological):
+        sys.exit(1)
 
 
 if __name__ == "__main__":
