@@ -778,7 +778,11 @@ class Analysis:
     def _sentence_outcomes(self, i: int) -> set[str]:
         out = set()
         for m in self.of_role(i, "outcome"):
-            if self.categories(i, m, "outcome") & _NOT_DONE:
+            cats = self.categories(i, m, "outcome")
+            if m.value == "improved" and cats == {"NEGATED"}:
+                out.add("no_effect")  # "without benefit", "did not see relief"
+                continue
+            if cats & _NOT_DONE:
                 continue
             if m.value == "adverse" and re.match(
                 r"\s+of\s+(?!(?:a|an|the|one|two|\d+)\s+(?:\w+\s+)?(?:patients?|boys?|girls?|man|woman|child|participants?)\b)",

@@ -190,7 +190,9 @@ def _run_start(text: str, pos: int) -> int:
             break
         lo = max(0, start - 80)  # a word longer than that is no name (and the search stays short)
         space = max(
-            text.rfind(" ", lo, start - 1), text.rfind("\u00a0", lo, start - 1), text.rfind("\n", lo, start - 1)
+            text.rfind(" ", lo, start - 1),
+            text.rfind("\u00a0", lo, start - 1),
+            text.rfind("\n", lo, start - 1),
         )
         if space == -1 and lo > 0:
             break

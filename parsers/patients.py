@@ -27,7 +27,9 @@ PATIENT_NOUN = (
     r"kids?|toddlers?|newborns?|teenagers?|teens?|deaths?)"
 )
 _NUMBER = r"(\d[\d,]*|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
-_PATIENTS = re.compile(r"\b" + _NUMBER + r"\s+(?:(?!\d[\d,.]*\s)[\w’'‐-]+\s+){0,3}?" + PATIENT_NOUN + r"\b", re.I)
+_PATIENTS = re.compile(
+    r"\b" + _NUMBER + r"\s+(?:(?!\d[\d,.]*\s)[\w’'‐-]+\s+){0,3}?" + PATIENT_NOUN + r"\b", re.I
+)
 _TOKEN = re.compile(r"[\w,]+")
 _WORD = re.compile(r"[a-z]+")
 # "\d(?<!\w\d)\d*" is "\b\d+" written to start with a character class, so that the regex

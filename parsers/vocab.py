@@ -273,7 +273,11 @@ class Vocabulary:
             for term in candidates:
                 if stop == end + 1 or term.role in _PLURAL_ROLES:
                     found.append(Match(start, stop, term))
-        unique = {(m.start, m.end, m.role, m.value): m for m in found}
+        unique: dict[tuple[int, int, str, str], Match] = {}
+        for m in found:  # one match per span and meaning; a product's name beats an INN stem
+            key = (m.start, m.end, m.role, m.value)
+            if key not in unique or (m.term.product and not unique[key].term.product):
+                unique[key] = m
         return _drop_nested(list(unique.values()))
 
 
