@@ -30,7 +30,11 @@ def test_extract_json_on_the_seed_folder_prints_one_array_with_the_five_claims()
             "patients",
             "outcome",
             "evidence",
+            "why",
         }
+        # Each field's rule, as text: stage, therapy and indication always say why.
+        assert {"stage", "therapy", "indication"} <= set(claim["why"])
+        assert all(isinstance(v, str) and v for v in claim["why"].values())
 
 
 def test_extract_json_uses_the_json_id_and_reports_bad_files(tmp_path):
