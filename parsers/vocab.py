@@ -203,6 +203,12 @@ class Vocabulary:
             pluralable = any(t.role in _PLURAL_ROLES for t in terms) or any(
                 t.role in _PLURAL_ROLES for _, ts in cased for t in ts
             )
+            plural = merged.get(key + "s")
+            if pluralable and plural is not None:
+                # "stem cells" is a key of its own: the plural of "stem cell" is found there
+                # (with the singular's terms), so no span is found twice.
+                plural[0].extend(t for t in terms if t.role in _PLURAL_ROLES and t not in plural[0])
+                pluralable = False
             automaton.add_word(key, len(self._entries))
             self._entries.append((len(key), tuple(terms), tuple(cased), pluralable, 0))
         for stem, (term, min_length) in self._stems.items():
@@ -242,6 +248,7 @@ class Vocabulary:
         padded = " " + norm + "  "  # so the boundary checks need no range checks
         cased_text: str | None = None
         found: list[Match] = []
+        stems: list[Match] = []
         entries = self._entries
         for end, index in self._automaton.iter(norm):
             length, terms, cased, pluralable, stem_min = entries[index]
@@ -252,7 +259,7 @@ class Vocabulary:
                     while start > 0 and norm[start - 1].isalpha():
                         start -= 1
                     if end + 1 - start >= stem_min:
-                        found.append(Match(start, end + 1, terms[0]))
+                        stems.append(Match(start, end + 1, terms[0]))
                 continue
             if padded[start].isalnum():
                 continue
@@ -266,43 +273,39 @@ class Vocabulary:
                 if cased_text is None:
                     cased_text = normalise_keep_case(text)
                 surface = cased_text[start : end + 1]
-                hits = [t for case_key, ts in cased if case_key == surface for t in ts]
-                candidates = [*terms, *hits]
+                hits = [t for case_key, ts in cased if case_key == surface for t in ts if t not in terms]
+                candidates = [*terms, *hits] if hits else terms
             else:
                 candidates = terms
             for term in candidates:
                 if stop == end + 1 or term.role in _PLURAL_ROLES:
                     found.append(Match(start, stop, term))
-        unique: dict[tuple[int, int, str, str], Match] = {}
-        for m in found:  # one match per span and meaning; a product's name beats an INN stem
-            key = (m.start, m.end, m.role, m.value)
-            if key not in unique or (m.term.product and not unique[key].term.product):
-                unique[key] = m
-        return _drop_nested(list(unique.values()))
+        if stems:  # a word ending in an INN stem, unless it is a product's name
+            named = {(m.start, m.end) for m in found if m.role == "therapy"}
+            found.extend(m for m in stems if (m.start, m.end) not in named)
+        return _drop_nested(found)
 
 
 def _drop_nested(matches: list[Match]) -> list[Match]:
-    """Drop matches strictly inside a longer match of the same group (one sweep over the
-    matches sorted by group, then start, longest first)."""
-    keyed = [("entity" if m.role in ENTITY_ROLES else m.role, m.start, -m.end, m) for m in matches]
-    keyed.sort(key=_group_order)
+    """Drop matches strictly inside a longer match of the same group (any entity, or cues of
+    one role): one sweep over the matches by start, longest first."""
+    matches.sort(key=_start_longest_first)
     kept: list[Match] = []
-    group_of, cover_start, cover_end = None, -1, -1  # the span reaching furthest right so far
-    for group, start, neg_end, m in keyed:
-        end = -neg_end
-        if group != group_of:
-            group_of, cover_start, cover_end = group, -1, -1
-        if cover_end >= end and (cover_start, cover_end) != (start, end):
+    cover: dict[str, tuple[int, int]] = {}  # per group, the span reaching furthest right so far
+    for m in matches:
+        group = "entity" if m.role in ENTITY_ROLES else m.role
+        span = cover.get(group)
+        if span is not None and span[1] >= m.end and span != (m.start, m.end):
             continue
         kept.append(m)
-        if end > cover_end:
-            cover_start, cover_end = start, end
+        if span is None or m.end > span[1]:
+            cover[group] = (m.start, m.end)
     kept.sort(key=_position)
     return kept
 
 
-def _group_order(item: tuple[str, int, int, Match]) -> tuple[str, int, int]:
-    return item[0], item[1], item[2]
+def _start_longest_first(m: Match) -> tuple[int, int]:
+    return m.start, -m.end
 
 
 def _position(m: Match) -> tuple[int, int]:
