@@ -287,7 +287,9 @@ class Analysis:
             nouns = self.of_role(i, "patient_noun")
             if nouns:
                 s = self.sentences[i]
-                count = count_patients(self.text[s.start : s.end], [m.start - s.start for m in nouns])
+                count = count_patients(
+                    self.text[s.start : s.end], [(m.start - s.start, m.end - s.start) for m in nouns]
+                )
                 if count is not None:
                     span = Match(s.start + count.start, s.start + count.end, Term("patients", ""))
                     if self.categories(i, span, "stage") & _NOT_DONE:
@@ -734,30 +736,7 @@ class Analysis:
     def _fill(self, draft: _Draft, events: dict[str, list[tuple[int, Match]]]) -> None:
         dev, stage = draft.development, draft.stage
         if stage in (Stage.CLINICAL_TRIAL, Stage.CLINICAL_USE, Stage.PRECLINICAL):
-            # Patients: the sentences stating the stage first ("The trial involved ten patients"),
-            # then the development's own, then the rest of its sentences.
-            cue_sentences = sorted({i for i, _ in events[stage]})
-            if stage == Stage.CLINICAL_TRIAL:
-                cue_sentences += sorted(
-                    {i for i, _ in events.get(Stage.CLINICAL_USE, [])} - set(cue_sentences)
-                )
-            near = sorted(
-                j
-                for i in set(cue_sentences) | dev.link_sentences
-                for j in range(i + 1, min(i + 1 + _FOLLOWING, len(self.sentences)))
-                if j in dev.sentences
-            )
-            pool = list(dict.fromkeys(cue_sentences + sorted(dev.link_sentences) + near))
-            for i in pool:
-                count = self.patient_count(i)
-                if count is not None and stage != Stage.PRECLINICAL:
-                    draft.patients = count.value
-                    draft.sentences.add(i)
-                    start = self.sentences[i].start
-                    draft.why["patients"] = (
-                        f"'{self.text[start + count.start : start + count.end]}' in sentence {i + 1}"
-                    )
-                    break
+            self._patients(draft, events)
             for i in dev.ordered():
                 found = self._outcomes(i)
                 if found:
@@ -769,6 +748,34 @@ class Analysis:
                 )
         self._party(draft, events)
         self._place(draft, events)
+
+    def _patients(self, draft: _Draft, events: dict[str, list[tuple[int, Match]]]) -> None:
+        """Patients: the count in the sentences stating the stage first ("The trial involved ten
+        patients"), then in the development's own, then in the four sentences after those.
+        Animals are not patients."""
+        dev, stage = draft.development, draft.stage
+        if stage == Stage.PRECLINICAL:
+            return
+        cue_sentences = sorted({i for i, _ in events[stage]})
+        if stage == Stage.CLINICAL_TRIAL:
+            cue_sentences += sorted({i for i, _ in events.get(Stage.CLINICAL_USE, [])} - set(cue_sentences))
+        near = sorted(
+            j
+            for i in set(cue_sentences) | dev.link_sentences
+            for j in range(i + 1, min(i + 1 + _FOLLOWING, len(self.sentences)))
+            if j in dev.sentences
+        )
+        pool = list(dict.fromkeys(cue_sentences + sorted(dev.link_sentences) + near))
+        for i in pool:
+            count = self.patient_count(i)
+            if count is not None:
+                draft.patients = count.value
+                draft.sentences.add(i)
+                start = self.sentences[i].start
+                draft.why["patients"] = (
+                    f"'{self.text[start + count.start : start + count.end]}' in sentence {i + 1}"
+                )
+                return
 
     def _outcomes(self, i: int) -> set[str]:
         if i not in self._outcome_cache:

@@ -66,6 +66,8 @@ _POPULATION_PHRASES = (
     "per cent", "percent", "each year", "every year", "per year", "in the world", "diagnosed each",
     "more than", "up to", "at least",
 )  # fmt: skip
+_BETWEEN_WORD = re.compile(r"(?!\d[\d,.]*$)[\w’'‐-]+")
+_NOUN_NEXT = re.compile(r"\s+" + PATIENT_NOUN, re.I)
 _NUMBER_LABEL = re.compile(r"(?:\bno\.|#)\s*$", re.I)
 _DURATION_AFTER = re.compile(r"\s*(?:years?|months?|weeks?|days?|hours?)\b")
 
@@ -77,22 +79,39 @@ def _population(window: str) -> bool:
     return not _POPULATION_WORDS.isdisjoint(_WORD.findall(lowered))
 
 
-def _number_starts(sentence: str, nouns: Sequence[int] | None) -> list[int]:
-    """Offsets of the words that may start a count: numbers and number words (of the whole
-    sentence, or of the four words before each noun in ``nouns``)."""
-    windows = [(0, len(sentence))] if nouns is None else [(max(0, n - 60), n) for n in nouns]
-    starts: list[int] = []
-    for lo, hi in windows:
-        tokens = list(_TOKEN.finditer(sentence, lo, hi))
-        if nouns is not None:
-            tokens = tokens[-4:]
-        for token in tokens:
+def _candidates(sentence: str, nouns: Sequence[tuple[int, int]] | None) -> list[tuple[int, int, int]]:
+    """(start, end, end of the number) of each "<number> <up to three words> <patient noun>" in
+    the sentence, in order. With the nouns' spans known, only the four words before each are
+    looked at; else the whole sentence is searched with ``_PATIENTS``."""
+    if nouns is None:
+        out = []
+        for token in _TOKEN.finditer(sentence):
             word = token.group()
             if word[0].isdigit() or word.lower() in NUMBER_WORDS:
-                starts.append(token.start())
-    if nouns is not None and len(nouns) > 1:
-        starts = sorted(set(starts))
-    return starts
+                m = _PATIENTS.match(sentence, token.start())
+                if m is not None:
+                    out.append((m.start(), m.end(), m.end(1)))
+        return out
+    found: dict[int, tuple[int, int, int]] = {}
+    for noun_start, noun_end in nouns:
+        tokens = list(_TOKEN.finditer(sentence, max(0, noun_start - 60), noun_start))[-4:]
+        for token in tokens:
+            word = token.group()
+            if not (word[0].isdigit() or word.lower() in NUMBER_WORDS) or token.start() in found:
+                continue
+            if token.start() > 0 and sentence[token.start() - 1].isalnum():
+                continue  # not a word start
+            between = sentence[token.end() : noun_start]
+            words = between.split()
+            if (
+                between[:1].isspace()
+                and between[-1:].isspace()
+                and len(words) <= 3
+                and all(_BETWEEN_WORD.fullmatch(w) for w in words)
+            ):
+                number_end = token.end() if word[0].isdigit() else token.start() + len(word.rstrip(","))
+                found[token.start()] = (token.start(), noun_end, number_end)
+    return [found[k] for k in sorted(found)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,18 +136,15 @@ def count_patients(sentence: str, nouns: Sequence[int] | None = None) -> Patient
             raw = m.group(1).lower()
             return PatientCount(int(raw) if raw.isdigit() else NUMBER_WORDS[raw], part.start(), m.end())
         at = sentence.find(" of ", at + 1)
-    for start in _number_starts(sentence, nouns):
-        m = _PATIENTS.match(sentence, start)
-        if m is None:
-            continue
-        raw = m.group(1).lower()
-        if _NUMBER_LABEL.search(sentence, max(0, m.start() - 6), m.start()):
+    for m_start, m_end, number_end in _candidates(sentence, nouns):
+        raw = sentence[m_start:number_end].lower()
+        if _NUMBER_LABEL.search(sentence, max(0, m_start - 6), m_start):
             continue  # "No. 455 Hospital", "#3": a label, not a count
-        noun = m.group(0).split()[-1].lower()
-        tail = sentence[m.end() : m.end() + 40]
+        noun = sentence[m_start:m_end].split()[-1].lower()
+        tail = sentence[m_end : m_end + 40]
         # 25 characters before, the match and 40 after, searched at once (no population phrase
         # can straddle the match's edges: it starts with a number and ends with a noun).
-        if _population(sentence[max(0, m.start() - 25) : m.end() + 40]):
+        if _population(sentence[max(0, m_start - 25) : m_end + 40]):
             continue
         singular = not noun.endswith(("s", "children", "people", "men", "women")) or noun in ("boys", "girls")
         if raw in _SINGULAR_ONLY and (not singular or noun in ("boys", "girls")):
@@ -141,10 +157,10 @@ def count_patients(sentence: str, nouns: Sequence[int] | None = None) -> Patient
             continue
         if raw.replace(",", "").isdigit():
             value = int(raw.replace(",", ""))
-            if value > 100000 or _DURATION_AFTER.match(sentence, m.end(1)):
+            if value > 100000 or _DURATION_AFTER.match(sentence, number_end):
                 continue
-            if 1900 <= value <= 2100 and not re.match(r"\s+" + PATIENT_NOUN, sentence[m.end(1) :], re.I):
+            if 1900 <= value <= 2100 and not _NOUN_NEXT.match(sentence, number_end):
                 continue  # a year ("in 2023, patients ...")
-            return PatientCount(value, m.start(), m.end())
-        return PatientCount(NUMBER_WORDS[raw], m.start(), m.end())
+            return PatientCount(value, m_start, m_end)
+        return PatientCount(NUMBER_WORDS[raw], m_start, m_end)
     return None
