@@ -617,16 +617,16 @@ class Analysis:
                     continue
                 if "DENIED_STUDY" in cats:
                     denied = True
-                    notes.setdefault(
-                        "denied", f"study denied: {self.modifiers(i).explain(cue.start, cue.end, 'stage')}"
-                    )
+                    if "denied" not in notes:
+                        notes["denied"] = (
+                            f"study denied: {self.modifiers(i).explain(cue.start, cue.end, 'stage')}"
+                        )
                     if cue.value == "clinical_trial":
                         continue
                 if cats & _NOT_DONE:
-                    notes.setdefault(
-                        cue.value,
-                        f"'{self.words(cue)}' not counted ({self.modifiers(i).explain(cue.start, cue.end, 'stage')})",
-                    )
+                    if cue.value not in notes:
+                        reason = self.modifiers(i).explain(cue.start, cue.end, "stage")
+                        notes[cue.value] = f"'{self.words(cue)}' not counted ({reason})"
                     continue
                 events[cue.value].append((i, cue))
         if denied:
