@@ -148,17 +148,17 @@ class Analysis:
         self.norm = normalise_for_matching(text)
         self.sentences: list[Sentence] = split_sentences(text)
         self._starts = [s.start for s in self.sentences]
-        self.matches: list[list[Match]] = [[] for _ in self.sentences]
         self.roles: list[dict[str, list[Match]]] = [{} for _ in self.sentences]
         sentences, k, n = self.sentences, 0, len(self.sentences)
+        triggers = []  # what starts an institution's name, for find_institutions
         for m in vocab.scan(text, self.norm):  # in order of their start: walk the sentences along
             while k < n and sentences[k].end <= m.start:
                 k += 1
             if k < n and sentences[k].start <= m.start:
-                self.matches[k].append(m)
                 self.roles[k].setdefault(m.role, []).append(m)
+                if m.role.startswith("org_"):
+                    triggers.append(m)
         self._therapies = [roles.get("therapy", _NONE) for roles in self.roles]
-        triggers = [m for ms in self.matches for m in ms if m.role.startswith("org_")]
         self.institutions = join_affiliations(text, find_institutions(text, vocab, triggers))
         self._modifiers: dict[int, Modifiers] = {}
         self._cues: dict[tuple[int, bool], list[tuple[Match, set[str]]]] = {}
@@ -172,7 +172,7 @@ class Analysis:
         }
         self._resolved: dict[str, list[str]] = {}
         self._counts: dict[int, PatientCount | None] = {}
-        self._conditions = [self._eligible_conditions(i) for i in range(len(self.sentences))]
+        self._conditions = {i: self._eligible_conditions(i) for i in self.with_role("condition")}
 
     # -- mentions --------------------------------------------------------------------------------
     def _involved(self, inst: Institution) -> bool:
@@ -260,11 +260,13 @@ class Analysis:
 
     def conditions(self, i: int) -> list[Match]:
         """Conditions the sentence reports something done about (they can found a link)."""
-        return self._conditions[i][1]
+        found = self._conditions.get(i)
+        return found[1] if found else _NONE
 
     def named_conditions(self, i: int) -> list[Match]:
         """Every condition the sentence names as an indication, planned or possible ones too."""
-        return self._conditions[i][0]
+        found = self._conditions.get(i)
+        return found[0] if found else _NONE
 
     def _field(self, term: Term) -> str:
         return (term.category or "").split("-")[0]
