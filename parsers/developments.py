@@ -164,6 +164,8 @@ class Analysis:
         self._cues: dict[tuple[int, bool], list[tuple[Match, set[str]]]] = {}
         self._outcome_cache: dict[int, set[str]] = {}
         self._with_places: list[int] | None = None
+        self._place_cache: dict[int, list[Match]] = {}
+        self._institution_cache: dict[int, list[Institution]] = {}
         self._inst_starts = [inst.start for inst in self.institutions]
         self.affiliations = {
             name: inst
@@ -382,7 +384,9 @@ class Analysis:
 
     def links(self) -> list[Link]:
         out = []
-        for i in range(len(self.sentences)):
+        for i, roles in enumerate(self.roles):
+            if "condition" not in roles and "therapy" not in roles:
+                continue
             for condition in self.conditions(i):
                 if self.therapies(i):
                     for therapy in self._best_therapies(i, condition):
@@ -803,6 +807,11 @@ class Analysis:
 
     def _institutions_in(self, i: int) -> list[Institution]:
         """Institutions named in the sentence, but not those said not to be involved."""
+        if i not in self._institution_cache:
+            self._institution_cache[i] = self._find_institutions_in(i)
+        return self._institution_cache[i]
+
+    def _find_institutions_in(self, i: int) -> list[Institution]:
         s = self.sentences[i]
         here = self.institutions[
             bisect.bisect_left(self._inst_starts, s.start) : bisect.bisect_left(self._inst_starts, s.end)
@@ -895,7 +904,11 @@ class Analysis:
     def _places(self, i: int) -> list[Match]:
         """Places the sentence names, outside institutions' names."""
         found = self.of_role(i, "place")
-        return [m for m in found if not self._inside_institution(m)] if found else found
+        if not found:
+            return found
+        if i not in self._place_cache:
+            self._place_cache[i] = [m for m in found if not self._inside_institution(m)]
+        return self._place_cache[i]
 
     def _place_sentences(self) -> list[int]:
         if self._with_places is None:

@@ -217,6 +217,7 @@ _RUN_RIGHT = re.compile(
 _COMPANY_AFTER = re.compile(r"\s+((?:[A-Z][\w’'.&-]*)(?:\s+[A-Z][\w’'.&-]*){0,3})")
 _ACRONYM_BEFORE = re.compile(r"\b([A-Z]{2,6})\s+$")
 _POSSESSIVE = re.compile(r"(?:’s|'s|’|')\s+(?=[A-Z])")
+_BRAND = re.compile(r"[A-Z][\w-]+")
 _OWNER_BEFORE = re.compile(r"\b([A-Z][A-Za-z0-9&.-]+(?:\s+[A-Z][A-Za-z0-9&.-]+)?)$")
 
 
@@ -271,11 +272,11 @@ def find_institutions(text: str, vocab: Vocabulary, matches: list[Match] | None 
                 kind = heads.get(m.value.title(), "hospital")
                 found.append(Institution(acronym.start(1), m.end, text[acronym.start(1) : m.end], kind))
     for m in _possessives(text):
-        owner = _OWNER_BEFORE.search(text, max(0, m.start() - 60), m.start())
-        brand = re.match(r"[A-Z][\w-]+", text[m.end() : m.end() + 40])
-        if owner is None or brand is None or owner.group(1) in _NOT_COMPANY:
+        brand = _BRAND.match(text, m.end())
+        if brand is None or not vocab.names_a_therapy(brand.group(0)):
             continue
-        if any(t.role == "therapy" for t in vocab.terms_for(brand.group(0))):
+        owner = _OWNER_BEFORE.search(text, max(0, m.start() - 60), m.start())
+        if owner is not None and owner.group(1) not in _NOT_COMPANY:
             found.append(Institution(owner.start(1), owner.end(1), owner.group(1), "company"))
     found.sort(key=lambda inst: (inst.start, -(inst.end - inst.start)))
     out: list[Institution] = []
