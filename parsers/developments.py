@@ -39,6 +39,7 @@ from .models import Claim, Stage
 from .patients import PatientCount, count_patients
 from .text import Sentence, normalise_for_matching, split_sentences
 from .vocab import Match, Term, Vocabulary
+from .wordlists import word_list
 
 _NOT_DONE = frozenset({"NEGATED", "PLANNED", "HYPOTHETICAL", "OTHER"})
 _NOT_INDICATION = frozenset({"OTHER", "SIDE_EFFECT", "BACKGROUND"})
@@ -46,9 +47,7 @@ _SCOPE_ORDER = {None: 0, "umbrella": 1, "catchall": 2}
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 _NONE: list[Match] = []  # shared empty result (never modified)
-_GENERIC_CONDITION_WORDS = frozenset(
-    {"disease", "diseases", "syndrome", "disorder", "deficiency", "acute", "chronic", "type"}
-)
+_GENERIC_CONDITION_WORDS = word_list("generic_condition_word")
 _FOLLOWING = 4  # sentences after a development's own in which its patient count may stand
 _RECENT = 3  # sentences back in which a therapy counts as "the one just named"
 _CELL_KINDS = frozenset(

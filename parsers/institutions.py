@@ -11,153 +11,13 @@ import re
 from dataclasses import dataclass
 
 from .vocab import Match, Vocabulary
+from .wordlists import word_list
 
-_CONNECTORS = frozenset({"of", "and", "for", "the", "de", "la", "del", "di", "du", "für", "&", "y", "e"})
+_CONNECTORS = word_list("institution_connector")
 # Capitalised words that start a sentence or title a person, never part of an institution name.
-_LEADING = frozenset(
-    [
-        "The",
-        "A",
-        "An",
-        "In",
-        "At",
-        "On",
-        "For",
-        "By",
-        "From",
-        "With",
-        "Without",
-        "According",
-        "Other",
-        "Both",
-        "Last",
-        "This",
-        "That",
-        "These",
-        "Those",
-        "Its",
-        "Their",
-        "His",
-        "Her",
-        "Our",
-        "Meanwhile",
-        "However",
-        "Also",
-        "And",
-        "But",
-        "Dr",
-        "Dr.",
-        "Professor",
-        "Prof",
-        "Prof.",
-        "Mr",
-        "Mrs",
-        "Ms",
-        "Researchers",
-        "Doctors",
-        "Scientists",
-        "Experts",
-        "Expert",
-        "Team",
-        "Teams",
-        "Physicians",
-        "Officials",
-        "When",
-        "While",
-        "After",
-        "Before",
-        "Since",
-        "Under",
-        "Through",
-        "Across",
-        "Led",
-        "Senior",
-        "Chief",
-        "Director",
-        "Head",
-        "President",
-        "CEO",
-        "Vice",
-        "Several",
-        "Many",
-        "Some",
-        "All",
-        "Each",
-        "Every",
-        "Most",
-        "Now",
-        "Then",
-        "Today",
-        "Yesterday",
-        "Recently",
-        "Earlier",
-        "Later",
-        "Following",
-        "Concurrently",
-        "Additionally",
-        "Furthermore",
-        "Moreover",
-        "Unlike",
-        "Like",
-        "As",
-        "If",
-        "Although",
-        "Though",
-        "Because",
-        "Such",
-        "Other",
-        "Another",
-        "Two",
-        "Three",
-        "Four",
-        "Five",
-    ]
-)
+_LEADING = word_list("name_leading_word")
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][\w'’.&-]*|&")
-_NOT_COMPANY = frozenset(
-    [
-        "FDA",
-        "The",
-        "This",
-        "It",
-        "He",
-        "She",
-        "They",
-        "We",
-        "US",
-        "U.S.",
-        "EU",
-        "China",
-        "Korea",
-        "American",
-        "Australian",
-        "British",
-        "Chinese",
-        "Dutch",
-        "French",
-        "German",
-        "Japanese",
-        "Korean",
-        "Swiss",
-        "Danish",
-        "Swedish",
-        "Indian",
-        "Israeli",
-        "Canadian",
-        "Belgian",
-        "Italian",
-        "Spanish",
-        "European",
-        "Irish",
-        "Austrian",
-        "Norwegian",
-        "Finnish",
-        "Brazilian",
-        "Singaporean",
-        "South",
-        "North",
-    ]
-)
+_NOT_COMPANY = word_list("not_a_company")
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +70,9 @@ def _run_start(text: str, pos: int) -> int:
 
 
 _RUN_RIGHT = re.compile(
-    r"[\w'’.&-]*(?:[ \u00a0](?:(?:of|and|for|the|de|la|del|di|du|für|y|e|&)[ \u00a0])*[A-Z\u00c0-\u00de][\w'’.&-]*)*"
+    r"[\w'’.&-]*(?:[ \u00a0](?:(?:"
+    + "|".join(sorted(map(re.escape, _CONNECTORS), key=len, reverse=True))
+    + r")[ \u00a0])*[A-Z\u00c0-\u00de][\w'’.&-]*)*"
 )
 
 
@@ -374,31 +236,7 @@ def _is_parent(parent: Institution, child: Institution) -> bool:
 
 _APPOSITIVE_START = re.compile(r",\s+(?:a|an|the|who\s+is)\s+")
 _NAME_BEFORE = re.compile(r"((?:[A-Z][a-z’'-]+\s+){0,2}[A-Z][a-z’'-]+)$")
-_NOT_NAMES = frozenset(
-    [
-        "The",
-        "This",
-        "That",
-        "However",
-        "Meanwhile",
-        "According",
-        "In",
-        "At",
-        "On",
-        "He",
-        "It",
-        "We",
-        "An",
-        "As",
-        "Of",
-        "To",
-        "Mr",
-        "Ms",
-        "Dr",
-        "She",
-        "They",
-    ]
-)
+_NOT_NAMES = word_list("not_a_person_name")
 
 
 def find_affiliations(text: str, institutions: list[Institution]) -> dict[str, Institution]:

@@ -12,14 +12,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-NUMBER_WORDS = {
-    "a": 1, "an": 1, "the": 1, "one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "both": 2, "dozen": 12,
-    "this": 1,
-}  # fmt: skip
+from .wordlists import number_words, word_list
+
+NUMBER_WORDS = number_words()
 _SINGULAR_ONLY = {"a", "an", "the", "single", "this"}
 PATIENT_NOUN = (
     r"(?:patients?|participants?|cases?|children|child|adults?|people|persons?|subjects?|men|"
@@ -44,28 +39,8 @@ _OF_TOTAL = re.compile(
 _PART_BEFORE = re.compile(r"\b" + _SMALL + r"\s+(?:out\s+)?$", re.I)
 # Words and phrases that make a number a population figure ("affects 5 million people",
 # "more than 800 patients"), checked on the words around a count.
-_POPULATION_WORDS = frozenset(
-    [
-        "million",
-        "millions",
-        "billion",
-        "thousand",
-        "thousands",
-        "percent",
-        "worldwide",
-        "annually",
-        "nationwide",
-        "globally",
-        "affects",
-        "affect",
-        "estimated",
-        "over",
-    ]
-)
-_POPULATION_PHRASES = (
-    "per cent", "percent", "each year", "every year", "per year", "in the world", "diagnosed each",
-    "more than", "up to", "at least",
-)  # fmt: skip
+_POPULATION_WORDS = word_list("population_word")
+_POPULATION_PHRASES = tuple(word_list("population_phrase"))
 _BETWEEN_WORD = re.compile(r"(?!\d[\d,.]*$)[\w’'‐-]+")
 _NOUN_NEXT = re.compile(r"\s+" + PATIENT_NOUN, re.I)
 _NUMBER_LABEL = re.compile(r"(?:\bno\.|#)\s*$", re.I)
