@@ -44,6 +44,9 @@ from .wordlists import word_list
 _NOT_DONE = frozenset({"NEGATED", "PLANNED", "HYPOTHETICAL", "OTHER"})
 _NOT_INDICATION = frozenset({"OTHER", "SIDE_EFFECT", "BACKGROUND"})
 _SCOPE_ORDER = {None: 0, "umbrella": 1, "catchall": 2}
+_DEATH_OF_THING = re.compile(
+    r"\s+of\s+(?!(?:a|an|the|one|two|\d+)\s+(?:\w+\s+)?(?:patients?|boys?|girls?|man|woman|child|participants?)\b)"
+)
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
 _NONE: list[Match] = []  # shared empty result (never modified)
@@ -796,11 +799,12 @@ class Analysis:
                 continue
             if cats & _NOT_DONE:
                 continue
-            if m.value == "adverse" and re.match(
-                r"\s+of\s+(?!(?:a|an|the|one|two|\d+)\s+(?:\w+\s+)?(?:patients?|boys?|girls?|man|woman|child|participants?)\b)",
-                self.norm[m.end : m.end + 60],
+            if (
+                m.value == "adverse"
+                and self.norm[m.start : m.end].startswith("death")
+                and _DEATH_OF_THING.match(self.norm, m.end)
             ):
-                continue  # "the death of neurons" is biology, not a patient's death
+                continue  # "the death of neurons" is biology, not a patient's death ("died of" is)
             out.add(m.value)
         return out
 
@@ -815,6 +819,7 @@ class Analysis:
         here = self.institutions[
             bisect.bisect_left(self._inst_starts, s.start) : bisect.bisect_left(self._inst_starts, s.end)
         ]
+        here = [inst for inst in here if inst.kind != "publication"]  # journals and newspapers
         if here and self.of_role(i, "context"):
             mods = self.modifiers(i)
             here = [inst for inst in here if "UNINVOLVED" not in mods.of(inst.start, inst.end, "institution")]
@@ -849,7 +854,9 @@ class Analysis:
         for i in dev.ordered():
             ref = next((m for m in self.of_role(i, "institution_ref")), None)
             if ref is not None:
-                earlier = [inst for inst in self.institutions if inst.end <= ref.start]
+                earlier = [
+                    inst for inst in self.institutions if inst.end <= ref.start and inst.kind != "publication"
+                ]
                 kind = ref.value or None
                 match = next((inst for inst in reversed(earlier) if kind is None or inst.kind == kind), None)
                 if match is not None:

@@ -78,7 +78,8 @@ _RUN_RIGHT = re.compile(
 
 _COMPANY_AFTER = re.compile(r"\s+((?:[A-Z][\w’'.&-]*)(?:\s+[A-Z][\w’'.&-]*){0,3})")
 _ACRONYM_BEFORE = re.compile(r"\b([A-Z]{2,6})\s+$")
-_POSSESSIVE = re.compile(r"(?:’s|'s|’|')\s+(?=[A-Z])")
+_POSSESSIVE = re.compile(r"(?:’s|'s|’|')\s+(?=[A-Za-z])")
+_FOLLOWING_WORDS = re.compile(r"[a-z][a-z-]+(?: [a-z][a-z-]+)?")  # "gene therapy", "CAR-T" aside
 _BRAND = re.compile(r"[A-Z][\w-]+")
 _OWNER_BEFORE = re.compile(r"\b([A-Z][A-Za-z0-9&.-]+(?:\s+[A-Z][A-Za-z0-9&.-]+)?)$")
 
@@ -134,9 +135,12 @@ def find_institutions(text: str, vocab: Vocabulary, matches: list[Match] | None 
                 kind = heads.get(m.value.title(), "hospital")
                 found.append(Institution(acronym.start(1), m.end, text[acronym.start(1) : m.end], kind))
     for m in _possessives(text):
+        # "Sarepta's Elevidys", "Harborview's gene therapy trial": the owner of a product or therapy
         brand = _BRAND.match(text, m.end())
         if brand is None or not vocab.names_a_therapy(brand.group(0)):
-            continue
+            following = _FOLLOWING_WORDS.match(text, m.end())
+            if following is None or not vocab.names_a_therapy(following.group(0)):
+                continue
         owner = _OWNER_BEFORE.search(text, max(0, m.start() - 60), m.start())
         if owner is not None and owner.group(1) not in _NOT_COMPANY:
             found.append(Institution(owner.start(1), owner.end(1), owner.group(1), "company"))
@@ -167,6 +171,7 @@ def _is_regulator(name: str, vocab: Vocabulary) -> bool:
     regulators = vocab.regulator_names
     prefix = ""
     for word in name.split(" "):  # is any leading run of words a regulator's name?
+        word = _POSSESSIVE_END.sub("", word) if word.endswith("s") else word  # "Agency's CHMP"
         prefix = f"{prefix} {word}" if prefix else word
         if prefix in regulators:
             return True

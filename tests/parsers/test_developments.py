@@ -322,3 +322,55 @@ def test_every_claim_says_why(tmp_path):
     assert set(why) >= {"stage", "therapy", "indication", "patients", "outcome", "institution"}
     assert "Phase I" in why["stage"] or "clinical trial" in why["stage"]
     assert json.dumps(why)  # plain strings, ready for extract --json
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In a study published in the New England Journal of Medicine, researchers at Eastbridge Medical "
+        "Center reported that 8 of 10 patients with type 1 diabetes who received stem cells improved.",
+        "The Japan Times reported that Eastbridge Medical Center gave stem cells to 10 patients with type 1 "
+        "diabetes in a trial.",
+    ],
+)
+def test_journals_and_newspapers_are_neither_party_nor_place(text):
+    claim = only(text)
+    assert claim.institution == "Eastbridge Medical Center"
+    assert claim.location is None or "England" not in claim.location
+
+
+@pytest.mark.parametrize(
+    "text,owner",
+    [
+        (
+            "The FDA placed a clinical hold on Harborview's gene therapy trial for Duchenne muscular dystrophy.",
+            "Harborview",
+        ),
+        ("Regulators halted Summit's CAR-T trial for lupus after one patient developed a fever.", "Summit"),
+    ],
+)
+def test_the_owner_before_a_possessive_therapy_is_the_party(text, owner):
+    assert only(text).institution == owner
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The European Medicines Agency's CHMP recommended approval of the gene therapy for hemophilia B.",
+        "The FDA's advisory committee backed approval of the gene therapy for hemophilia B.",
+    ],
+)
+def test_a_regulator_or_its_committee_is_never_the_party(text):
+    claim = only(text)
+    assert claim.stage == "approved" and claim.institution is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In the trial of the gene therapy for Duchenne muscular dystrophy, a patient died of liver failure.",
+        "A boy with Duchenne muscular dystrophy died after receiving the gene therapy in a trial.",
+    ],
+)
+def test_a_patient_death_is_an_adverse_outcome(text):
+    assert only(text).outcome == "adverse"
