@@ -35,9 +35,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
-from urllib.robotparser import RobotFileParser
 
 import httpx
+from protego import Protego
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 XML_TYPES = frozenset({
@@ -181,7 +181,7 @@ class Fetcher:
             transport=transport,
         )
         self._hosts: dict[str, _Host] = {}
-        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots: dict[str, Protego | str | None] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._addresses: dict[tuple[str, int], list[str]] = {}
         self._agent = config.user_agent.split("/", 1)[0].split()[0]
@@ -369,33 +369,49 @@ class Fetcher:
                 if origin not in self._robots:
                     self._robots[origin] = await self._load_robots(origin)
         rules = self._robots[origin]
-        if rules is not None and not rules.can_fetch(self._agent, url):
+        if isinstance(rules, str):  # robots.txt unavailable: nothing of the origin this run
+            raise RobotsDisallowedError(url, f"robots.txt unavailable ({rules}): not fetched this run")
+        if rules is not None and not rules.can_fetch(url, self._agent):
             raise RobotsDisallowedError(url, "disallowed by robots.txt")
 
-    async def _load_robots(self, origin: str) -> RobotFileParser | None:
-        """The origin's robots.txt rules; None (everything allowed) when it has none (4xx).
-        A server error or an unreachable host fails the fetch, so it is tried again later."""
-        robots_url = f"{origin}/robots.txt"
-        async with (
-            self._host_slot(robots_url),
-            self._response(robots_url, {"Accept": "text/plain"}) as response,
-        ):
-            if response.status_code >= 500:
-                raise HTTPStatusError(
-                    robots_url, f"robots.txt answered HTTP {response.status_code}", transient=True
-                )
-            if response.status_code != 200:
-                return None
-            body = b""
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > 512 * 1024:
+    async def _load_robots(self, origin: str) -> Protego | str | None:
+        """The origin's robots.txt rules, read as RFC 9309 says: redirects followed (up to
+        five); a 4xx answer (or too many redirects) means no rules (None: everything allowed);
+        a 5xx answer, a timeout or an unreachable server means the origin is not crawled this
+        run (the reason, as a string). Parsed with Protego (Scrapy's parser), which follows the
+        RFC's "*" and "$" wildcards and longest-match precedence."""
+        url = f"{origin}/robots.txt"
+        try:
+            for _hop in range(6):
+                await self._check_address(url)
+                async with (
+                    self._host_slot(url),
+                    self._response(url, {"Accept": "text/plain"}) as response,
+                ):
+                    status = response.status_code
+                    if status in (301, 302, 303, 307, 308) and response.headers.get("location"):
+                        url = urljoin(url, response.headers["location"])
+                        continue
+                    if status >= 500:
+                        return f"HTTP {status}"
+                    if status >= 400 or status < 200:
+                        return None
+                    body = b""
+                    async for chunk in response.aiter_bytes():
+                        body += chunk
+                        if len(body) > 512 * 1024:  # RFC 9309: at least 500 KiB are read
+                            break
                     break
-        rules = RobotFileParser(robots_url)
-        rules.parse(body.decode("utf-8", "replace").splitlines())
+            else:
+                return None  # more than five redirects: unavailable, which allows everything
+        except FetchError as exc:
+            return exc.reason
+        except (httpx.HTTPError, TimeoutError) as exc:  # the body stalled or broke off
+            return f"{type(exc).__name__} while reading it"
+        rules = Protego.parse(body.decode("utf-8", "replace"))
         delay = rules.crawl_delay(self._agent)
         if delay:
-            host = self._host(robots_url)
+            host = self._host(origin)
             host.delay = max(host.delay, min(30.0, float(delay)))
         return rules
 

@@ -31,8 +31,9 @@ class Settings(BaseSettings):
     source_concurrency: int = Field(
         3, ge=1, description="sources processed at once (one fetches while another's pages are parsed)"
     )
-    main_text_extractor: str = Field(
-        "lxml", description="lxml (default), soup (the same heuristic on BeautifulSoup) or trafilatura"
+    main_text_extractor: Literal["auto", "lxml", "trafilatura"] = Field(
+        "auto",
+        description="auto (the fast heuristic, trafilatura where its check fails), lxml (the heuristic alone) or trafilatura",
     )
     max_articles_per_source: int = Field(
         200, ge=1, description="per run, unless the source sets max_articles"

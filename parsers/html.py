@@ -25,26 +25,18 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.etree
 import lxml.html
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from lxml.etree import ParserError
 
 from .dates import date_from_url, parse_date
+from .encoding import decode_bytes
 from .errors import EmptyDocumentError, MalformedDocumentError
+from .maintext import heuristic_main_text, page_main_text, trafilatura_text
 from .timing import Timer, no_timer
 
-MAIN_TEXT_EXTRACTORS = ("lxml", "soup", "trafilatura")
-DEFAULT_MAIN_TEXT_EXTRACTOR = "lxml"
-
-# Elements that never hold the article body (soup heuristic).
-_BOILERPLATE = (
-    "script", "style", "noscript", "template", "svg", "iframe", "form", "button", "nav",
-    "header", "footer", "aside", "select", "input", "figure", "figcaption",
-)  # fmt: skip
-_BOILERPLATE_HINT = re.compile(
-    r"comment|share|social|related|recommend|sidebar|promo|advert|\bads?\b|banner|newsletter|"
-    r"subscribe|cookie|popup|modal|breadcrumb|menu|footer|header|nav|widget|outbrain|taboola",
-    re.I,
-)
+# "auto": the heuristic when its check passes, else trafilatura (``parsers.maintext``);
+# "lxml": the heuristic alone (fast, less complete); "trafilatura": trafilatura alone.
+MAIN_TEXT_EXTRACTORS = ("auto", "lxml", "trafilatura")
+DEFAULT_MAIN_TEXT_EXTRACTOR = "auto"
 _PUBLISHED_META = (
     "article:published_time", "datepublished", "pubdate", "publishdate", "publish-date",
     "publish_date", "date", "dc.date.issued", "dc.date", "dcterms.date", "dcterms.created",
@@ -196,227 +188,6 @@ def _site_name(ld: list[dict], meta: dict[str, str]) -> str | None:
     return meta.get("application-name")
 
 
-def _trafilatura_text(tree: lxml.html.HtmlElement, url: str | None) -> str:
-    try:
-        import trafilatura  # optional, and slow to import: imported on first use
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise RuntimeError(
-            "main-text extractor 'trafilatura' needs: pip install 'cgt-monitor[trafilatura]'"
-        ) from exc
-
-    text = trafilatura.extract(
-        tree,
-        url=url,
-        include_comments=False,
-        include_tables=False,
-        include_images=False,
-        deduplicate=False,
-        with_metadata=False,
-        output_format="txt",
-        fast=True,
-    )
-    return (text or "").strip()
-
-
-def _blocks(container: Tag) -> list[tuple[Tag, str]]:
-    """Text blocks under ``container`` in document order, each with the element holding it:
-    paragraphs, list items, quotes and headings, and runs of loose text between <br>s."""
-    out: list[tuple[Tag, str]] = []
-    for el in container.descendants:
-        if not isinstance(el, Tag):
-            continue
-        if el.name in ("p", "li", "blockquote", "h2", "h3", "pre"):
-            if el.find_parent(["p", "li", "blockquote"]) is not None:
-                continue
-            text = _normalise_space(el.get_text(" ", strip=True))
-            links = sum(len(a.get_text(strip=True)) for a in el.find_all("a"))
-            if text and links <= 0.5 * len(text):
-                out.append((el, text))
-        elif el.name in ("div", "td", "section", "article", "main", "span", "font", "center"):
-            # Loose text directly inside a container, split at <br>: old layouts have no <p>.
-            run: list[str] = []
-            for child in [*el.children, None]:
-                if child is None or (isinstance(child, Tag) and child.name == "br"):
-                    text = _normalise_space(" ".join(run))
-                    if len(text) >= 25:
-                        out.append((el, text))
-                    run = []
-                elif isinstance(child, NavigableString) and not isinstance(child, Comment):
-                    run.append(str(child))
-                elif isinstance(child, Tag) and child.name in ("a", "b", "strong", "em", "i", "span", "font"):
-                    run.append(child.get_text(" "))
-    return out
-
-
-def soup_main_text(html: str) -> str:
-    """The main text by a BeautifulSoup heuristic (readability-like): drop boilerplate
-    elements, score each element by the text of the blocks it holds (its grandchildren count
-    half), take the best one together with its siblings of the same kind or with substantial
-    text of their own."""
-    soup = BeautifulSoup(html, "lxml")
-    body = soup.body or soup
-    for tag in body.find_all(_BOILERPLATE):
-        tag.decompose()
-    for tag in body.find_all(["div", "section", "ul", "ol", "table", "td"]):
-        if tag.attrs is None:
-            continue
-        hints = " ".join([tag.get("id") or "", *(tag.get("class") or []), tag.get("role") or ""])
-        if hints.strip() and _BOILERPLATE_HINT.search(hints):
-            tag.decompose()
-    blocks = _blocks(body)
-    if not blocks:
-        return _normalise_space(body.get_text("\n", strip=True))
-    scores: dict[int, float] = {}
-    elements: dict[int, Tag] = {}
-    repeated: dict[int, bool] = {}
-    for el, text in blocks:
-        holder = el if el.name not in ("p", "li", "blockquote", "h2", "h3", "pre") else el.parent
-        if holder is None:
-            continue
-        if id(holder) not in repeated:
-            # One of three or more look-alike siblings (comment threads, teaser lists): their
-            # text does not make their common parent an article body.
-            kind = (holder.name, tuple(holder.get("class") or ()))
-            twins = [
-                t
-                for t in (holder.parent.find_all(holder.name, recursive=False) if holder.parent else [])
-                if (t.name, tuple(t.get("class") or ())) == kind
-            ]
-            repeated[id(holder)] = len(twins) >= 3
-        up = 0.1 if repeated[id(holder)] else 0.5
-        for weight, node in ((1.0, holder), (up, holder.parent)):
-            if isinstance(node, Tag):
-                scores[id(node)] = scores.get(id(node), 0.0) + weight * len(text)
-                elements[id(node)] = node
-    top = elements[max(scores, key=scores.__getitem__)]
-    chosen = [top]
-    parent = top.parent
-    if isinstance(parent, Tag):
-        for sibling in parent.find_all(recursive=False):
-            if sibling is top:
-                continue
-            same_kind = sibling.name == top.name and sibling.get("class") == top.get("class")
-            if (same_kind and scores.get(id(sibling), 0) > 0) or scores.get(id(sibling), 0) >= 0.2 * scores[
-                id(top)
-            ]:
-                chosen.append(sibling)
-    keep = {id(c) for c in chosen}
-    out = []
-    for el, text in blocks:
-        node: Tag | None = el
-        while node is not None and id(node) not in keep:
-            node = node.parent
-        if node is not None:
-            out.append(text)
-    return "\n\n".join(out)
-
-
-# -- the same heuristic on the lxml tree the metadata came from (one parse per page) ----------
-_BLOCK_TAGS = frozenset({"p", "li", "blockquote", "h2", "h3", "pre"})
-_LOOSE_TEXT_HOLDERS = frozenset({"div", "td", "section", "article", "main", "span", "font", "center"})
-_INLINE_TAGS = frozenset({"a", "b", "strong", "em", "i", "span", "font"})
-_HINTED_CONTAINERS = frozenset({"div", "section", "ul", "ol", "table", "td"})
-
-
-def _lxml_text(el: lxml.html.HtmlElement, sep: str) -> str:
-    """BeautifulSoup's ``get_text(sep, strip=True)`` on an lxml element."""
-    return sep.join(s for s in (t.strip() for t in el.itertext()) if s)
-
-
-def _drop(el: lxml.html.HtmlElement) -> None:
-    """Remove ``el`` and its subtree but keep the text after it, as a separate word."""
-    if el.getparent() is None:
-        return
-    if el.tail and not el.tail[0].isspace():
-        el.tail = " " + el.tail
-    el.drop_tree()
-
-
-def _classes(el: lxml.html.HtmlElement) -> tuple[str, ...]:
-    return tuple((el.get("class") or "").split())
-
-
-def _lxml_blocks(container: lxml.html.HtmlElement) -> list[tuple[lxml.html.HtmlElement, str]]:
-    """``_blocks`` on an lxml tree."""
-    out: list[tuple[lxml.html.HtmlElement, str]] = []
-    for el in container.iterdescendants():
-        tag = el.tag
-        if tag in _BLOCK_TAGS:
-            if next(el.iterancestors("p", "li", "blockquote"), None) is not None:
-                continue
-            text = _normalise_space(_lxml_text(el, " "))
-            links = sum(len(_lxml_text(a, "")) for a in el.iterdescendants("a"))
-            if text and links <= 0.5 * len(text):
-                out.append((el, text))
-        elif tag in _LOOSE_TEXT_HOLDERS:
-            run: list[str] = [el.text] if el.text else []
-            for child in [*el, None]:
-                if child is None or child.tag == "br":
-                    text = _normalise_space(" ".join(run))
-                    if len(text) >= 25:
-                        out.append((el, text))
-                    run = []
-                elif child.tag in _INLINE_TAGS:
-                    run.append(" ".join(child.itertext()))
-                if child is not None and child.tail:
-                    run.append(child.tail)
-    return out
-
-
-def lxml_main_text(tree: lxml.html.HtmlElement) -> str:
-    """The heuristic of ``soup_main_text`` on an lxml tree, which it modifies (boilerplate is
-    removed). The page is parsed once, for its metadata and its main text: BeautifulSoup's
-    tree building costs ~4 ms for a 60 KB page, lxml's ~0.2 ms (``bench/pipeline.py``)."""
-    body = tree.find("body")
-    if body is None:
-        body = tree
-    for el in list(body.iter(lxml.etree.Comment, lxml.etree.ProcessingInstruction, *_BOILERPLATE)):
-        _drop(el)
-    for el in list(body.iter(*_HINTED_CONTAINERS)):
-        hints = " ".join([el.get("id") or "", el.get("class") or "", el.get("role") or ""])
-        if hints.strip() and _BOILERPLATE_HINT.search(hints):
-            _drop(el)
-    blocks = _lxml_blocks(body)
-    if not blocks:
-        return _normalise_space(_lxml_text(body, "\n"))
-    scores: dict[lxml.html.HtmlElement, float] = {}
-    repeated: dict[lxml.html.HtmlElement, bool] = {}
-    for el, text in blocks:
-        holder = el if el.tag not in _BLOCK_TAGS else el.getparent()
-        if holder is None:
-            continue
-        if holder not in repeated:
-            # One of three or more look-alike siblings (comment threads, teaser lists): their
-            # text does not make their common parent an article body.
-            parent = holder.getparent()
-            kind = (holder.tag, _classes(holder))
-            twins = [t for t in (parent if parent is not None else ()) if (t.tag, _classes(t)) == kind]
-            repeated[holder] = len(twins) >= 3
-        up = 0.1 if repeated[holder] else 0.5
-        for weight, node in ((1.0, holder), (up, holder.getparent())):
-            if node is not None:
-                scores[node] = scores.get(node, 0.0) + weight * len(text)
-    top = max(scores, key=scores.__getitem__)
-    keep = {top}
-    parent = top.getparent()
-    if parent is not None:
-        for sibling in parent:
-            if sibling is top or not isinstance(sibling.tag, str):
-                continue
-            same_kind = sibling.tag == top.tag and _classes(sibling) == _classes(top)
-            score = scores.get(sibling, 0.0)
-            if (same_kind and score > 0) or score >= 0.2 * scores[top]:
-                keep.add(sibling)
-    out = []
-    for el, text in blocks:
-        node: lxml.html.HtmlElement | None = el
-        while node is not None and node not in keep:
-            node = node.getparent()
-        if node is not None:
-            out.append(text)
-    return "\n\n".join(out)
-
-
 def _normalise_space(text: str) -> str:
     return re.sub(r"[ \t\r\f\v\u00a0]+", " ", text).strip()
 
@@ -429,17 +200,25 @@ def _parse_tree(html: str) -> lxml.html.HtmlElement:
         raise MalformedDocumentError(f"unparseable HTML: {exc}") from exc
 
 
-def _main_text(html: str, tree: lxml.html.HtmlElement, extractor: str, url: str | None) -> str:
+def _main_text(tree: lxml.html.HtmlElement, extractor: str, url: str | None) -> str:
+    if extractor == "auto":
+        return page_main_text(tree, url)[0]
     if extractor == "lxml":
-        return lxml_main_text(tree)
-    if extractor == "trafilatura":
-        return _trafilatura_text(tree, url)
-    return soup_main_text(html)
+        return heuristic_main_text(tree)[0]
+    return trafilatura_text(tree, url)
 
 
 def main_text(html: str, extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR, url: str | None = None) -> str:
     """The main text alone, as ``parse_html`` finds it (the benchmark's raw extractor rate)."""
-    return _main_text(html, _parse_tree(html), extractor, url)
+    return _main_text(_parse_tree(html), extractor, url)
+
+
+def page_text(data: bytes, url: str | None = None) -> str:
+    """The text the pipeline stores for a fetched page: the bytes decoded (declared or sniffed
+    charset), parsed once, and the main text by the default path ("auto")."""
+    if not data.strip():
+        return ""
+    return main_text(decode_bytes(data), DEFAULT_MAIN_TEXT_EXTRACTOR, url)
 
 
 def parse_html(
@@ -479,7 +258,7 @@ def parse_html(
             canonical = clean_url(url)
         site_name = _site_name(ld, meta)
     with timer("parse"):  # the main-text extractor
-        text = _main_text(html, tree, extractor, url)
+        text = _main_text(tree, extractor, url)
     with timer("date"):
         if published is None:
             published = _visible_date(text)

@@ -23,9 +23,22 @@ import lxml.html
 
 MIN_TEXT_CHARS = 300  # shorter results go to trafilatura
 MIN_COVERAGE = 0.8  # share of the page's paragraph text the heuristic must keep
+PROSE_CHARS = 25  # weighted characters from which a paragraph counts as prose
+
 
 # Never content: removed before anything else.
-_NEVER_TEXT = ("script", "style", "noscript", "template", "svg", "iframe", "select", "input", "button", "textarea")
+_NEVER_TEXT = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "iframe",
+    "select",
+    "input",
+    "button",
+    "textarea",
+)
 # Usually not the body, unless they hold most of the page's paragraph text.
 _LAYOUT = ("nav", "header", "footer", "aside", "form", "figure", "figcaption", "menu", "dialog")
 # Words in an element's id, class or role that mark boilerplate: looked for as substrings of
@@ -41,11 +54,20 @@ _AD_WORD = re.compile(r"\bads?\b")
 def boilerplate_hint(hints: str) -> bool:
     """True when an element's id/class/role words mark it as boilerplate ("share-bar", "ad")."""
     lowered = hints.lower()
-    return any(word in lowered for word in _HINT_WORDS) or ("ad" in lowered and bool(_AD_WORD.search(lowered)))
+    return any(word in lowered for word in _HINT_WORDS) or (
+        "ad" in lowered and bool(_AD_WORD.search(lowered))
+    )
+
+
 _HINTED_CONTAINERS = frozenset({"div", "section", "ul", "ol", "table", "td", "span", "p"})
 _BLOCK_TAGS = frozenset({"p", "li", "blockquote", "h2", "h3", "h4", "pre", "dd"})
 _LOOSE_TEXT_HOLDERS = frozenset({"div", "td", "section", "article", "main", "span", "font", "center"})
-_INLINE_TAGS = frozenset({"a", "b", "strong", "em", "i", "span", "font", "u", "sup", "sub", "small", "mark", "code"})
+_INLINE_TAGS = frozenset(
+    {"a", "b", "strong", "em", "i", "span", "font", "u", "sup", "sub", "small", "mark", "code"}
+)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_NEVER_ARTICLE = frozenset({"nav", "footer", "aside"})
+_COMMENT_HINT = re.compile(r"comment|disqus|respond|reply|replies", re.I)
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
@@ -67,21 +89,88 @@ def _classes(el: lxml.html.HtmlElement) -> tuple[str, ...]:
     return tuple((el.get("class") or "").split())
 
 
-def _is_prose(p: lxml.html.HtmlElement, text: str) -> bool:
-    """A paragraph that reads like prose: at least 40 characters, at most 30 % in links."""
-    return len(text) >= 40 and sum(len(_text(a, "")) for a in p.iter("a")) <= 0.3 * len(text)
+def _weight(text: str) -> int:
+    """A text's length, Chinese, Japanese and Korean characters counted three times (one of
+    them carries about as much as a short word)."""
+    if text.isascii():
+        return len(text)
+    return len(text) + 2 * len(_CJK.findall(text))
+
+
+def _is_prose(el: lxml.html.HtmlElement, text: str) -> bool:
+    """Text that reads like prose: at least PROSE_CHARS (weighted), at most 30 % in links."""
+    weight = _weight(text)
+    return weight >= PROSE_CHARS and sum(len(_text(a, "")) for a in el.iter("a")) <= 0.3 * len(text)
+
+
+def _br_runs(el: lxml.html.HtmlElement) -> list[str]:
+    """The runs of loose text of an element with <br>s: the paragraphs of old layouts."""
+    runs, run = [], [el.text or ""]
+    for child in el:
+        if not isinstance(child.tag, str):
+            run.append(child.tail or "")
+            continue
+        if child.tag == "br" or child.tag not in _INLINE_TAGS:
+            runs.append(_one_line(" ".join(run)))
+            run = []
+        else:
+            run.append(" ".join(child.itertext()))
+        run.append(child.tail or "")
+    runs.append(_one_line(" ".join(run)))
+    return [r for r in runs if r]
 
 
 def prose_chars(body: lxml.html.HtmlElement) -> dict[lxml.html.HtmlElement, int]:
-    """Characters of prose paragraphs under each element that holds any (what any extractor
-    should keep), counted in one pass: each paragraph adds to all its ancestors."""
+    """Weighted characters of prose under each element that holds any (what any extractor
+    should keep): paragraphs, and runs of loose text between <br>s, each adding to all its
+    ancestors. Prose in comment threads and in navigation, footers and asides is not counted:
+    it is never the article."""
     chars: dict[lxml.html.HtmlElement, int] = {}
+
+    def add(el: lxml.html.HtmlElement, weight: int) -> None:
+        for node in (el, *el.iterancestors()):
+            chars[node] = chars.get(node, 0) + weight
+
+    def outside_article(el: lxml.html.HtmlElement) -> bool:
+        for node in (el, *el.iterancestors()):
+            if node.tag in _NEVER_ARTICLE:
+                return True
+            hints = node.get("class") or node.get("id")
+            if hints and _COMMENT_HINT.search(hints):
+                return True
+        return False
+
+    repeated: dict[lxml.html.HtmlElement, bool] = {}
+
+    def in_a_series(el: lxml.html.HtmlElement | None) -> bool:
+        """One of three or more look-alike classed siblings: a comment or a teaser."""
+        if el is None:
+            return False
+        if el not in repeated:
+            parent = el.getparent()
+            kind = (el.tag, _classes(el))
+            repeated[el] = (
+                bool(kind[1])
+                and parent is not None
+                and sum(1 for t in parent if t.tag == kind[0] and _classes(t) == kind[1]) >= 3
+            )
+        return repeated[el]
+
     for p in body.iter("p"):
         text = _one_line(_text(p, " "))
-        if _is_prose(p, text):
-            chars[p] = chars.get(p, 0) + len(text)
-            for ancestor in p.iterancestors():
-                chars[ancestor] = chars.get(ancestor, 0) + len(text)
+        if _is_prose(p, text) and not in_a_series(p.getparent()):
+            add(p, _weight(text))
+    seen: set[lxml.html.HtmlElement] = set()
+    for br in body.iter("br"):
+        holder = br.getparent()
+        if holder is None or holder in seen or holder.tag in _BLOCK_TAGS:
+            continue
+        seen.add(holder)
+        if in_a_series(holder):
+            continue
+        weight = sum(_weight(run) for run in _br_runs(holder) if _weight(run) >= 40)
+        if weight:
+            add(holder, weight)
     return chars
 
 
@@ -184,8 +273,8 @@ def heuristic_main_text(tree: lxml.html.HtmlElement) -> tuple[str, float]:
             node = node.getparent()
         if node is not None:
             out.append(text)
-            if el.tag == "p" and _is_prose(el, text):
-                kept_chars += len(text)
+            if (el.tag == "p" or el.tag not in _BLOCK_TAGS) and _is_prose(el, text):
+                kept_chars += _weight(text)
     return "\n\n".join(out), (min(1.0, kept_chars / page_chars) if page_chars else 0.0)
 
 
@@ -194,7 +283,9 @@ def trafilatura_text(tree: lxml.html.HtmlElement, url: str | None) -> str:
     try:
         import trafilatura  # slow to import: imported on first use
     except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise RuntimeError(f"the main-text extractor needs trafilatura, which cannot be imported: {exc}") from exc
+        raise RuntimeError(
+            f"the main-text extractor needs trafilatura, which cannot be imported: {exc}"
+        ) from exc
     text = trafilatura.extract(
         tree,
         url=url,
@@ -213,7 +304,7 @@ def page_main_text(tree: lxml.html.HtmlElement, url: str | None) -> tuple[str, s
     may change the tree); trafilatura finding much less than the heuristic keeps the
     heuristic's. Returns the text and which extractor gave it."""
     text, coverage = heuristic_main_text(tree)
-    if len(text) >= MIN_TEXT_CHARS and coverage >= MIN_COVERAGE:
+    if coverage >= MIN_COVERAGE and (len(text) >= MIN_TEXT_CHARS or coverage == 1.0):
         return text, "heuristic"
     fallback = trafilatura_text(tree, url)
     if len(fallback) > len(text) * 0.5 or not text:
