@@ -1,7 +1,10 @@
 """RSS 0.9x/1.0/2.0 and Atom feeds, sitemap indexes, urlsets and Google News sitemaps.
 
 XML is parsed with defusedxml: documents declaring entities (the "billion laughs" bomb) or
-external references are refused with ``FeedError`` rather than expanded.
+external references are refused with ``FeedError`` rather than expanded. A feed that is not
+well-formed XML for another reason (HTML entities such as ``&rsquo;`` or ``&nbsp;`` that XML
+does not define, a stray ``&``) is read by feedparser's lenient parser instead: real feeds
+are like that, and refusing them lost every article of the source.
 """
 
 from __future__ import annotations
@@ -58,6 +61,10 @@ def _child(element: Element, *names: str) -> Element | None:
     return None
 
 
+class _NotWellFormed(FeedError):
+    """Invalid XML that is no attack: a lenient parser may still read it."""
+
+
 def _parse_xml(data: bytes, what: str) -> Element:
     if not data or not data.strip():
         raise FeedError(f"empty {what}")
@@ -70,7 +77,7 @@ def _parse_xml(data: bytes, what: str) -> Element:
             f"unparseable {what}: {type(exc).__name__} (entity declarations are refused)"
         ) from exc
     except SafeET.ParseError as exc:
-        raise FeedError(f"unparseable {what}: invalid XML ({exc})") from exc
+        raise _NotWellFormed(f"unparseable {what}: invalid XML ({exc})") from exc
 
 
 def _link(item: Element) -> str | None:
@@ -104,7 +111,10 @@ def parse_feed(data: bytes) -> list[FeedEntry]:
 
     Raises FeedError for anything that is not a parseable feed.
     """
-    root = _parse_xml(data, "feed")
+    try:
+        root = _parse_xml(data, "feed")
+    except _NotWellFormed as exc:
+        return _lenient_feed(data, exc)
     kind = _local(root.tag)
     if kind not in ("rss", "rdf", "feed", "channel"):
         raise FeedError(f"unparseable feed: root element <{kind}> is not RSS or Atom")
@@ -123,6 +133,35 @@ def parse_feed(data: bytes) -> list[FeedEntry]:
         entries.append(
             FeedEntry(url=url, title=_text(_child(item, "title")), published=published, summary=summary)
         )
+    return entries
+
+
+def _lenient_feed(data: bytes, error: FeedError) -> list[FeedEntry]:
+    """The entries of a feed that is not well-formed XML, by feedparser (which decodes HTML
+    entities and recovers from broken markup); ``error`` is raised when it finds none."""
+    import feedparser  # imported on first use: most feeds are well-formed
+
+    parsed = feedparser.parse(data)
+    entries = []
+    for item in parsed.entries:
+        url = (item.get("link") or "").strip()
+        if not url:
+            continue
+        published = None
+        for key in ("published", "updated", "created"):
+            published = parse_date(item.get(key))
+            if published:
+                break
+        entries.append(
+            FeedEntry(
+                url=url,
+                title=item.get("title") or None,
+                published=published,
+                summary=item.get("summary") or None,
+            )
+        )
+    if not parsed.get("version"):  # feedparser saw no RSS or Atom in it
+        raise error
     return entries
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+import htmldate
 import lxml.etree
 import lxml.html
 from lxml.etree import ParserError
@@ -66,13 +67,15 @@ class HtmlDocument:
 
 
 def clean_url(url: str) -> str:
-    """``url`` without its fragment and tracking parameters (``utm_*``, ``fbclid`` ...),
-    with a lower-case scheme and host and no default port."""
+    """``url`` without its fragment, credentials (``user:secret@``) and tracking parameters
+    (``utm_*``, ``fbclid`` ...), its other parameters in a fixed order, with a lower-case
+    scheme and host and no default port: one article, one URL. (courlan's ``normalize_url``
+    was tried: in strict mode it drops parameters articles need, and it keeps credentials.)"""
     parts = urlsplit(url.strip())
-    query = [
+    query = sorted(
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)
-    ]
-    netloc = parts.netloc.lower()
+    )
+    netloc = parts.netloc.lower().rsplit("@", 1)[-1]
     if netloc.endswith(":80") and parts.scheme == "http":
         netloc = netloc[:-3]
     if netloc.endswith(":443") and parts.scheme == "https":
@@ -144,6 +147,12 @@ def _published(
         value = el.get("datetime") or el.text_content()
         if (found := parse_date(value)) is not None:
             return found
+    # htmldate knows many more layouts ("post-date" elements, bylines, <abbr class=published>);
+    # on markup only (its extensive search guesses from any date in the text, copyright lines
+    # too). It works on a copy of the tree.
+    found_text = htmldate.find_date(tree, extensive_search=False, original_date=True, url=url)
+    if found_text and (found := parse_date(found_text)) is not None:
+        return found
     if (found := date_from_url(url)) is not None:
         return found
     return None

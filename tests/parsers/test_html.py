@@ -54,7 +54,11 @@ def test_the_default_path_finds_the_whole_body_with_at_most_a_headline_more(page
     ],
 )
 def test_a_wrapper_holding_most_of_the_text_is_kept_whatever_its_class(wrapper):
-    html = "<html><body><nav><a href='/'>Home</a></nav>" + wrapper.format(article_paragraphs()) + "</body></html>"
+    html = (
+        "<html><body><nav><a href='/'>Home</a></nav>"
+        + wrapper.format(article_paragraphs())
+        + "</body></html>"
+    )
     text, coverage = heuristic_main_text(lxml.html.document_fromstring(html))
     assert "Paragraph 1" in text and "Paragraph 6" in text and coverage == 1.0
 
@@ -91,7 +95,10 @@ def test_comments_and_share_bars_are_left_out_and_the_tree_is_unchanged():
         "<html><body><div class='abstract'>"
         + article_paragraphs(3)
         + "</div><ol class='refs'>"
-        + "".join(f"<li>Author {n} et al. A study of things, Journal {n}; 2020. Crossref Medline</li>" for n in range(60))
+        + "".join(
+            f"<li>Author {n} et al. A study of things, Journal {n}; 2020. Crossref Medline</li>"
+            for n in range(60)
+        )
         + "</ol></body></html>",
         # No prose paragraphs at all: nothing vouches for what the heuristic finds.
         "<html><body><div class='widget'><span>Fund A 5Y return 17 % Invest now</span></div>"
