@@ -90,6 +90,70 @@ def write_site(folder: Path, n: int) -> dict[str, int]:
     return {"pages": n, "cgt_pages": cgt, "bytes": sum(p.stat().st_size for p in (folder / "news").iterdir())}
 
 
+REAL_PAGES = ROOT.parent / "shared" / "eval" / "maintext" / "pages"
+_CGT_SENTENCE = (
+    b"Doctors at Riverside Hospital treated {n} patients with knee osteoarthritis using stem cell "
+    b"injections, and all of them reported less pain after a month. "
+)
+
+
+def write_real_site(folder: Path, n: int, pages_dir: Path) -> dict[str, int]:
+    """N copies of real web pages (cycled), each made unique by a sentence put into its first
+    paragraph (so that none is stored as another's duplicate), one in ten with a sentence about
+    a stem cell treatment, behind the same feeds as the generated site."""
+    import re
+
+    pages = sorted(pages_dir.glob("*.html"))
+    (folder / "news").mkdir(parents=True)
+    (folder / "feeds").mkdir()
+    items: list[list[str]] = [[] for _ in range(FEEDS)]
+    cgt = 0
+    first_p = re.compile(rb"<p[ >]", re.I)
+    for i in range(n):
+        html = pages[i % len(pages)].read_bytes()
+        sentence = b"Reference %d of this copy of the page, for the benchmark. " % i
+        if i % 10 == 0:
+            sentence += _CGT_SENTENCE.replace(b"{n}", str(2 + i % 9).encode())
+            cgt += 1
+        m = first_p.search(html)
+        at = html.index(b">", m.start()) + 1 if m else len(html)
+        html = html[:at] + sentence + html[at:]
+        path = f"/news/real-{i}.html"
+        (folder / path.lstrip("/")).write_bytes(html)
+        items[i % FEEDS].append(f"<item><title>Page {i}</title><link>{{base}}{path}</link></item>")
+    for k, entries in enumerate(items):
+        (folder / "feeds" / f"feed-{k}.xml").write_text(
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>Real pages</title>'
+            + "".join(entries)
+            + "</channel></rss>"
+        )
+    (folder / "sitemap.xml").write_text(
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>'
+    )
+    (folder / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n")
+    return {"pages": n, "cgt_pages": cgt, "bytes": sum(p.stat().st_size for p in (folder / "news").iterdir())}
+
+
+def _trafilatura_chunk(paths: list[str]) -> int:
+    import trafilatura
+
+    for path in paths:
+        trafilatura.extract(Path(path).read_bytes())
+    return len(paths)
+
+
+def trafilatura_rate(folder: Path, workers: int) -> float:
+    """Pages per second of ``trafilatura.extract`` alone (its defaults) on the same pages over
+    ``workers`` processes: what a pipeline built on trafilatura could at best reach."""
+    paths = sorted(str(p) for p in (folder / "news").iterdir())
+    chunks = [paths[i : i + 50] for i in range(0, len(paths), 50)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(_trafilatura_chunk, [paths[:workers]] * workers))  # warm-up: imports
+        started = time.perf_counter()
+        done = sum(pool.map(_trafilatura_chunk, chunks))
+        return done / (time.perf_counter() - started)
+
+
 def set_base(folder: Path, base: str) -> None:
     for path in [*(folder / "feeds").iterdir(), folder / "sitemap.xml"]:
         path.write_text(path.read_text().replace("{base}", base))
@@ -351,7 +415,17 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="also write the result here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--real-pages",
+        type=int,
+        default=0,
+        help="instead: N copies of the real pages of ../shared/eval/maintext (each unique, 10 %% about "
+        "a stem cell treatment); reports articles/s end to end against trafilatura alone on the cores",
+    )
     args, rest = parser.parse_known_args()
+    if args.real_pages:
+        real_pages_mode(args)
+        return
     tmp = Path(tempfile.mkdtemp(prefix="cgt-monitor-bench-"))
     procs: list[subprocess.Popen] = []
     try:
@@ -417,6 +491,90 @@ def main() -> None:
             )
         result = report(args.articles, big_info, big, raw, small, args.small)
         print_table(result)
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=1))
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def real_pages_mode(args: argparse.Namespace) -> None:
+    """The pipeline on real pages against trafilatura alone on the same pages and cores."""
+    if not REAL_PAGES.is_dir():
+        raise SystemExit(f"no real pages at {REAL_PAGES}")
+    tmp = Path(tempfile.mkdtemp(prefix="cgt-monitor-bench-real-"))
+    procs: list[subprocess.Popen] = []
+    try:
+        api = os.environ.get("PREFECT_API_URL")
+        if not api:
+            port = free_port()
+            api = f"http://127.0.0.1:{port}/api"
+            penv = {
+                **os.environ,
+                "PREFECT_HOME": str(tmp / "prefect"),
+                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "PREFECT_UI_ENABLED": "false",
+            }
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(Path(sys.executable).parent / "prefect"),
+                        "server",
+                        "start",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                    ],
+                    env=penv,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        site = tmp / "site-real"
+        info = write_real_site(site, args.real_pages, REAL_PAGES)
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        set_base(site, base)
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, str(ROOT / "bench" / "serve_site.py"), str(site), str(port)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        wait_for(f"{base}/robots.txt")
+        wait_for(api.removesuffix("/api") + "/api/health")
+        work = tmp / "work"
+        work.mkdir()
+        measured = run_child(
+            ["_measure", str(sources_file(site, base)), str(work), "-", "-", str(args.repeat)],
+            bench_env(api, args.real_pages),
+        )
+        traf = trafilatura_rate(site, args.workers)
+        rate = measured["flow_summary"]["documents"] / measured["flow_seconds"]
+        result = {
+            "real_pages": args.real_pages,
+            "site": info,
+            "first_run_seconds": round(measured["flow_seconds"], 2),
+            "runs_seconds": measured["flow_runs_seconds"],
+            "articles_per_second": round(rate, 1),
+            "trafilatura_alone_pages_per_second": round(traf, 1),
+            "pipeline_over_trafilatura_alone": round(rate / traf, 2),
+            "stored": {
+                k: measured["flow_summary"][k]
+                for k in ("articles_new", "articles_skipped", "claims_new", "failed")
+            },
+            "target": "pipeline_over_trafilatura_alone >= 1.5",
+        }
+        for key, value in result.items():
+            print(f"{key:<36} {value}")
         if args.json:
             args.json.write_text(json.dumps(result, indent=1))
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import PurePath
 
@@ -64,12 +65,15 @@ def read_html(
     charset: str | None = None,
     extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
     timer: Timer | None = None,
+    relevant: Callable[[str], bool] | None = None,
 ) -> ParsedArticle:
-    """An HTML article page: main text, title, date, canonical URL, language and site name."""
+    """An HTML article page: main text, title, date, canonical URL, language and site name.
+    ``relevant`` (see ``parse_html``) spares the slow main-text path for pages that do not
+    matter."""
     timer = timer or no_timer
     with timer("parse"):
         html = decode_bytes(data, declared=charset)
-    doc = parse_html(html, url=url, extractor=extractor, timer=timer)
+    doc = parse_html(html, url=url, extractor=extractor, timer=timer, relevant=relevant)
     text = _require_text(doc.text, name)
     return ParsedArticle(
         text=text,

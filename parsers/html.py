@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -209,9 +210,14 @@ def _parse_tree(html: str) -> lxml.html.HtmlElement:
         raise MalformedDocumentError(f"unparseable HTML: {exc}") from exc
 
 
-def _main_text(tree: lxml.html.HtmlElement, extractor: str, url: str | None) -> str:
+def _main_text(
+    tree: lxml.html.HtmlElement,
+    extractor: str,
+    url: str | None,
+    relevant: Callable[[str], bool] | None = None,
+) -> str:
     if extractor == "auto":
-        return page_main_text(tree, url)[0]
+        return page_main_text(tree, url, relevant)[0]
     if extractor == "lxml":
         return heuristic_main_text(tree)[0]
     return trafilatura_text(tree, url)
@@ -235,6 +241,7 @@ def parse_html(
     url: str | None = None,
     extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
     timer: Timer | None = None,
+    relevant: Callable[[str], bool] | None = None,
 ) -> HtmlDocument:
     """Title, publication date, canonical URL, language, site name and main text of a page.
 
@@ -242,7 +249,9 @@ def parse_html(
     ``article:published_time``, then ``<time>`` elements, then the URL, then a "Published:"
     line in the text. Raises EmptyDocumentError / MalformedDocumentError for pages that are
     not HTML. ``timer`` (see ``parsers.timing``) receives the stages "parse" (the tree and the
-    main text) and "date" (metadata).
+    main text) and "date" (metadata). ``relevant``, given the page's whole visible text, says
+    whether the page matters (a source's keyword filter): for a page that does not, the "auto"
+    path keeps the heuristic's text rather than run trafilatura.
     """
     if extractor not in MAIN_TEXT_EXTRACTORS:
         raise ValueError(f"unknown main-text extractor {extractor!r}")
@@ -267,7 +276,7 @@ def parse_html(
             canonical = clean_url(url)
         site_name = _site_name(ld, meta)
     with timer("parse"):  # the main-text extractor
-        text = _main_text(tree, extractor, url)
+        text = _main_text(tree, extractor, url, relevant)
     with timer("date"):
         if published is None:
             published = _visible_date(text)

@@ -17,6 +17,7 @@ the heuristic alone is ~6x as fast as trafilatura, and about half the pages pass
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import lxml.etree
 import lxml.html
@@ -278,6 +279,20 @@ def heuristic_main_text(tree: lxml.html.HtmlElement) -> tuple[str, float]:
     return "\n\n".join(out), (min(1.0, kept_chars / page_chars) if page_chars else 0.0)
 
 
+def visible_text(tree: lxml.html.HtmlElement) -> str:
+    """All the text of the page's body but scripts and styles."""
+    body = tree.find("body")
+    if body is None:
+        body = tree
+    return " ".join(
+        t
+        for el in body.iter()
+        if isinstance(el.tag, str) and el.tag not in _NEVER_TEXT
+        for t in (el.text, el.tail)
+        if t
+    )
+
+
 def trafilatura_text(tree: lxml.html.HtmlElement, url: str | None) -> str:
     """trafilatura's main text of the page (tables included, comments left out)."""
     try:
@@ -299,13 +314,19 @@ def trafilatura_text(tree: lxml.html.HtmlElement, url: str | None) -> str:
     return (text or "").strip()
 
 
-def page_main_text(tree: lxml.html.HtmlElement, url: str | None) -> tuple[str, str]:
+def page_main_text(
+    tree: lxml.html.HtmlElement, url: str | None, relevant: Callable[[str], bool] | None = None
+) -> tuple[str, str]:
     """The cascade: the heuristic's text when it passes the check, else trafilatura's (which
     may change the tree); trafilatura finding much less than the heuristic keeps the
-    heuristic's. Returns the text and which extractor gave it."""
+    heuristic's. With ``relevant``, a page whose whole visible text it rejects keeps the
+    heuristic's text (the caller skips such pages). Returns the text and which extractor
+    gave it."""
     text, coverage = heuristic_main_text(tree)
     if coverage >= MIN_COVERAGE and (len(text) >= MIN_TEXT_CHARS or coverage == 1.0):
         return text, "heuristic"
+    if relevant is not None and not relevant(visible_text(tree)):
+        return text, "heuristic (page not relevant)"
     fallback = trafilatura_text(tree, url)
     if len(fallback) > len(text) * 0.5 or not text:
         return fallback, "trafilatura"

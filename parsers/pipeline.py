@@ -7,6 +7,7 @@ No I/O here: the caller reads the bytes and stores the results.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,11 +33,15 @@ class ExtractedArticle:
 def mentions_keywords(article: ParsedArticle, keywords: Sequence[str]) -> bool:
     """True when the title or text names one of ``keywords`` or, with no keywords given, any
     cell or gene therapy term of the vocabulary."""
-    haystack = f"{article.title or ''}\n{article.text}"
+    return text_mentions_keywords(f"{article.title or ''}\n{article.text}", keywords)
+
+
+def text_mentions_keywords(text: str, keywords: Sequence[str]) -> bool:
+    """``mentions_keywords`` on any text (a whole page's, before its main text is known)."""
     if keywords:
-        norm = normalise_for_matching(haystack)
+        norm = normalise_for_matching(text)
         return any(normalise_for_matching(k).strip() in norm for k in keywords if k.strip())
-    return any(m.role == "therapy" for m in default_vocabulary().scan(haystack))
+    return any(m.role == "therapy" for m in default_vocabulary().scan(text))
 
 
 def extract_articles(
@@ -84,9 +89,19 @@ def process_document(
     timer = timer or no_timer
     extractor = extractor or RuleBasedExtractor()
     if is_html:
+        # A page whose whole text fails the source's keyword filter is skipped whatever its main
+        # text: trafilatura, the slow part of the "auto" path, is not run for it.
+        relevant = None if keywords is None else functools.partial(text_mentions_keywords, keywords=keywords)
         articles = [
             read_html(
-                data, name, fetched_at, url=url, charset=charset, extractor=main_text_extractor, timer=timer
+                data,
+                name,
+                fetched_at,
+                url=url,
+                charset=charset,
+                extractor=main_text_extractor,
+                timer=timer,
+                relevant=relevant,
             )
         ]
     else:

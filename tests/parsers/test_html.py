@@ -142,3 +142,27 @@ def test_the_main_text_is_taken_from_the_metadata_tree_so_metadata_survives():
         "https://x.org/a",
         "en",
     )
+
+
+def test_a_page_that_does_not_matter_keeps_the_heuristic_text_and_skips_trafilatura():
+    html = (
+        "<html><body><div class='abstract'>"
+        + article_paragraphs(3)
+        + "</div><ol class='refs'>"
+        + "".join(
+            f"<li>Author {n} et al. A study of things, Journal {n}; 2020. Crossref</li>" for n in range(60)
+        )
+        + "</ol></body></html>"
+    )
+    asked: list[str] = []
+
+    def relevant(text: str) -> bool:
+        asked.append(text)
+        return "stem cell" in text
+
+    text, how = page_main_text(lxml.html.document_fromstring(html), None, relevant)
+    assert how.startswith("heuristic") and asked and "Paragraph 1" in asked[0]
+    text, how = page_main_text(
+        lxml.html.document_fromstring(html.replace("Paragraph 1", "stem cell")), None, relevant
+    )
+    assert how == "trafilatura"
