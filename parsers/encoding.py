@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import re
 
+from bs4.dammit import UnicodeDammit
+
 from .errors import BinaryDocumentError, EmptyDocumentError
 
 _BOMS = (
@@ -47,8 +49,8 @@ def _normalise_codec(name: str | None) -> str | None:
 
 
 def decode_bytes(data: bytes, declared: str | None = None) -> str:
-    """Decode ``data``: BOM, then the declared charset, then the document's own declaration,
-    then UTF-8, GB18030 (only if the result is mostly CJK) and windows-1252.
+    """Decode ``data``: BOM; valid UTF-8; then the declared charset, the document's own
+    declaration, GB18030 (only if the result is mostly CJK), and else BeautifulSoup's guess.
 
     Raises EmptyDocumentError for empty input and BinaryDocumentError for bytes that are not
     text in any of these encodings.
@@ -60,6 +62,14 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return _checked(data.decode(codec, errors="replace"))
+    if not data.isascii():
+        # Bytes that are valid UTF-8 and not plain ASCII are UTF-8, whatever the header or the
+        # page declares: a single-byte charset's text is almost never valid UTF-8 by chance,
+        # and servers often send "charset=iso-8859-1" for UTF-8 pages (mojibake otherwise).
+        try:
+            return _checked(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            pass
     candidates: list[str] = []
     for name in (_normalise_codec(declared), sniff_charset(data), "utf-8"):
         if name and name not in candidates:
@@ -75,11 +85,59 @@ def decode_bytes(data: bytes, declared: str | None = None) -> str:
         text = ""
     if _looks_chinese(text):
         return _checked(text)
+    # Nothing declared fits. Western text in windows-1252 (what browsers assume for an
+    # undeclared page) has a few accented letters inside mostly-ASCII words; Cyrillic or Greek
+    # single-byte text read as windows-1252 gives whole words of accented letters. For those,
+    # BeautifulSoup's UnicodeDammit guesses (charset-normalizer where installed); the guess is
+    # taken for a non-Latin charset whose words do not glue Latin and non-Latin letters
+    # together ("cafй" is windows-1252 read as windows-1251).
     try:
-        return _checked(data.decode("cp1252"))
+        western: str | None = data.decode("cp1252")
     except UnicodeDecodeError:
-        pass
-    raise BinaryDocumentError("undecodable bytes: not UTF-8, GB18030 or windows-1252 text")
+        western = None
+    if western is not None and _reads_western(western):
+        return _checked(western)
+    guess = UnicodeDammit(data, is_html=True)
+    detected = _normalise_codec(guess.original_encoding)
+    if (
+        guess.unicode_markup is not None
+        and detected not in (None, "cp1252", "utf-8")
+        and not _mixes_scripts(guess.unicode_markup)
+    ):
+        return _checked(guess.unicode_markup)
+    if western is not None:
+        return _checked(western)
+    raise BinaryDocumentError("undecodable bytes: not UTF-8, GB18030 or a single-byte charset")
+
+
+def _reads_western(text: str) -> bool:
+    """True when the words holding non-ASCII letters are still mostly ASCII letters."""
+    ascii_letters = other_letters = 0
+    for word in _WORD.findall(text[:65536]):
+        if word.isascii():
+            continue
+        for c in word:
+            if c.isascii():
+                ascii_letters += 1
+            else:
+                other_letters += 1
+    return other_letters < ascii_letters
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _mixes_scripts(text: str) -> bool:
+    """True when more than 5% of the words with non-ASCII letters also hold ASCII letters and
+    letters beyond Latin (U+0250 on): the mark of a single-byte charset read as another."""
+    non_ascii = mixed = 0
+    for word in _WORD.findall(text[:65536]):
+        if word.isascii():
+            continue
+        non_ascii += 1
+        if any(c.isascii() for c in word) and any(ord(c) >= 0x250 for c in word):
+            mixed += 1
+    return non_ascii > 0 and mixed / non_ascii > 0.05
 
 
 def _looks_chinese(text: str) -> bool:

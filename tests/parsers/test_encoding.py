@@ -29,3 +29,23 @@ def test_empty_and_binary():
         decode_bytes(b"")
     with pytest.raises(BinaryDocumentError):
         decode_bytes(b"abc\x00def")
+
+
+UNDECLARED = [
+    ("Врачи клиники впервые применили клеточную терапию для лечения пациентов.", "cp1251"),
+    ("Врачи клиники впервые применили клеточную терапию для лечения пациентов.", "koi8_r"),
+    ("Το νοσοκομείο εφάρμοσε γονιδιακή θεραπεία σε δύο ασθενείς με αιμορροφιλία.", "cp1253"),
+    ("Le café de l'hôpital a ouvert. Thérapie génique à Paris, déjà approuvée.", "cp1252"),
+    ("Die Universitätsklinik München hat fünf Patienten behandelt – erfolgreich.", "cp1252"),
+]
+
+
+@pytest.mark.parametrize(("text", "codec"), UNDECLARED)
+def test_an_undeclared_single_byte_page_is_read_in_its_own_script(text, codec):
+    page = f"<html><body><p>{text}</p></body></html>".encode(codec)
+    assert decode_bytes(page) == f"<html><body><p>{text}</p></body></html>"
+
+
+def test_a_utf8_page_declared_as_latin1_is_still_utf8():
+    page = "<p>Thérapie génique – déjà approuvée</p>".encode()
+    assert decode_bytes(page, declared="iso-8859-1") == "<p>Thérapie génique – déjà approuvée</p>"

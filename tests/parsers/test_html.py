@@ -166,3 +166,36 @@ def test_a_page_that_does_not_matter_keeps_the_heuristic_text_and_skips_trafilat
         lxml.html.document_fromstring(html.replace("Paragraph 1", "stem cell")), None, relevant
     )
     assert how == "trafilatura"
+
+
+BAD_PAGES = {
+    "5 MB of paragraphs": "<html><body>"
+    + "".join(
+        f"<p>Paragraph {i} of a very long page, with enough words to be prose.</p>" for i in range(60000)
+    )
+    + "</body></html>",
+    "100k nested elements": "<html><body>"
+    + "<div>" * 100000
+    + "<p>Deep text.</p>"
+    + "</div>" * 100000
+    + "</body></html>",
+    "no body": "<p>Just a paragraph of text, with no html or body element around it at all.</p>",
+    "frames": "<html><frameset><frame src='a.html'><frame src='b.html'></frameset></html>",
+    "only scripts": "<html><head><script>var a = 1;</script></head><body><script>x()</script></body></html>",
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_PAGES))
+def test_pathological_pages_give_text_or_a_parse_error(name):
+    from parsers.errors import ParseError
+
+    try:
+        text = page_text(BAD_PAGES[name].encode("utf-8"), "https://example.org/x")
+    except ParseError:
+        return  # a recorded one-line failure in the pipeline
+    assert isinstance(text, str)
+
+
+def test_a_mis_declared_charset_still_gives_readable_text():
+    html = "<html><head><meta charset='iso-8859-1'></head><body><p>Les médecins ont traité douze patients atteints de lupus.</p></body></html>"
+    assert "médecins" in page_text(html.encode("utf-8"), None)
