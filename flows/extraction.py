@@ -33,6 +33,7 @@ from parsers.errors import ParseError
 from parsers.html import DEFAULT_MAIN_TEXT_EXTRACTOR
 from parsers.models import SourceSpec
 from parsers.pipeline import ExtractedArticle, process_document
+from parsers.urls import site_of
 
 from .local import RawDocument
 from .summary import Failed
@@ -89,6 +90,7 @@ def extract_documents(
                 keywords=spec.keywords,
                 main_text_extractor=main_text_extractor,
                 timer=clock,
+                trusted_sites=[listing] if (listing := site_of(doc.listed_by)) else [],
             ):
                 if extracted.article.published is None and doc.published_hint is not None:
                     article = dataclasses.replace(extracted.article, published=doc.published_hint)

@@ -7,13 +7,22 @@
     ├── TooLargeError           body beyond ``max_bytes`` (permanent; the download is aborted)
     ├── ContentTypeError        not the type asked for (permanent)
     ├── RobotsDisallowedError   robots.txt disallows our user agent (permanent)
-    ├── RedirectError           more than ``max_redirects`` redirects, or a loop (permanent)
+    ├── RedirectError           more than ``max_redirects`` redirects, a loop, or a malformed
+    │                           Location (permanent)
+    ├── ContentEncodingError    a body whose Content-Encoding does not decode, or with more than
+    │                           two content-coding layers (permanent)
+    ├── BadURLError             a link that is not a valid http(s) URL (permanent)
     └── ForbiddenAddressError   the host resolves to a private, loopback, link-local or
                                 multicast address that is not allowed (permanent)
 
 Politeness: a per-host concurrency limit and minimum delay between requests (raised to the
 host's robots.txt Crawl-delay, at most 30 s), robots.txt fetched once per host, conditional
 GET with stored ETag / Last-Modified, retries with exponential backoff and jitter.
+
+Memory: the size cap applies to the body after every content-coding layer is undone, and the
+layers are undone in steps of bounded output (a 3.5 KB "gzip, gzip" body that inflates to
+2 GB is stopped at the cap, not inflated first). Credentials in a URL are dropped before it is
+requested. Any error while fetching one URL is a FetchError for that URL, never another kind.
 
 Safety: every hop of a redirect chain is resolved and checked against the address rules
 before it is requested. (httpx resolves the name again when it connects; a DNS answer that
@@ -30,14 +39,17 @@ import ipaddress
 import random
 import socket
 import time
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 from protego import Protego
+
+from parsers.urls import InvalidURLError, checked_url, redacted
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 XML_TYPES = frozenset({
@@ -49,13 +61,20 @@ _XML_STARTS = (b"<?xml", b"<rss", b"<feed", b"<rdf", b"<urlset", b"<sitemapindex
 
 class FetchError(Exception):
     """A URL could not be fetched. ``kind`` names the failure for summaries, ``transient``
-    says whether trying again later may help."""
+    says whether trying again at once may help, ``retry_later`` whether a later run should
+    (every transient error, and an origin whose robots.txt was unavailable this run)."""
 
     kind = "fetch"
     transient = False
 
     def __init__(
-        self, url: str, reason: str, *, transient: bool | None = None, retry_after: float | None = None
+        self,
+        url: str,
+        reason: str,
+        *,
+        transient: bool | None = None,
+        retry_after: float | None = None,
+        retry_later: bool | None = None,
     ) -> None:
         super().__init__(f"{reason} ({url})")
         self.url = url
@@ -63,6 +82,7 @@ class FetchError(Exception):
         if transient is not None:
             self.transient = transient
         self.retry_after = retry_after
+        self.retry_later = self.transient if retry_later is None else retry_later
 
 
 class UnreachableError(FetchError):
@@ -97,6 +117,78 @@ class RedirectError(FetchError):
 
 class ForbiddenAddressError(FetchError):
     kind = "forbidden_address"
+
+
+class ContentEncodingError(FetchError):
+    kind = "content_encoding"
+
+
+class BadURLError(FetchError):
+    kind = "invalid_url"
+
+
+MAX_CODING_LAYERS = 2
+
+
+class _Inflater:
+    """Undoes one content-coding layer (gzip or deflate) with bounded output: at most
+    ``limit`` + 1 bytes in all, whatever the compression ratio."""
+
+    def __init__(self, coding: str, url: str, limit: int) -> None:
+        self.coding = coding
+        self.url = url
+        self.limit = limit
+        self.produced = 0
+        self._raw_deflate_tried = coding != "deflate"
+        wbits = 16 + zlib.MAX_WBITS if coding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self._z = zlib.decompressobj(wbits)
+
+    def feed(self, data: bytes) -> bytes:
+        if self._z.eof or not data:
+            return b""
+        try:
+            out = self._z.decompress(data, self.limit - self.produced + 1)
+        except zlib.error as exc:
+            if self.produced or self._raw_deflate_tried:
+                raise ContentEncodingError(self.url, f"invalid {self.coding} data: {exc}") from None
+            # "deflate" is zlib-wrapped by the standard, raw deflate in practice on some servers.
+            self._raw_deflate_tried = True
+            self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+            return self.feed(data)
+        self.produced += len(out)
+        if self._z.unconsumed_tail or self.produced > self.limit:
+            raise TooLargeError(
+                self.url, f"decoded body exceeds the {self.limit}-byte cap (download aborted)"
+            )
+        return out
+
+    def finish(self) -> bytes:
+        """What is left once the body has ended (a truncated stream keeps what was decoded,
+        as browsers do)."""
+        try:
+            out = self._z.flush()
+        except zlib.error as exc:
+            raise ContentEncodingError(self.url, f"invalid {self.coding} data: {exc}") from None
+        self.produced += len(out)
+        if self.produced > self.limit:
+            raise TooLargeError(
+                self.url, f"decoded body exceeds the {self.limit}-byte cap (download aborted)"
+            )
+        return out
+
+
+def _inflaters(header: str | None, url: str, limit: int) -> list[_Inflater]:
+    """The decoders for a Content-Encoding header, in the order they are undone."""
+    codings = [c.strip().lower() for c in (header or "").split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if len(codings) > MAX_CODING_LAYERS:
+        raise ContentEncodingError(
+            url, f"{len(codings)} content-coding layers ({header}): at most two are read"
+        )
+    for coding in codings:
+        if coding not in ("gzip", "x-gzip", "deflate"):
+            raise ContentEncodingError(url, f"unsupported content coding {coding!r}")
+    return [_Inflater(c, url, limit) for c in reversed(codings)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +294,10 @@ class Fetcher:
         With ``etag`` / ``last_modified`` the request is conditional; an unchanged resource
         comes back with status 304 and no content. Raises FetchError.
         """
+        try:
+            url = checked_url(url)
+        except InvalidURLError as exc:
+            raise BadURLError(redacted(url), str(exc)) from None
         attempt = 0
         while True:
             try:
@@ -210,11 +306,21 @@ class Fetcher:
                 if not exc.transient or attempt >= self.config.retries:
                     raise
                 delay = exc.retry_after
-                if delay is None:
-                    delay = min(self.config.backoff_max, self.config.backoff_base * 2**attempt)
-                    delay *= 1 + random.random() / 2  # jitter: hosts are not hit in lockstep
-                attempt += 1
-                await asyncio.sleep(delay)
+            except (
+                httpx.HTTPError,
+                httpx.InvalidURL,
+                httpx.StreamError,
+                ValueError,
+                UnicodeError,
+                OSError,
+            ) as exc:
+                # Whatever else one server or link can provoke is a failure of that URL alone.
+                raise FetchError(url, f"{type(exc).__name__}: {exc}") from exc
+            if delay is None:
+                delay = min(self.config.backoff_max, self.config.backoff_base * 2**attempt)
+                delay *= 1 + random.random() / 2  # jitter: hosts are not hit in lockstep
+            attempt += 1
+            await asyncio.sleep(delay)
 
     # -- one attempt, following redirects ------------------------------------------------------
     async def _fetch_once(
@@ -246,7 +352,12 @@ class Fetcher:
                     location = response.headers.get("location")
                     if not location:
                         raise HTTPStatusError(current, f"HTTP {response.status_code} without Location")
-                    target = urljoin(current, location)
+                    try:
+                        target = checked_url(location, base=current)
+                    except InvalidURLError as exc:
+                        raise RedirectError(
+                            url, f"HTTP {response.status_code} to a malformed Location: {exc}"
+                        ) from None
                     if target in seen:
                         raise RedirectError(url, f"redirect loop at {target}")
                     seen.add(target)
@@ -301,24 +412,7 @@ class Fetcher:
             )
         if expect == "html" and media is not None and media not in HTML_TYPES:
             raise ContentTypeError(final, f"content type {media!r} is not HTML")
-        chunks: list[bytes] = []
-        size = 0
-        started = time.monotonic()
-        try:
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > self.config.max_bytes:
-                    raise TooLargeError(
-                        final, f"body exceeds the {self.config.max_bytes}-byte cap (download aborted)"
-                    )
-                if time.monotonic() - started > self.config.total_timeout:
-                    raise FetchTimeoutError(final, "body took longer than the total timeout")
-                chunks.append(chunk)
-        except httpx.TimeoutException as exc:
-            raise FetchTimeoutError(final, f"timed out reading the body ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            raise UnreachableError(final, f"connection failed while reading: {type(exc).__name__}") from exc
-        content = b"".join(chunks)
+        content = await self._body(final, response, self.config.max_bytes)
         if expect == "xml":
             if content[:2] == b"\x1f\x8b":
                 content = self._gunzip(final, content)
@@ -328,6 +422,47 @@ class Fetcher:
         return FetchResult(
             url, final, status, content, media, charset, headers.get("etag"), headers.get("last-modified")
         )
+
+    async def _body(self, url: str, response: httpx.Response, limit: int, *, truncate: bool = False) -> bytes:
+        """The response body with its content codings undone, at most ``limit`` bytes before and
+        after decoding (beyond: TooLargeError, or the first ``limit`` bytes with ``truncate``)."""
+        inflaters = _inflaters(response.headers.get("content-encoding"), url, limit)
+        chunks: list[bytes] = []
+        raw_size = size = 0
+        started = time.monotonic()
+        try:
+            async for raw in response.aiter_raw():
+                raw_size += len(raw)
+                chunk = raw
+                for inflater in inflaters:
+                    chunk = inflater.feed(chunk)
+                size += len(chunk)
+                if raw_size > limit or size > limit:
+                    if truncate:
+                        chunks.append(chunk)
+                        return b"".join(chunks)[:limit]
+                    raise TooLargeError(url, f"body exceeds the {limit}-byte cap (download aborted)")
+                if time.monotonic() - started > self.config.total_timeout:
+                    raise FetchTimeoutError(url, "body took longer than the total timeout")
+                chunks.append(chunk)
+            tail = b""
+            for inflater in inflaters:
+                tail = inflater.feed(tail) + inflater.finish()
+            chunks.append(tail)
+        except httpx.TimeoutException as exc:
+            raise FetchTimeoutError(url, f"timed out reading the body ({type(exc).__name__})") from exc
+        except httpx.TransportError as exc:
+            raise UnreachableError(url, f"connection failed while reading: {type(exc).__name__}") from exc
+        except TooLargeError:
+            if truncate:
+                return b"".join(chunks)[:limit]
+            raise
+        content = b"".join(chunks)
+        if len(content) > limit:
+            if truncate:
+                return content[:limit]
+            raise TooLargeError(url, f"body exceeds the {limit}-byte cap (download aborted)")
+        return content
 
     def _gunzip(self, url: str, content: bytes) -> bytes:
         try:
@@ -370,7 +505,9 @@ class Fetcher:
                     self._robots[origin] = await self._load_robots(origin)
         rules = self._robots[origin]
         if isinstance(rules, str):  # robots.txt unavailable: nothing of the origin this run
-            raise RobotsDisallowedError(url, f"robots.txt unavailable ({rules}): not fetched this run")
+            raise RobotsDisallowedError(
+                url, f"robots.txt unavailable ({rules}): not fetched this run", retry_later=True
+            )
         if rules is not None and not rules.can_fetch(url, self._agent):
             raise RobotsDisallowedError(url, "disallowed by robots.txt")
 
@@ -390,17 +527,17 @@ class Fetcher:
                 ):
                     status = response.status_code
                     if status in (301, 302, 303, 307, 308) and response.headers.get("location"):
-                        url = urljoin(url, response.headers["location"])
+                        try:
+                            url = checked_url(response.headers["location"], base=url)
+                        except InvalidURLError:
+                            return None  # a redirect that cannot be followed: unavailable
                         continue
                     if status >= 500:
                         return f"HTTP {status}"
                     if status >= 400 or status < 200:
                         return None
-                    body = b""
-                    async for chunk in response.aiter_bytes():
-                        body += chunk
-                        if len(body) > 512 * 1024:  # RFC 9309: at least 500 KiB are read
-                            break
+                    # RFC 9309: at least 500 KiB are read; the rest is ignored.
+                    body = await self._body(url, response, 512 * 1024, truncate=True)
                     break
             else:
                 return None  # more than five redirects: unavailable, which allows everything

@@ -24,6 +24,7 @@ class RawDocument:
     content_type: str | None = None
     charset: str | None = None
     published_hint: date | None = None  # the date a feed or sitemap gave for it
+    listed_by: str | None = None  # the feed or sitemap that listed it (its site is trusted)
 
 
 class LocalReadError(OSError):

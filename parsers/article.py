@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import PurePath
 
@@ -66,6 +66,7 @@ def read_html(
     extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
     timer: Timer | None = None,
     relevant: Callable[[str], bool] | None = None,
+    trusted_sites: Collection[str] = (),
 ) -> ParsedArticle:
     """An HTML article page: main text, title, date, canonical URL, language and site name.
     ``relevant`` (see ``parse_html``) spares the slow main-text path for pages that do not
@@ -73,7 +74,9 @@ def read_html(
     timer = timer or no_timer
     with timer("parse"):
         html = decode_bytes(data, declared=charset)
-    doc = parse_html(html, url=url, extractor=extractor, timer=timer, relevant=relevant)
+    doc = parse_html(
+        html, url=url, extractor=extractor, timer=timer, relevant=relevant, trusted_sites=trusted_sites
+    )
     text = _require_text(doc.text, name)
     return ParsedArticle(
         text=text,

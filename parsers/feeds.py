@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urljoin
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
@@ -106,15 +107,28 @@ def _link(item: Element) -> str | None:
     return None
 
 
-def parse_feed(data: bytes) -> list[FeedEntry]:
-    """The entries of an RSS (0.9x, 1.0, 2.0) or Atom feed, in document order.
+def _resolved(link: str, base_url: str | None) -> str:
+    """``link`` resolved against the feed's URL when relative; a link that cannot be resolved
+    is returned as it is, for the caller to record as invalid."""
+    link = link.strip()
+    if not base_url:
+        return link
+    try:
+        return urljoin(base_url, link)
+    except ValueError:
+        return link
+
+
+def parse_feed(data: bytes, base_url: str | None = None) -> list[FeedEntry]:
+    """The entries of an RSS (0.9x, 1.0, 2.0) or Atom feed, in document order; relative links
+    are resolved against ``base_url`` (the feed's URL). Links are not validated here.
 
     Raises FeedError for anything that is not a parseable feed.
     """
     try:
         root = _parse_xml(data, "feed")
     except _NotWellFormed as exc:
-        return _lenient_feed(data, exc)
+        return _lenient_feed(data, exc, base_url)
     kind = _local(root.tag)
     if kind not in ("rss", "rdf", "feed", "channel"):
         raise FeedError(f"unparseable feed: root element <{kind}> is not RSS or Atom")
@@ -131,12 +145,17 @@ def parse_feed(data: bytes) -> list[FeedEntry]:
                 break
         summary = _text(_child(item, "description", "summary", "content", "encoded"))
         entries.append(
-            FeedEntry(url=url, title=_text(_child(item, "title")), published=published, summary=summary)
+            FeedEntry(
+                url=_resolved(url, base_url),
+                title=_text(_child(item, "title")),
+                published=published,
+                summary=summary,
+            )
         )
     return entries
 
 
-def _lenient_feed(data: bytes, error: FeedError) -> list[FeedEntry]:
+def _lenient_feed(data: bytes, error: FeedError, base_url: str | None) -> list[FeedEntry]:
     """The entries of a feed that is not well-formed XML, by feedparser (which decodes HTML
     entities and recovers from broken markup); ``error`` is raised when it finds none."""
     import feedparser  # imported on first use: most feeds are well-formed
@@ -154,7 +173,7 @@ def _lenient_feed(data: bytes, error: FeedError) -> list[FeedEntry]:
                 break
         entries.append(
             FeedEntry(
-                url=url,
+                url=_resolved(url, base_url),
                 title=item.get("title") or None,
                 published=published,
                 summary=item.get("summary") or None,
@@ -165,8 +184,9 @@ def _lenient_feed(data: bytes, error: FeedError) -> list[FeedEntry]:
     return entries
 
 
-def parse_sitemap(data: bytes) -> Sitemap:
-    """A sitemap index (links to sitemaps), a urlset, or a Google News sitemap.
+def parse_sitemap(data: bytes, base_url: str | None = None) -> Sitemap:
+    """A sitemap index (links to sitemaps), a urlset, or a Google News sitemap; relative
+    locations are resolved against ``base_url``.
 
     Raises FeedError for anything else.
     """
@@ -174,7 +194,7 @@ def parse_sitemap(data: bytes) -> Sitemap:
     kind = _local(root.tag)
     if kind == "sitemapindex":
         locs = [_text(_child(s, "loc")) for s in root if _local(s.tag) == "sitemap"]
-        return Sitemap(entries=(), sitemaps=tuple(loc for loc in locs if loc))
+        return Sitemap(entries=(), sitemaps=tuple(_resolved(loc, base_url) for loc in locs if loc))
     if kind != "urlset":
         raise FeedError(f"unparseable sitemap: root element <{kind}> is not urlset or sitemapindex")
     entries = []
@@ -188,5 +208,5 @@ def parse_sitemap(data: bytes) -> Sitemap:
         title = _text(_child(news, "title")) if news is not None else None
         published = parse_date(_text(_child(news, "publication_date"))) if news is not None else None
         published = published or parse_date(_text(_child(url, "lastmod")))
-        entries.append(FeedEntry(url=loc, title=title, published=published))
+        entries.append(FeedEntry(url=_resolved(loc, base_url), title=title, published=published))
     return Sitemap(entries=tuple(entries), sitemaps=())

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import htmldate
 import lxml.etree
@@ -30,6 +29,7 @@ from .encoding import decode_bytes
 from .errors import EmptyDocumentError, MalformedDocumentError
 from .maintext import heuristic_main_text, page_main_text, trafilatura_text
 from .timing import Timer, no_timer
+from .urls import InvalidURLError, clean_url, site_of
 
 # "auto": the heuristic when its check passes, else trafilatura (``parsers.maintext``);
 # "lxml": the heuristic alone (fast, less complete); "trafilatura": trafilatura alone.
@@ -41,10 +41,6 @@ _PUBLISHED_META = (
     "citation_publication_date", "sailthru.date", "parsely-pub-date", "og:published_time",
     "og:article:published_time", "article.published", "published_time", "release_date",
 )  # fmt: skip
-_TRACKING_PARAMS = re.compile(
-    r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|_ga|yclid|ref|ref_src|spm|cmpid|ocid|ito)$",
-    re.I,
-)
 _VISIBLE_DATE = re.compile(r"(?:published|posted|updated|date|发布时间|时间)[:：\s]*([^\n|]{6,40})", re.I)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
@@ -61,23 +57,6 @@ class HtmlDocument:
     canonical_url: str | None
     language: str | None
     site_name: str | None
-
-
-def clean_url(url: str) -> str:
-    """``url`` without its fragment, credentials (``user:secret@``) and tracking parameters
-    (``utm_*``, ``fbclid`` ...), its other parameters in a fixed order, with a lower-case
-    scheme and host and no default port: one article, one URL. (courlan's ``normalize_url``
-    was tried: in strict mode it drops parameters articles need, and it keeps credentials.)"""
-    parts = urlsplit(url.strip())
-    query = sorted(
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)
-    )
-    netloc = parts.netloc.lower().rsplit("@", 1)[-1]
-    if netloc.endswith(":80") and parts.scheme == "http":
-        netloc = netloc[:-3]
-    if netloc.endswith(":443") and parts.scheme == "https":
-        netloc = netloc[:-4]
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
 
 
 def _json_ld(tree: lxml.html.HtmlElement) -> list[dict]:
@@ -219,6 +198,23 @@ def _main_text(
     return trafilatura_text(tree, url)
 
 
+def _canonical(tree: lxml.html.HtmlElement, url: str | None, trusted_sites: Collection[str]) -> str | None:
+    """The page's canonical URL where it is trusted (see ``parse_html``), else ``url`` cleaned."""
+    own = clean_url(url) if url else None
+    sites = {site_of(url), *trusted_sites} - {None}
+    for href in tree.xpath('//link[contains(concat(" ", normalize-space(@rel), " "), " canonical ")]/@href'):
+        if not href.strip():
+            continue
+        try:
+            canonical = clean_url(href, base=url)
+        except InvalidURLError:
+            break
+        if url is None or site_of(canonical) in sites:
+            return canonical
+        break
+    return own
+
+
 def main_text(html: str, extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR, url: str | None = None) -> str:
     """The main text alone, as ``parse_html`` finds it (the benchmark's raw extractor rate)."""
     return _main_text(_parse_tree(html), extractor, url)
@@ -238,8 +234,14 @@ def parse_html(
     extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
     timer: Timer | None = None,
     relevant: Callable[[str], bool] | None = None,
+    trusted_sites: Collection[str] = (),
 ) -> HtmlDocument:
     """Title, publication date, canonical URL, language, site name and main text of a page.
+
+    The canonical URL is the page's ``<link rel=canonical>`` only when it points to the page's
+    own site (``url``'s host, give or take ``www.``/``m.``) or to one of ``trusted_sites`` (the
+    site of the feed that listed the page); any other canonical is ignored and ``url`` stands,
+    so that no page can claim another site's article.
 
     The date comes from JSON-LD ``datePublished``, then meta tags such as
     ``article:published_time``, then ``<time>`` elements, then the URL, then a "Published:"
@@ -261,15 +263,7 @@ def parse_html(
         meta = _meta(tree)
         title = _title(tree, ld, meta)
         published = _published(tree, ld, meta, url)
-        canonical = None
-        for href in tree.xpath(
-            '//link[contains(concat(" ", normalize-space(@rel), " "), " canonical ")]/@href'
-        ):
-            if href.strip():
-                canonical = clean_url(urljoin(url, href.strip()) if url else href.strip())
-                break
-        if canonical is None and url:
-            canonical = clean_url(url)
+        canonical = _canonical(tree, url, trusted_sites)
         site_name = _site_name(ld, meta)
     with timer("parse"):  # the main-text extractor
         text = _main_text(tree, extractor, url, relevant)

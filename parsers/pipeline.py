@@ -80,11 +80,13 @@ def process_document(
     keywords: Sequence[str] | None = None,
     main_text_extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
     timer: Timer | None = None,
+    trusted_sites: Sequence[str] = (),
 ) -> list[ExtractedArticle]:
     """Parse a document (by its name's suffix, or as HTML) and extract claims.
 
     Raises ``parsers.errors.ParseError`` with a one-line reason for bad input. ``timer`` (see
-    ``parsers.timing``) receives the stages parse, date, extract and dedup.
+    ``parsers.timing``) receives the stages parse, date, extract and dedup. ``trusted_sites``:
+    sites besides the page's own whose URL its canonical link may give (see ``parse_html``).
     """
     timer = timer or no_timer
     extractor = extractor or RuleBasedExtractor()
@@ -102,6 +104,7 @@ def process_document(
                 extractor=main_text_extractor,
                 timer=timer,
                 relevant=relevant,
+                trusted_sites=trusted_sites,
             )
         ]
     else:

@@ -128,7 +128,7 @@ def test_a_client_error_means_no_rules(status):
     [
         ({"status": 503}, "HTTP 503"),
         ({"status": 500}, "HTTP 500"),
-        ({"status": 200, "body": "User-agent: *\n", "stall": 1.5}, "while reading it"),
+        ({"status": 200, "body": "User-agent: *\n", "stall": 1.5}, "timed out reading the body"),
     ],
 )
 def test_a_server_error_or_a_stalled_robots_txt_keeps_the_origin_out_of_this_run(spec, reason):

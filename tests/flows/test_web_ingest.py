@@ -62,8 +62,10 @@ def test_web_sources_arrive_with_dates_and_every_failure_is_recorded(tmp_path, s
     assert {path: a.published for path, a in articles.items()} == EXPECTED_DATES
     assert articles["/gbk"].title == "广州医院开展干细胞治疗膝骨关节炎"
     assert "两名膝骨关节炎患者" in articles["/gbk"].text
-    # the page's canonical URL, tracking parameters (utm_*, ref) removed
-    assert articles["/news/car-t-lupus-trial"].url == "https://news.example.org/health/car-t-lupus-trial"
+    # the page's canonical URL (on its own site), tracking parameters (utm_*, ref) removed
+    assert articles["/news/car-t-lupus-trial"].url == f"{site.base}/health/car-t-lupus-trial"
+    # a canonical URL on another site is not trusted: the page keeps the URL it was fetched from
+    assert articles["/news/gene-therapy-approval"].url == f"{site.base}/news/gene-therapy-approval"
     assert "Comments" not in articles["/news/car-t-lupus-trial"].text
     assert articles["/news/car-t-lupus-trial"].language == "en"
     assert articles["/news/car-t-lupus-trial"].claim_count >= 1
