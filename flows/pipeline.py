@@ -29,24 +29,30 @@ from flows.fetch import Fetcher
 from flows.local import LocalReadError, RawDocument, iter_local_documents, list_local_files
 from flows.settings import Settings
 from flows.summary import BatchOutcome, Failed, RunSummary
-from flows.web import Discovery, FetchedBatch, discover, fetch_articles
+from flows.web import Discovery, FetchedBatch, discover, fetch_articles, schedule
 from parsers.feeds import FeedEntry
 from parsers.html import DEFAULT_MAIN_TEXT_EXTRACTOR
 from parsers.models import SourceSpec
 from parsers.pipeline import ExtractedArticle
+from parsers.urls import InvalidURLError, checked_url
 from storage.repository import (
     ArticleToStore,
+    RetryLink,
     UrlState,
     get_url_states,
+    queued_retries,
     record_failure,
     save_url_states,
     store_articles,
+    update_retry_queue,
 )
 
 T = TypeVar("T")
 PIPELINE_DEPTH = 2  # batches of a source waiting to be stored
 BATCHES_IN_FLIGHT = 3  # batches of pages held at once (being fetched, queued, being parsed): bounds memory
 _STORE_ATTEMPTS = 3  # a locked database is retried
+RETRY_QUEUE_CAP = 100  # queued links of a source fetched again per run
+MAX_RETRY_ATTEMPTS = 5  # runs in which a link may fail transiently before it leaves the queue
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -130,10 +136,30 @@ async def read_files(spec: SourceSpec, paths: Sequence[str]) -> tuple[list[RawDo
     return await asyncio.to_thread(_read, spec, paths)
 
 
-async def discover_urls(spec: SourceSpec, fetcher: Fetcher, database_url: str, limit: int) -> Discovery:
-    """The article URLs a feed, sitemap or url source lists now."""
-    states = await asyncio.to_thread(get_url_states, engine_for(database_url), [spec.location])
-    return await discover(spec, fetcher, states, limit)
+async def discover_urls(
+    spec: SourceSpec, fetcher: Fetcher, database_url: str, limit: int, scheduled: set[str] | None = None
+) -> Discovery:
+    """The article URLs a feed, sitemap or url source lists now, then the links of its retry
+    queue (failed transiently in earlier runs; fetched again even when the feed answers 304),
+    each scheduled once per run across sources."""
+    engine = engine_for(database_url)
+    try:
+        location = checked_url(spec.location)
+    except InvalidURLError:
+        location = spec.location
+    states = await asyncio.to_thread(get_url_states, engine, [location])
+    found = await discover(spec, fetcher, states, limit, scheduled)
+    queued = await asyncio.to_thread(queued_retries, engine, spec.name, RETRY_QUEUE_CAP)
+    if queued:
+        retries, _failures, repeats = schedule(
+            spec,
+            [FeedEntry(q.url, published=q.published, listed_by=q.listed_by) for q in queued],
+            RETRY_QUEUE_CAP,
+            scheduled,
+        )
+        found.entries.extend(retries)
+        found.counts.already_listed += repeats
+    return found
 
 
 async def fetch_batch(
@@ -150,8 +176,22 @@ def _store(
     results: Sequence[tuple[RawDocument, ExtractedArticle]],
     failures: Sequence[Failed],
     states: Sequence[UrlState],
+    retry: Sequence[RetryLink] = (),
+    settled: Sequence[str] = (),
 ) -> BatchOutcome:
     engine = engine_for(database_url)
+    failures = list(failures)
+    if retry or settled:
+        for link in update_retry_queue(engine, spec.name, retry, settled, MAX_RETRY_ATTEMPTS):
+            failures.append(
+                Failed(
+                    spec.name,
+                    link.url,
+                    "retry",
+                    f"gave up after {link.attempts} failed attempts in as many runs: {link.reason}",
+                    spec.optional,
+                )
+            )
     outcome = store_results(engine, spec, results, failures)
     save_url_states(engine, states)
     return outcome
@@ -163,13 +203,18 @@ async def store_batch(
     results: Sequence[tuple[RawDocument, ExtractedArticle]],
     failures: Sequence[Failed],
     states: Sequence[UrlState],
+    retry: Sequence[RetryLink] = (),
+    settled: Sequence[str] = (),
 ) -> BatchOutcome:
-    """Store a batch (results, failures, URL states); the states are saved after the articles,
-    so a crash in between only means those pages are fetched and parsed again (and found
-    already stored). A locked database is waited for and retried a few times."""
+    """Store a batch (results, failures, URL states, the retry queue's changes); the states are
+    saved after the articles, so a crash in between only means those pages are fetched and
+    parsed again (and found already stored). A locked database is waited for and retried a
+    few times."""
     for attempt in range(_STORE_ATTEMPTS):
         try:
-            return await asyncio.to_thread(_store, database_url, spec, results, failures, states)
+            return await asyncio.to_thread(
+                _store, database_url, spec, results, failures, states, retry, settled
+            )
         except OperationalError:
             if attempt == _STORE_ATTEMPTS - 1:
                 raise
@@ -205,6 +250,8 @@ class SourceRun:
     # all, to the cluster).
     dask: Any = None  # a started prefect_dask.DaskTaskRunner
     flow_context: contextvars.Context | None = None
+    # The url_key of every article link scheduled this run, across sources: one fetch each.
+    scheduled: set[str] = dataclasses.field(default_factory=set)
 
 
 # -- the pipeline of one source -------------------------------------------------------------
@@ -214,6 +261,8 @@ class Batch:
     docs: list[RawDocument]
     failures: list[Failed]
     states: list[UrlState] = dataclasses.field(default_factory=list)
+    retry: list[RetryLink] = dataclasses.field(default_factory=list)
+    settled: list[str] = dataclasses.field(default_factory=list)
 
 
 async def _extract(spec: SourceSpec, docs: list[RawDocument], run: SourceRun) -> ExtractResult:
@@ -247,7 +296,7 @@ async def run_batches(
             # A page that failed to parse is fetched again next run: its URL state is not saved.
             failed = {f.location for f in parse_failures if f.stage in ("parse", "extract")}
             states = [s for s in batch.states if s.url not in failed]
-            if results or batch.failures or parse_failures or states:
+            if results or batch.failures or parse_failures or states or batch.retry or batch.settled:
                 async with run.storing:
                     started = time.perf_counter()
                     outcome = await store_batch(
@@ -256,6 +305,8 @@ async def run_batches(
                         results,
                         batch.failures + parse_failures,
                         states,
+                        batch.retry,
+                        batch.settled,
                     )
                     clock.seconds["store"] += time.perf_counter() - started
                 summary.add(outcome)
@@ -327,11 +378,12 @@ async def web_batches(
     settings = run.settings
     limit = spec.max_articles or settings.max_articles_per_source
     started = time.perf_counter()
-    found = await discover_urls(spec, run.fetcher, settings.database_url, limit)
+    found = await discover_urls(spec, run.fetcher, settings.database_url, limit, run.scheduled)
     clock.seconds["fetch"] += time.perf_counter() - started
     summary.fetched += found.counts.fetched
     summary.not_modified += found.counts.not_modified
     summary.unchanged += found.counts.unchanged
+    summary.already_listed += found.counts.already_listed
     if found.counts.fetched or found.counts.not_modified:
         summary.reached.add(spec.name)
     if found.failures:
@@ -350,7 +402,14 @@ async def web_batches(
         if n == len(chunks):
             # The feed's own validators are saved with the last pages, after every earlier
             # batch (batches are stored in order): a run that stops early reads the feed again.
-            yield Batch(spec, fetched.documents, fetched.failures, states + list(found.states))
+            yield Batch(
+                spec,
+                fetched.documents,
+                fetched.failures,
+                states + list(found.states),
+                fetched.retry,
+                fetched.settled,
+            )
             return
-        yield Batch(spec, fetched.documents, fetched.failures, states)
+        yield Batch(spec, fetched.documents, fetched.failures, states, fetched.retry, fetched.settled)
     yield Batch(spec, [], [], list(found.states))

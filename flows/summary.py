@@ -37,6 +37,7 @@ class RunSummary:
     fetched: int = 0
     not_modified: int = 0
     unchanged: int = 0
+    already_listed: int = 0  # links skipped: another source (or this one) listed them this run
     articles_new: int = 0
     articles_seen: int = 0
     articles_skipped: int = 0

@@ -6,16 +6,17 @@ Plain async functions (no Prefect here); ``flows.ingest`` wraps them in tasks.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from parsers.errors import ParseError
 from parsers.feeds import FeedEntry, parse_feed, parse_sitemap
-from parsers.html import clean_url
 from parsers.models import SourceSpec
-from storage.repository import UrlState
+from parsers.urls import InvalidURLError, checked_url, clean_url, redacted, url_key
+from storage.repository import RetryLink, UrlState
 
 from .fetch import Fetcher, FetchError, FetchResult
 from .local import RawDocument
@@ -29,6 +30,7 @@ class WebCounts:
     fetched: int = 0  # responses with a body (200)
     not_modified: int = 0  # 304 answers to conditional requests
     unchanged: int = 0  # a body identical to the one parsed last time
+    already_listed: int = 0  # links another source (or this one) scheduled earlier this run
 
 
 @dataclass
@@ -45,6 +47,8 @@ class FetchedBatch:
     counts: WebCounts = field(default_factory=WebCounts)
     failures: list[Failed] = field(default_factory=list)
     states: dict[str, UrlState] = field(default_factory=dict)  # by the document's location
+    retry: list[RetryLink] = field(default_factory=list)  # failed transiently: queue them
+    settled: list[str] = field(default_factory=list)  # fetched or failed for good: unqueue them
 
 
 def body_hash(content: bytes) -> str:
@@ -65,21 +69,68 @@ def _state(result: FetchResult, previous: UrlState | None) -> UrlState:
 
 
 def _failed(spec: SourceSpec, url: str, exc: Exception, stage: str) -> Failed:
-    reason = exc.reason if isinstance(exc, FetchError) else str(exc)
-    kind = f"{exc.kind}: " if isinstance(exc, FetchError) else ""
-    return Failed(spec.name, url, stage, f"{kind}{reason}", optional=spec.optional)
+    if isinstance(exc, FetchError):
+        reason = f"{exc.kind}: {exc.reason}"
+    elif isinstance(exc, InvalidURLError):
+        reason = f"invalid_url: {exc}"
+    else:
+        reason = f"{type(exc).__name__}: {exc}"
+    return Failed(spec.name, redacted(url), stage, reason, optional=spec.optional)
 
 
-async def discover(spec: SourceSpec, fetcher: Fetcher, states: dict[str, UrlState], limit: int) -> Discovery:
-    """The article entries a web source lists now (at most ``limit``). An unchanged feed or
-    sitemap (304, or the same body as last time) lists nothing: its entries were handled."""
+def schedule(
+    spec: SourceSpec, found: Iterable[FeedEntry], limit: int, scheduled: set[str] | None
+) -> tuple[list[FeedEntry], list[Failed], int]:
+    """The links to fetch: each cleaned (tracking parameters, fragment, credentials, default
+    port dropped), at most ``limit``, none that this run has already scheduled (``scheduled``
+    holds the run's ``url_key``s, across sources). A malformed link is a failure of its own.
+    Returns the entries, the failures and how many links were already scheduled."""
+    scheduled = set() if scheduled is None else scheduled
+    entries: list[FeedEntry] = []
+    failures: list[Failed] = []
+    repeats = 0
+    for entry in found:
+        if len(entries) >= limit:
+            break
+        try:
+            url = clean_url(entry.url)
+        except InvalidURLError as exc:
+            failures.append(_failed(spec, entry.url, exc, "url"))
+            continue
+        key = url_key(url)
+        if key in scheduled:
+            repeats += 1
+            continue
+        scheduled.add(key)
+        entries.append(dataclasses.replace(entry, url=url))
+    return entries, failures, repeats
+
+
+async def discover(
+    spec: SourceSpec,
+    fetcher: Fetcher,
+    states: dict[str, UrlState],
+    limit: int,
+    scheduled: set[str] | None = None,
+) -> Discovery:
+    """The article entries a web source lists now (at most ``limit``, each scheduled once per
+    run; see ``schedule``). An unchanged feed or sitemap (304, or the same body as last time)
+    lists nothing: its entries were handled."""
     out = Discovery()
     if spec.kind == "url":
-        out.entries.append(FeedEntry(url=spec.location))
+        out.entries, out.failures, out.counts.already_listed = schedule(
+            spec, [FeedEntry(url=spec.location)], limit, scheduled
+        )
         return out
-    pending = [spec.location]
+    try:
+        location = checked_url(spec.location)
+    except InvalidURLError as exc:
+        out.failures.append(_failed(spec, spec.location, exc, "fetch"))
+        return out
+    pending = [location]
     seen: set[str] = set()
-    while pending and len(out.entries) < limit:
+    found: list[FeedEntry] = []
+    while pending and len(found) < limit * 2 + 100:
         url = pending.pop(0)
         if url in seen or len(seen) > MAX_CHILD_SITEMAPS:
             continue
@@ -107,19 +158,22 @@ async def discover(spec: SourceSpec, fetcher: Fetcher, states: dict[str, UrlStat
             continue
         try:
             if spec.kind == "feed":
-                out.entries.extend(parse_feed(result.content))
+                found.extend(parse_feed(result.content, base_url=result.final_url))
             else:
-                sitemap = parse_sitemap(result.content)
-                out.entries.extend(sitemap.entries)
-                pending.extend(sitemap.sitemaps)
+                sitemap = parse_sitemap(result.content, base_url=result.final_url)
+                found.extend(sitemap.entries)
+                for child in sitemap.sitemaps:
+                    try:
+                        pending.append(checked_url(child))
+                    except InvalidURLError as exc:
+                        out.failures.append(_failed(spec, child, exc, "url"))
         except ParseError as exc:
             out.failures.append(_failed(spec, url, exc, "parse"))
             continue
         out.states.append(state)
-    unique: dict[str, FeedEntry] = {}
-    for entry in out.entries:
-        unique.setdefault(entry.url, entry)
-    out.entries = list(unique.values())[:limit]
+    entries, failures, out.counts.already_listed = schedule(spec, found, limit, scheduled)
+    out.entries = entries
+    out.failures.extend(failures)
     return out
 
 
@@ -132,7 +186,9 @@ async def fetch_articles(
     spec: SourceSpec, fetcher: Fetcher, entries: Sequence[FeedEntry], states: dict[str, UrlState]
 ) -> FetchedBatch:
     """Fetch article pages concurrently (the fetcher keeps each host's limits); pages that
-    answer 304 or come back byte-identical are counted, not returned."""
+    answer 304 or come back byte-identical are counted, not returned. Whatever goes wrong
+    with one link is that link's failure; links that failed transiently (or whose site's
+    robots.txt was unavailable) are listed in ``retry`` for later runs."""
     batch = FetchedBatch()
 
     async def one(entry: FeedEntry) -> tuple[FeedEntry, FetchResult | Exception]:
@@ -144,13 +200,21 @@ async def fetch_articles(
                 etag=previous.etag if previous else None,
                 last_modified=previous.last_modified if previous else None,
             )
-        except FetchError as exc:
+        except Exception as exc:  # noqa: BLE001 - one link's failure, whatever it is, stays its own
             return entry, exc
 
     for entry, outcome in await asyncio.gather(*(one(e) for e in entries)):
         if isinstance(outcome, Exception):
-            batch.failures.append(_failed(spec, entry.url, outcome, "fetch"))
+            failure = _failed(spec, entry.url, outcome, "fetch")
+            batch.failures.append(failure)
+            if isinstance(outcome, FetchError) and outcome.retry_later:
+                batch.retry.append(
+                    RetryLink(entry.url, entry.listed_by, entry.published, reason=failure.reason)
+                )
+            else:
+                batch.settled.append(entry.url)
             continue
+        batch.settled.append(entry.url)
         previous = states.get(entry.url)
         state = _state(outcome, previous)
         if outcome.not_modified:
@@ -172,6 +236,7 @@ async def fetch_articles(
                 content_type="text/html",
                 charset=outcome.charset,
                 published_hint=entry.published,
+                listed_by=entry.listed_by,
             )
         )
         batch.states[entry.url] = state

@@ -33,6 +33,7 @@ class FeedEntry:
     title: str | None = None
     published: date | None = None
     summary: str | None = None
+    listed_by: str | None = None  # the URL of the feed or sitemap that lists it
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,7 @@ def parse_feed(data: bytes, base_url: str | None = None) -> list[FeedEntry]:
                 title=_text(_child(item, "title")),
                 published=published,
                 summary=summary,
+                listed_by=base_url,
             )
         )
     return entries
@@ -177,6 +179,7 @@ def _lenient_feed(data: bytes, error: FeedError, base_url: str | None) -> list[F
                 title=item.get("title") or None,
                 published=published,
                 summary=item.get("summary") or None,
+                listed_by=base_url,
             )
         )
     if not parsed.get("version"):  # feedparser saw no RSS or Atom in it
@@ -208,5 +211,7 @@ def parse_sitemap(data: bytes, base_url: str | None = None) -> Sitemap:
         title = _text(_child(news, "title")) if news is not None else None
         published = parse_date(_text(_child(news, "publication_date"))) if news is not None else None
         published = published or parse_date(_text(_child(url, "lastmod")))
-        entries.append(FeedEntry(url=_resolved(loc, base_url), title=title, published=published))
+        entries.append(
+            FeedEntry(url=_resolved(loc, base_url), title=title, published=published, listed_by=base_url)
+        )
     return Sitemap(entries=tuple(entries), sitemaps=())

@@ -16,6 +16,8 @@
                          kept up to date in the same transaction as the mentions (claims_by_month)
     failures             every input that could not be read, fetched, parsed or stored
     fetch_state          per-URL validators for conditional requests and the last body hash
+    retry_queue          article links whose fetch failed transiently, fetched again by later
+                         runs even while their feed answers 304 (attempts capped)
 """
 
 from __future__ import annotations
@@ -222,3 +224,16 @@ class FetchState(SQLModel, table=True):
     content_hash: str | None = None
     status: int | None = None
     checked_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
+
+
+class RetryItem(SQLModel, table=True):
+    __tablename__ = "retry_queue"
+
+    url: str = Field(primary_key=True)
+    source_name: str = Field(index=True)
+    listed_by: str | None = None
+    published: date | None = None
+    attempts: int = 1
+    last_reason: str
+    first_failed_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
+    last_failed_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]

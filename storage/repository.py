@@ -7,6 +7,7 @@ twice adds nothing and an interrupted run leaves no half-written article.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from .models import (
     FetchState,
     InstitutionAlias,
     Mention,
+    RetryItem,
     Source,
     utcnow,
 )
@@ -525,6 +527,71 @@ def save_url_states(engine: Engine, states: Iterable[UrlState]) -> None:
         return
     with Session(engine) as session, session.begin():
         session.execute(sql.UPSERT_URL_STATE, list(rows.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class RetryLink:
+    """An article link to fetch again: it failed transiently ``attempts`` times."""
+
+    url: str
+    listed_by: str | None = None
+    published: date | None = None
+    attempts: int = 0
+    reason: str = ""
+
+
+def queued_retries(engine: Engine, source_name: str, limit: int) -> list[RetryLink]:
+    """The source's queued links, oldest failure first, at most ``limit``."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(RetryItem)
+            .where(RetryItem.source_name == source_name)
+            .order_by(RetryItem.first_failed_at, RetryItem.url)  # type: ignore[arg-type]
+            .limit(limit)
+        ).scalars()
+        return [RetryLink(r.url, r.listed_by, r.published, r.attempts, r.last_reason) for r in rows]
+
+
+def update_retry_queue(
+    engine: Engine,
+    source_name: str,
+    failed: Sequence[RetryLink],
+    done: Iterable[str],
+    max_attempts: int,
+) -> list[RetryLink]:
+    """Queue links that failed transiently (one attempt more each) and drop those that are
+    ``done`` (fetched, unchanged, or failed for good). A link that has failed ``max_attempts``
+    times leaves the queue; those are returned, with their attempts, for the run to report."""
+    done = set(done)
+    given_up: list[RetryLink] = []
+    now = utcnow()
+    with Session(engine) as session, session.begin():
+        for url in done:
+            row = session.get(RetryItem, url)
+            if row is not None:
+                session.delete(row)
+        for link in failed:
+            row = session.get(RetryItem, link.url)
+            attempts = (row.attempts if row is not None else 0) + 1
+            if attempts >= max_attempts:
+                given_up.append(dataclasses.replace(link, attempts=attempts))
+                if row is not None:
+                    session.delete(row)
+                continue
+            if row is None:
+                row = RetryItem(
+                    url=link.url,
+                    source_name=source_name,
+                    listed_by=link.listed_by,
+                    published=link.published,
+                    last_reason="",
+                    first_failed_at=now,
+                )
+                session.add(row)
+            row.attempts = attempts
+            row.last_reason = link.reason[:500]
+            row.last_failed_at = now
+    return given_up
 
 
 def known_article_urls(engine: Engine, urls: Iterable[str]) -> set[str]:

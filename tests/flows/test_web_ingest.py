@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from flows.bootstrap import engine_for
 from flows.ingest import run_ingest
-from storage.models import Article, Failure, FetchState
+from storage.models import Article, Failure, FetchState, RetryItem
 
 EXPECTED_DATES = {  # article path -> publication date the page (or its feed) states
     "/news/car-t-lupus-trial": date(2025, 3, 14),  # JSON-LD datePublished
@@ -109,9 +109,14 @@ def test_second_run_sends_conditional_requests_and_parses_nothing(tmp_path, site
     assert site.conditional["/feed.xml"] == 1 and site.conditional["/sitemap_index.xml"] == 1
     assert second["not_modified"] >= 3  # the feed, the sitemap index, the GBK page
     assert second["documents"] == 0 and second["articles_new"] == 0 and second["claims_new"] == 0
-    # Only robots.txt (once per run), the feeds, the sitemap index and the single URL again.
+    # Only robots.txt (once per run), the feeds, the sitemap index and the single URL again,
+    # plus /slow: it timed out (a transient failure), so it waits in the retry queue even
+    # though its feed answers 304.
     asked_again = {p for p, n in site.requests.items() if n > before.get(p, 0)}
-    assert asked_again == {"/robots.txt", "/feed.xml", "/sitemap_index.xml", "/gbk", "/feed-bomb.xml"}
+    assert asked_again == {"/robots.txt", "/feed.xml", "/sitemap_index.xml", "/gbk", "/feed-bomb.xml", "/slow"}
+    with Session(engine) as session:
+        queued = {r.url.replace(site.base, ""): r.attempts for r in session.exec(select(RetryItem)).all()}
+    assert queued == {"/slow": 2}
     with Session(engine) as session:
         assert (
             len(session.exec(select(Article)).all()),
