@@ -19,6 +19,7 @@ import tomllib
 
 from .errors import MalformedDocumentError
 from .models import SourceSpec
+from .urls import redacted
 
 SOURCE_KINDS = ("files", "feed", "sitemap", "url")
 _KNOWN_KEYS = {"name", "kind", "location", "keywords", "max_articles", "enabled", "optional"}
@@ -72,6 +73,9 @@ def parse_sources(text: str) -> list[SourceSpec]:
             raise SourcesError(f"{where}: kind 'files' needs a path; use 'url', 'feed' or 'sitemap' for URLs")
         if kind != "files" and not is_url:
             raise SourcesError(f"{where}: kind {kind!r} needs an http(s) URL as 'location'")
+        if is_url:
+            # Credentials in a URL are never sent, stored or logged: they go at once.
+            location = redacted(location)
         max_articles = entry.get("max_articles")
         if max_articles is not None and (not isinstance(max_articles, int) or max_articles < 1):
             raise SourcesError(f"{where}: 'max_articles' must be a positive integer")
