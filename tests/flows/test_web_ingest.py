@@ -113,7 +113,14 @@ def test_second_run_sends_conditional_requests_and_parses_nothing(tmp_path, site
     # plus /slow: it timed out (a transient failure), so it waits in the retry queue even
     # though its feed answers 304.
     asked_again = {p for p, n in site.requests.items() if n > before.get(p, 0)}
-    assert asked_again == {"/robots.txt", "/feed.xml", "/sitemap_index.xml", "/gbk", "/feed-bomb.xml", "/slow"}
+    assert asked_again == {
+        "/robots.txt",
+        "/feed.xml",
+        "/sitemap_index.xml",
+        "/gbk",
+        "/feed-bomb.xml",
+        "/slow",
+    }
     with Session(engine) as session:
         queued = {r.url.replace(site.base, ""): r.attempts for r in session.exec(select(RetryItem)).all()}
     assert queued == {"/slow": 2}
