@@ -278,6 +278,7 @@ class Fetcher:
         self._addresses: dict[tuple[str, int], list[str]] = {}
         self._agent = config.user_agent.split("/", 1)[0].split()[0]
         self.requests = 0  # every HTTP request sent, robots.txt included
+        self._robots_reported: set[str] = set()
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -473,6 +474,17 @@ class Fetcher:
         if len(data) > self.config.max_bytes:
             raise TooLargeError(url, "unzipped sitemap exceeds the byte cap")
         return data
+
+    def first_report_of_robots(self, url: str) -> str | None:
+        """The robots.txt URL of ``url``'s origin the first time this is asked for that origin
+        in this run, else None: an unavailable robots.txt is recorded once per run, not once
+        per link it held back."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin in self._robots_reported:
+            return None
+        self._robots_reported.add(origin)
+        return f"{origin}/robots.txt"
 
     # -- politeness ---------------------------------------------------------------------------
     def _host(self, url: str) -> _Host:

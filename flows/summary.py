@@ -12,7 +12,7 @@ class Failed:
 
     source: str
     location: str
-    stage: str  # sources, read, url, fetch, retry, parse, extract, store
+    stage: str  # sources, read, url, fetch, robots, retry, parse, extract, store
     reason: str
     optional: bool = False  # from an optional source: a warning, not an error
 

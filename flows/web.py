@@ -18,7 +18,7 @@ from parsers.models import SourceSpec
 from parsers.urls import InvalidURLError, checked_url, clean_url, redacted, url_key
 from storage.repository import RetryLink, UrlState
 
-from .fetch import Fetcher, FetchError, FetchResult
+from .fetch import Fetcher, FetchError, FetchResult, RobotsDisallowedError
 from .local import RawDocument
 from .summary import Failed
 
@@ -206,7 +206,22 @@ async def fetch_articles(
     for entry, outcome in await asyncio.gather(*(one(e) for e in entries)):
         if isinstance(outcome, Exception):
             failure = _failed(spec, entry.url, outcome, "fetch")
-            batch.failures.append(failure)
+            if isinstance(outcome, RobotsDisallowedError) and outcome.retry_later:
+                # robots.txt unavailable: one failure per origin and run; the links wait in
+                # the retry queue.
+                robots = fetcher.first_report_of_robots(entry.url)
+                if robots is not None:
+                    batch.failures.append(
+                        Failed(
+                            spec.name,
+                            robots,
+                            "robots",
+                            f"{failure.reason}; its links are queued for the next run",
+                            optional=spec.optional,
+                        )
+                    )
+            else:
+                batch.failures.append(failure)
             if isinstance(outcome, FetchError) and outcome.retry_later:
                 batch.retry.append(
                     RetryLink(entry.url, entry.listed_by, entry.published, reason=failure.reason)

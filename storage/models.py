@@ -210,7 +210,7 @@ class Failure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     source_name: str = Field(index=True)
     location: str
-    stage: str  # sources, read, url, fetch, retry, parse, extract, store
+    stage: str  # sources, read, url, fetch, robots, retry, parse, extract, store
     reason: str
     occurred_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
 

@@ -169,6 +169,7 @@ def test_good_links_are_stored_beside_every_kind_of_bad_link_and_each_bad_one_is
         }
         links = [f"{a.base}/news/good-0", *BAD_LINKS.values(), f"{a.base}/news/good-1"]
         links += [f"{a.base}/news/fake-gzip", f"{b.base}/news/behind-stalled-robots", f"{a.base}/news/triple"]
+        links += [f"{b.base}/news/also-behind-stalled-robots"]
         links += ["/news/good-2"]  # relative: resolved against the feed's URL
         a.feed("/feed.xml", links)
         summary = run_ingest(sources(tmp_path, ("a", "feed", f"{a.base}/feed.xml")), database_url)
@@ -180,7 +181,12 @@ def test_good_links_are_stored_beside_every_kind_of_bad_link_and_each_bad_one_is
         assert reasons[link].startswith("invalid_url: "), (label, reasons)
     assert reasons[f"{a.base}/news/fake-gzip"].startswith("content_encoding: invalid gzip data")
     assert reasons[f"{a.base}/news/triple"].startswith("content_encoding: 3 content-coding layers")
-    assert "robots.txt unavailable" in reasons[f"{b.base}/news/behind-stalled-robots"]
+    # the stalled robots.txt is one failure, recorded once; the links it held back are queued
+    assert "robots.txt unavailable" in reasons[f"{b.base}/robots.txt"]
+    held_back = {f"{b.base}/news/behind-stalled-robots", f"{b.base}/news/also-behind-stalled-robots"}
+    assert not held_back & set(reasons)
+    with Session(engine_for(database_url)) as session:
+        assert {r.url for r in session.exec(select(RetryItem)).all()} == held_back
     assert summary["articles_new"] == 3
     assert summary["failed"] == len(BAD_LINKS) + 3
 
