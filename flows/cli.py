@@ -71,9 +71,11 @@ def run(
 
     from .bootstrap import engine_for
     from .ingest import AllSourcesFailedError, run_ingest
+    from .orphan_guard import start_orphan_guard
     from .settings import load_settings
 
     settings = load_settings(sources_file=str(sources) if sources else None, database_url=database_url)
+    start_orphan_guard()  # a SIGKILLed run leaves no parse worker or Prefect server behind
     failed = False
     try:
         summary = run_ingest(sources_file=settings.sources_file, database_url=settings.database_url)
@@ -274,6 +276,7 @@ def serve(
     (sources file, database URL) can be edited in the UI. Stop with Ctrl-C.
     """
     from .deploy import DEPLOYMENT_NAME, deployment_parameters, serve_forever
+    from .orphan_guard import start_orphan_guard
     from .settings import load_settings
 
     if not os.environ.get("PREFECT_API_URL"):
@@ -288,6 +291,7 @@ def serve(
     typer.echo(
         f"serving {DEPLOYMENT_NAME} on '{settings.schedule_cron}' with {deployment_parameters(settings)}"
     )
+    start_orphan_guard()  # a SIGKILLed serve leaves none of its flow runs' processes behind
     serve_forever(settings)
 
 

@@ -145,3 +145,48 @@ def test_two_runs_at_the_same_time_leave_no_duplicates(tmp_path, database_url):
             text("SELECT SUM(mentions) FROM claims_by_month WHERE therapy IS NOT NULL")
         ).scalar_one() == len(got["mentions"])
     engine.dispose()
+
+
+def test_a_sigkilled_run_leaves_no_process_behind(tmp_path):
+    """``cgt-monitor run`` without PREFECT_API_URL starts Prefect's temporary server and the
+    parse workers; killed with SIGKILL, its orphan guard ends them all."""
+    import psutil
+
+    make_corpus(tmp_path / "corpus", 1000)
+    sources = tmp_path / "sources.toml"
+    sources.write_text('[[source]]\nname = "corpus"\nkind = "files"\nlocation = "corpus"\n')
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update({"CGT_MONITOR_BATCH_SIZE": "40", "CGT_MONITOR_PARSE_WORKERS": "2"})
+    database_url = f"sqlite:///{tmp_path / 'killed.db'}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "run", "--sources", str(sources), "--database-url", database_url],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    run = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 180
+    commands: list[str] = []
+    # Wait until the guard, the temporary server and the parse workers are all up.
+    while proc.poll() is None and time.monotonic() < deadline:
+        descendants = run.children(recursive=True)
+        try:
+            commands = [" ".join(p.cmdline()) for p in descendants]
+        except psutil.Error:
+            continue
+        if all(any(m in c for c in commands) for m in ("orphan_guard", "multiprocessing", "uvicorn")):
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, f"the run ended before it could be killed: {commands}"
+    for mark in ("orphan_guard", "multiprocessing", "uvicorn"):  # guard, parse workers, server
+        assert any(mark in c for c in commands), (mark, commands)
+    time.sleep(1)  # the guard notes descendants every half second
+    descendants = run.children(recursive=True)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    gone, alive = psutil.wait_procs(descendants, timeout=20)
+    left = [" ".join(p.cmdline()) for p in alive if p.is_running()]
+    for p in alive:  # do not leave them to the next test either
+        p.kill()
+    assert left == []
