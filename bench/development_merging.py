@@ -1,0 +1,144 @@
+"""How well storage merges reports of one development across outlets, on a labelled set.
+
+    .venv/bin/python bench/development_merging.py [--dev ../shared/eval/dev] [--json FILE]
+
+Runs ``cgt-monitor run`` (a ``files`` source over the set's JSON articles, a fresh SQLite
+file) and compares the stored developments with the set's ``same_development_as`` links:
+
+- a duplicate group (articles linked to each other) is *merged* when one development carries
+  mentions from every article of the group;
+- a *false merge* is a development carrying mentions from two articles that the set does not
+  link (every such pair counts once).
+
+Only the links between articles are read from the set (no claim labels); nothing from it is
+written into the project. Prints one line per group and the totals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from itertools import combinations
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def groups_of(dev: Path) -> tuple[list[set[str]], set[str]]:
+    """The connected groups of same_development_as links, and every article id."""
+    links: dict[str, set[str]] = defaultdict(set)
+    ids = set()
+    for path in sorted(dev.glob("*.json")):
+        data = json.loads(path.read_text())
+        ids.add(data["id"])
+        for other in data.get("same_development_as") or []:
+            links[data["id"]].add(other)
+            links[other].add(data["id"])
+    seen: set[str] = set()
+    groups = []
+    for start in sorted(links):
+        if start in seen:
+            continue
+        group, stack = set(), [start]
+        while stack:
+            node = stack.pop()
+            if node in group:
+                continue
+            group.add(node)
+            stack.extend(links[node] - group)
+        seen |= group
+        groups.append(group)
+    return groups, ids
+
+
+def run(dev: Path, workdir: Path) -> str:
+    articles = workdir / "articles"
+    articles.mkdir()
+    for path in dev.glob("*.json"):
+        shutil.copy(path, articles / path.name)
+    sources = workdir / "sources.toml"
+    sources.write_text('[[source]]\nname = "dev"\nkind = "files"\nlocation = "articles"\n')
+    database_url = f"sqlite:///{workdir / 'dev.db'}"
+    env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING"}
+    subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run", "--sources", str(sources), "--database-url", database_url],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return database_url
+
+
+def developments_by_article(database_url: str) -> dict[str, set[int]]:
+    engine = create_engine(database_url)
+    out: dict[str, set[int]] = defaultdict(set)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT a.external_id, c.development_id FROM mentions m "
+                "JOIN claims c ON c.id = m.claim_id JOIN articles a ON a.id = m.article_id"
+            )
+        )
+        for article, development in rows:
+            out[article].add(development)
+    engine.dispose()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dev", type=Path, default=ROOT.parent / "shared" / "eval" / "dev")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if not args.dev.is_dir():
+        raise SystemExit(f"no labelled set at {args.dev}")
+    groups, ids = groups_of(args.dev)
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url = run(args.dev, Path(tmp))
+        found = developments_by_article(database_url)
+    merged = 0
+    lines = []
+    for group in groups:
+        shared = set.intersection(*(found.get(a, set()) for a in group))
+        ok = bool(shared)
+        merged += ok
+        lines.append(f"{'merged ' if ok else 'apart  '} {', '.join(sorted(group))}")
+    group_of = {a: i for i, g in enumerate(groups) for a in g}
+    by_development: dict[int, set[str]] = defaultdict(set)
+    for article, developments in found.items():
+        for d in developments:
+            by_development[d].add(article)
+    false_pairs = sorted(
+        {
+            tuple(sorted(pair))
+            for articles in by_development.values()
+            for pair in combinations(sorted(articles), 2)
+            if group_of.get(pair[0], f"solo:{pair[0]}") != group_of.get(pair[1], f"solo:{pair[1]}")
+        }
+    )
+    print("\n".join(lines))
+    for a, b in false_pairs:
+        print(f"false merge: {a} + {b}")
+    result = {
+        "articles": len(ids),
+        "groups": len(groups),
+        "groups_merged": merged,
+        "false_merges": len(false_pairs),
+        "false_merge_pairs": [list(p) for p in false_pairs],
+    }
+    print(f"groups merged: {merged} of {len(groups)}; false merges: {len(false_pairs)}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
