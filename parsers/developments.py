@@ -37,6 +37,7 @@ from .context import Modifiers, sentence_modifiers
 from .institutions import Institution, find_affiliations, find_institutions, join_affiliations
 from .models import Claim, Stage
 from .patients import PatientCount, count_patients
+from .registries import registry_ids
 from .text import Sentence, normalise_for_matching, split_sentences
 from .vocab import Match, Term, Vocabulary
 from .wordlists import word_list
@@ -971,8 +972,14 @@ def extract(text: str, vocab: Vocabulary) -> list[tuple[Claim, dict[str, str]]]:
             into.patients = into.patients if into.patients is not None else d.patients
         else:
             merged[key] = d
+    article_ids = registry_ids(text)
     out = []
     for d in sorted(merged.values(), key=lambda d: min(d.sentences)):
+        evidence = analysis.evidence(d.sentences)
+        # The identifiers the claim's own sentences name; else the article's only one, for a trial.
+        ids = registry_ids(evidence) or (
+            article_ids if len(article_ids) == 1 and d.stage == "clinical_trial" else ()
+        )
         claim = Claim(
             institution=d.institution,
             location=d.location,
@@ -982,7 +989,9 @@ def extract(text: str, vocab: Vocabulary) -> list[tuple[Claim, dict[str, str]]]:
             stage=str(d.stage),
             patients=d.patients,
             outcome=_outcome(d.outcomes),
-            evidence=analysis.evidence(d.sentences),
+            evidence=evidence,
+            product=d.development.product,
+            registry_ids=ids,
             why=tuple(d.why.items()),
         )
         out.append((claim, dict(d.why)))

@@ -70,6 +70,10 @@ class Claim:
     therapy_detail: str | None = None
     patients: int | None = None
     outcome: str | None = None
+    # Identity beyond the names: the product the development is about (products.csv name) and
+    # the trial registry identifiers (NCT..., ChiCTR...) the article ties to it.
+    product: str | None = None
+    registry_ids: tuple[str, ...] = ()
     # Which rule and which words produced each field ("stage", "institution", ...): a trace for
     # people reading ``cgt-monitor extract --json``; not stored, not part of ``as_dict``.
     why: tuple[tuple[str, str], ...] = field(default=(), compare=False)
@@ -94,6 +98,8 @@ class Claim:
             "patients": self.patients,
             "outcome": self.outcome,
             "evidence": self.evidence,
+            "product": self.product,
+            "registry_ids": list(self.registry_ids),
         }
 
 

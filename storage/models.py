@@ -6,9 +6,13 @@
                          text hash); copies point to the first through duplicate_of_id
     article_bands        LSH band keys of each article's MinHash, for near-duplicate lookup
     institution_aliases  alias key -> canonical institution (built-in and user-supplied)
-    developments         one row per (institution_key, therapy, indication)
-    claims               one row per (institution_key, therapy, indication, stage), linked to its
-                         development; first_seen / last_seen = first / last reported (article dates)
+    developments         one row per development (a party, product or registered trial applying a
+                         therapy to a condition); identity_key unique
+    development_keys     every key that resolves to a development (registry ids, products,
+                         parties, or the article for an unnamed party)
+    development_parties  every named party of a development
+    claims               one row per (development, stage): the development's stage history;
+                         first_seen / last_seen = first / last reported (article dates)
     mentions             which article states which claim, with the evidence ((claim_id,
                          article_id) unique)
     claim_months         (claim, month) pairs with at least one mention
@@ -97,6 +101,7 @@ class Article(SQLModel, table=True):
     content_hash: str
     language: str | None = None
     source_name: str | None = None  # the outlet named by the article itself
+    outlet: str | None = None  # who published it: the URL's site, else the name it gives, else the source
     text: str = Field(sa_column=Column(Text, nullable=False))
     duplicate_of_id: int | None = Field(default=None, foreign_key="articles.id")
     duplicate_kind: str | None = None  # "exact" or "near"
@@ -127,22 +132,52 @@ class InstitutionAlias(SQLModel, table=True):
 
 
 class Development(SQLModel, table=True):
+    """One development: a party (or a product, or a registered trial) applying a therapy to a
+    condition; its stages over time are its claims. ``identity_key`` is the strongest key it
+    was created under; every key that resolves to it is in ``development_keys``. The other
+    columns describe it as first reported."""
+
     __tablename__ = "developments"
     __table_args__ = (
-        UniqueConstraint("institution_key", "therapy", "indication", name="uq_developments_key"),
+        UniqueConstraint("identity_key", name="uq_developments_identity_key"),
+        Index("ix_developments_indication", "indication"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    identity_key: str
     institution_key: str
     institution: str | None = None
     therapy: str
     indication: str
+    product: str | None = None
+
+
+class DevelopmentKey(SQLModel, table=True):
+    """A key that identifies a development: "registry:<id>|<condition>",
+    "product:<product>|<condition>", "party:<institution key>|<therapy family>|<condition>",
+    or "article:<article id>|<therapy>|<condition>" (an unnamed party: never shared)."""
+
+    __tablename__ = "development_keys"
+
+    key: str = Field(primary_key=True)
+    development_id: int = Field(foreign_key="developments.id", index=True)
+    kind: str  # registry, product, party, article
+
+
+class DevelopmentParty(SQLModel, table=True):
+    """Every named party of a development (institutions, companies), not just the first."""
+
+    __tablename__ = "development_parties"
+
+    development_id: int = Field(foreign_key="developments.id", primary_key=True)
+    institution_key: str = Field(primary_key=True)
+    institution: str
 
 
 class Claim(SQLModel, table=True):
     __tablename__ = "claims"
     __table_args__ = (
-        UniqueConstraint("institution_key", "therapy", "indication", "stage", name="uq_claims_key"),
+        UniqueConstraint("development_id", "stage", name="uq_claims_development_stage"),
         Index("ix_claims_indication", "indication"),
         Index("ix_claims_first_seen", "first_seen"),
     )
@@ -161,7 +196,8 @@ class Claim(SQLModel, table=True):
     first_seen: date  # first reported: earliest publication date among the mentions
     last_seen: date  # last reported
     mention_count: int = 0
-    source_count: int = 0
+    source_count: int = 0  # configured sources that reported it
+    outlet_count: int = 0  # distinct outlets (articles.outlet) that reported it
     created_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
     updated_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
 

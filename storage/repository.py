@@ -28,8 +28,17 @@ from parsers.fingerprint import (
 )
 from parsers.models import Claim as ExtractedClaim
 from parsers.models import ParsedArticle
+from parsers.urls import site_of
 
 from . import statements as sql
+from .identity import (
+    child_patterns,
+    condition_key,
+    family,
+    identity_keys,
+    parent_institution_keys,
+    party_key,
+)
 from .models import (
     Article,
     Claim,
@@ -190,7 +199,7 @@ def store_articles(
     if not items:
         return []
     with Session(engine) as session, session.begin():
-        writer = _Writer(session)
+        writer = _Writer(session, source_name)
         source_id = ensure_source(session, source_name, source_kind, source_location)
         results = [writer.article(source_id, item) for item in items]
         writer.finish()
@@ -202,8 +211,9 @@ class _Writer:
     monthly counts are brought up to date once per transaction (``finish``), for every claim it
     touched — still inside the transaction, so they never disagree with the mentions."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, source_name: str = "") -> None:
         self.session = session
+        self.source_name = source_name
         self.aliases = dict(
             session.execute(select(InstitutionAlias.alias_key, InstitutionAlias.canonical_key)).all()
         )
@@ -226,6 +236,7 @@ class _Writer:
             "content_hash": fp.content_hash,
             "language": article.language,
             "source_name": article.source_name,
+            "outlet": site_of(article.url) or article.source_name or self.source_name,
             "text": article.text,
             "claim_count": len(item.claims),
         }
@@ -258,7 +269,8 @@ class _Writer:
         updated = mentions = 0
         new_ids: list[int] = []
         for claim in item.claims:
-            claim_id, claim_new, mention_new = self.claim(claim, article_id, seen_on)
+            development_id = self.development(claim, article_id, original[0] if original else None)
+            claim_id, claim_new, mention_new = self.claim(claim, article_id, seen_on, development_id)
             if claim_new:
                 new_ids.append(claim_id)
             updated += (not claim_new) and mention_new
@@ -279,20 +291,100 @@ class _Writer:
         full, base = institution_key(name), institution_base_key(name)
         return self.aliases.get(full) or self.aliases.get(base) or base
 
-    def claim(self, claim: ExtractedClaim, article_id: int, seen_on: date) -> tuple[int, bool, bool]:
+    def parties(self, institution: str | None) -> list[tuple[str, str]]:
+        """(key, name) of every party a claim names ("A; B"), in order, without repeats."""
+        out: dict[str, str] = {}
+        for name in (institution or "").split(";"):
+            name = name.strip()
+            key = self.institution_key(name)
+            if key:
+                out.setdefault(key, name)
+        return list(out.items())
+
+    def development(self, claim: ExtractedClaim, article_id: int, original_id: int | None) -> int:
+        """The development a claim reports (see ``storage.identity``): the one its strongest
+        known key names; else, for a copy of an earlier article, the original's development of
+        the same condition and therapy family; else a parent's or a single child's (university
+        hospitals); else a new one. Its keys and parties are added to the development it joins."""
         session = self.session
-        key = self.institution_key(claim.institution)
+        parties = self.parties(claim.institution)
+        keys = identity_keys(claim, [k for k, _ in parties], article_id)
+        development_id = self._by_keys([k for _, k in keys])
+        if development_id is None and original_id is not None:
+            development_id = self._original_development(original_id, claim)
+        if development_id is None and parties:
+            parents = [
+                party_key(p, claim.therapy, claim.indication)
+                for k, _ in parties
+                for p in parent_institution_keys(k)
+            ]
+            development_id = self._by_keys(parents) if parents else None
+        if development_id is None and parties:
+            development_id = self._single_child(parties, claim)
+        if development_id is None:
+            # An upsert that returns the row: on PostgreSQL the conflicting row stays locked
+            # until the transaction ends, so concurrent runs agree on one development.
+            development_id = session.execute(
+                sql.UPSERT_DEVELOPMENT,
+                {
+                    "identity_key": keys[0][1],
+                    "institution_key": parties[0][0] if parties else "",
+                    "institution": claim.institution,
+                    "therapy": claim.therapy,
+                    "indication": claim.indication,
+                    "product": claim.product,
+                },
+            ).scalar_one()
+        elif claim.product:
+            session.execute(sql.FILL_DEVELOPMENT_PRODUCT, {"id": development_id, "product": claim.product})
+        session.execute(
+            sql.INSERT_DEVELOPMENT_KEY,
+            [{"key": key, "development_id": development_id, "kind": kind} for kind, key in keys],
+        )
+        if parties:
+            session.execute(
+                sql.INSERT_DEVELOPMENT_PARTY,
+                [
+                    {"development_id": development_id, "institution_key": k, "institution": n}
+                    for k, n in parties
+                ],
+            )
+        return development_id
+
+    def _by_keys(self, keys: list[str]) -> int | None:
+        """The development of the first of ``keys`` that is known."""
+        found = dict(self.session.execute(sql.DEVELOPMENTS_BY_KEY, {"keys": keys}).all())
+        return next((found[k] for k in keys if k in found), None)
+
+    def _single_child(self, parties: list[tuple[str, str]], claim: ExtractedClaim) -> int | None:
+        for key, _name in parties:
+            found: set[int] = set()
+            for pattern in child_patterns(key, claim.therapy, claim.indication):
+                found.update(self.session.execute(sql.DEVELOPMENTS_LIKE_KEY, {"pattern": pattern}).scalars())
+            if len(found) == 1:
+                return found.pop()
+        return None
+
+    def _original_development(self, original_id: int, claim: ExtractedClaim) -> int | None:
+        """The development of the original article that a copy's claim reports: the one with
+        the same condition and therapy family, when there is exactly one."""
+        wanted = (condition_key(claim.indication), family(claim.therapy))
+        found = {
+            development_id
+            for development_id, therapy, indication in self.session.execute(
+                sql.DEVELOPMENTS_OF_ARTICLE, {"article_id": original_id}
+            )
+            if (condition_key(indication), family(therapy)) == wanted
+        }
+        return found.pop() if len(found) == 1 else None
+
+    def claim(
+        self, claim: ExtractedClaim, article_id: int, seen_on: date, development_id: int
+    ) -> tuple[int, bool, bool]:
+        session = self.session
+        key = self.institution_key((claim.institution or "").split(";")[0].strip())
         # Upserts that return the row: on PostgreSQL the conflicting row is locked until the
         # transaction ends, so concurrent runs adding mentions to one claim count each other's.
-        development_id = session.execute(
-            sql.UPSERT_DEVELOPMENT,
-            {
-                "institution_key": key,
-                "institution": claim.institution,
-                "therapy": claim.therapy,
-                "indication": claim.indication,
-            },
-        ).scalar_one()
         claim_id, created_at = session.execute(
             sql.UPSERT_CLAIM,
             {

@@ -16,8 +16,9 @@ _TS = UTCDateTime()
 INSERT_ARTICLE = (
     text(
         "INSERT INTO articles (article_key, source_id, url, location, external_id, title, published, fetched_at, "
-        "content_hash, language, source_name, text, claim_count) VALUES (:article_key, :source_id, :url, :location, "
-        ":external_id, :title, :published, :fetched_at, :content_hash, :language, :source_name, :text, :claim_count) "
+        "content_hash, language, source_name, outlet, text, claim_count) VALUES (:article_key, :source_id, :url, "
+        ":location, :external_id, :title, :published, :fetched_at, :content_hash, :language, :source_name, :outlet, "
+        ":text, :claim_count) "
         "ON CONFLICT (article_key) DO NOTHING RETURNING id"
     )
     .bindparams(bindparam("published", type_=Date()), bindparam("fetched_at", type_=_TS))
@@ -27,7 +28,7 @@ INSERT_ARTICLE = (
 UPDATE_ARTICLE = text(
     "UPDATE articles SET url = :url, location = :location, external_id = :external_id, title = :title, "
     "published = :published, fetched_at = :fetched_at, content_hash = :content_hash, language = :language, "
-    "source_name = :source_name, text = :text, claim_count = :claim_count, duplicate_of_id = NULL, "
+    "source_name = :source_name, outlet = :outlet, text = :text, claim_count = :claim_count, duplicate_of_id = NULL, "
     "duplicate_kind = NULL, similarity = NULL WHERE id = :id"
 ).bindparams(bindparam("published", type_=Date()), bindparam("fetched_at", type_=_TS))
 
@@ -54,18 +55,46 @@ INSERT_BAND = text(
 )
 
 UPSERT_DEVELOPMENT = text(
-    "INSERT INTO developments (institution_key, institution, therapy, indication) "
-    "VALUES (:institution_key, :institution, :therapy, :indication) "
-    "ON CONFLICT (institution_key, therapy, indication) DO UPDATE SET therapy = excluded.therapy RETURNING id"
+    "INSERT INTO developments (identity_key, institution_key, institution, therapy, indication, product) "
+    "VALUES (:identity_key, :institution_key, :institution, :therapy, :indication, :product) "
+    "ON CONFLICT (identity_key) DO UPDATE SET identity_key = excluded.identity_key RETURNING id"
 ).columns(id=Integer)
+
+DEVELOPMENTS_BY_KEY = text("SELECT key, development_id FROM development_keys WHERE key IN :keys").bindparams(
+    bindparam("keys", expanding=True)
+)
+
+DEVELOPMENTS_LIKE_KEY = text(
+    "SELECT DISTINCT development_id FROM development_keys WHERE kind = 'party' AND key LIKE :pattern ESCAPE '\\'"
+)
+
+INSERT_DEVELOPMENT_KEY = text(
+    "INSERT INTO development_keys (key, development_id, kind) VALUES (:key, :development_id, :kind) "
+    "ON CONFLICT (key) DO NOTHING"
+)
+
+INSERT_DEVELOPMENT_PARTY = text(
+    "INSERT INTO development_parties (development_id, institution_key, institution) "
+    "VALUES (:development_id, :institution_key, :institution) ON CONFLICT (development_id, institution_key) DO NOTHING"
+)
+
+FILL_DEVELOPMENT_PRODUCT = text(
+    "UPDATE developments SET product = :product WHERE id = :id AND product IS NULL"
+)
+
+DEVELOPMENTS_OF_ARTICLE = text(
+    "SELECT DISTINCT c.development_id, c.therapy, c.indication FROM mentions m "
+    "JOIN claims c ON c.id = m.claim_id WHERE m.article_id = :article_id"
+)
 
 UPSERT_CLAIM = (
     text(
         "INSERT INTO claims (development_id, institution_key, institution, location, therapy, therapy_detail, "
-        "indication, stage, patients, outcome, first_seen, last_seen, mention_count, source_count, created_at, "
+        "indication, stage, patients, outcome, first_seen, last_seen, mention_count, source_count, outlet_count, "
+        "created_at, "
         "updated_at) VALUES (:development_id, :institution_key, :institution, :location, :therapy, :therapy_detail, "
-        ":indication, :stage, :patients, :outcome, :seen_on, :seen_on, 0, 0, :now, :now) "
-        "ON CONFLICT (institution_key, therapy, indication, stage) DO UPDATE SET updated_at = excluded.updated_at "
+        ":indication, :stage, :patients, :outcome, :seen_on, :seen_on, 0, 0, 0, :now, :now) "
+        "ON CONFLICT (development_id, stage) DO UPDATE SET updated_at = excluded.updated_at "
         "RETURNING id, created_at"
     )
     .bindparams(bindparam("seen_on", type_=Date()), bindparam("now", type_=_TS))
@@ -93,6 +122,8 @@ REFRESH_CLAIMS = text(
     "last_seen = (SELECT MAX(m.seen_on) FROM mentions m WHERE m.claim_id = claims.id), "
     "mention_count = (SELECT COUNT(*) FROM mentions m WHERE m.claim_id = claims.id), "
     "source_count = (SELECT COUNT(DISTINCT a.source_id) FROM mentions m JOIN articles a ON a.id = m.article_id "
+    "WHERE m.claim_id = claims.id), "
+    "outlet_count = (SELECT COUNT(DISTINCT a.outlet) FROM mentions m JOIN articles a ON a.id = m.article_id "
     "WHERE m.claim_id = claims.id), updated_at = :now WHERE id IN :ids"
 ).bindparams(bindparam("ids", expanding=True), bindparam("now", type_=_TS))
 

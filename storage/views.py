@@ -1,14 +1,22 @@
-"""The SQL views users query (created by migration 0002; the SQL is portable between SQLite and
-PostgreSQL). Order rows in your query: views do not keep an order.
+"""The SQL views users query (portable between SQLite and PostgreSQL; created by the latest
+migration that changed them, which drops and recreates them). Order rows in your query: views
+do not keep an order.
 
-claim_timeline      one row per mention: when it was reported, by which source and article,
-                    with the claim and the evidence sentence(s)
-development_stages  the stage history of each development (institution, therapy, indication):
-                    one row per stage with first/last reported dates and mention counts
-claims_by_month     per month (YYYY-MM of the reporting date): how many claims were reported and
-                    how many mentions there were, by therapy, by indication and by stage (in each
-                    row exactly one of therapy / indication / stage is set, the others are NULL)
+claim_timeline       one row per mention: when it was reported, by which source, outlet and
+                     article, with the claim and the evidence sentence(s)
+development_stages   the stage history of each development: one row per stage reached, with
+                     its order (stage_order 0 research .. 4 approved), first/last reported dates,
+                     mentions and distinct outlets
+development_outlets  which outlets reported each development, with how many mentions and when
+claims_by_month      per month (YYYY-MM of the reporting date): how many claims were reported and
+                     how many mentions there were, by therapy, by indication and by stage (in each
+                     row exactly one of therapy / indication / stage is set, the others are NULL)
 """
+
+STAGE_ORDER = (
+    "CASE c.stage WHEN 'research' THEN 0 WHEN 'preclinical' THEN 1 WHEN 'clinical_trial' THEN 2 "
+    "WHEN 'clinical_use' THEN 3 WHEN 'approved' THEN 4 END"
+)
 
 CLAIM_TIMELINE = """
 CREATE VIEW claim_timeline AS
@@ -25,9 +33,11 @@ SELECT m.id AS mention_id,
        m.patients,
        m.outcome,
        s.name AS source,
-       a.source_name AS outlet,
+       a.outlet,
+       a.source_name AS outlet_name,
        a.url,
        a.title,
+       a.published,
        a.id AS article_id,
        a.duplicate_of_id,
        m.evidence
@@ -37,21 +47,37 @@ JOIN articles a ON a.id = m.article_id
 JOIN sources s ON s.id = a.source_id
 """
 
-DEVELOPMENT_STAGES = """
+DEVELOPMENT_STAGES = f"""
 CREATE VIEW development_stages AS
 SELECT d.id AS development_id,
        d.institution,
        d.institution_key,
        d.therapy,
        d.indication,
+       d.product,
        c.stage,
+       {STAGE_ORDER} AS stage_order,
        c.id AS claim_id,
        c.first_seen AS first_reported,
        c.last_seen AS last_reported,
        c.mention_count,
-       c.source_count
+       c.source_count,
+       c.outlet_count
 FROM developments d
 JOIN claims c ON c.development_id = d.id
+"""
+
+DEVELOPMENT_OUTLETS = """
+CREATE VIEW development_outlets AS
+SELECT c.development_id,
+       a.outlet,
+       COUNT(*) AS mentions,
+       MIN(m.seen_on) AS first_reported,
+       MAX(m.seen_on) AS last_reported
+FROM mentions m
+JOIN claims c ON c.id = m.claim_id
+JOIN articles a ON a.id = m.article_id
+GROUP BY c.development_id, a.outlet
 """
 
 CLAIMS_BY_MONTH = """
@@ -68,5 +94,6 @@ FROM monthly_counts
 VIEWS = {
     "claim_timeline": CLAIM_TIMELINE,
     "development_stages": DEVELOPMENT_STAGES,
+    "development_outlets": DEVELOPMENT_OUTLETS,
     "claims_by_month": CLAIMS_BY_MONTH,
 }

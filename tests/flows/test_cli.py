@@ -30,6 +30,8 @@ def test_extract_json_on_the_seed_folder_prints_one_array_with_the_five_claims()
             "patients",
             "outcome",
             "evidence",
+            "product",
+            "registry_ids",
             "why",
         }
         # Each field's rule, as text: stage, therapy and indication always say why.
@@ -101,6 +103,6 @@ def test_timeline_and_db_commands(seed_sources, database_url):
     assert out.exit_code == 0
     assert "stem cell therapy | Parkinson's disease" in out.stdout and "clinical_trial" in out.stdout
     assert "Pan Guangjin" in out.stdout  # the evidence of the mention
-    assert runner.invoke(app, ["db", "current", "--database-url", database_url]).stdout.strip() == "0003"
+    assert runner.invoke(app, ["db", "current", "--database-url", database_url]).stdout.strip() == "0004"
     upgraded = runner.invoke(app, ["db", "upgrade", "--database-url", database_url])
-    assert upgraded.exit_code == 0 and "0003 -> 0003" in upgraded.stdout
+    assert upgraded.exit_code == 0 and "0004 -> 0004" in upgraded.stdout

@@ -19,6 +19,11 @@ BODY = " ".join(
 )
 
 
+def distinct_body(n):
+    """An article text unlike every other n's (no near-duplicate of it)."""
+    return " ".join(f"Item {i} of story {n} notes kappa{n}x{i} and lambda{n}y{i} today." for i in range(60))
+
+
 def engine_at(url):
     engine = make_engine(url)
     init_db(engine)
@@ -105,8 +110,10 @@ def test_institution_spellings_resolve_to_one_claim(database_url):
         "GIBH",
         "Guangzhou Institute of Biomedicine and Health",
     ]
-    for n, name in enumerate(names):
-        store_article(engine, "s", "files", ".", article(f"{BODY} {n}", f"https://x.org/{n}"), [claim(name)])
+    for n, name in enumerate(names):  # separate reports (copies would join their original)
+        store_article(
+            engine, "s", "files", ".", article(distinct_body(n), f"https://x.org/{n}"), [claim(name)]
+        )
     keys = {(c.institution_key) for c in _claims(engine)}
     assert keys == {"nansha hospital", "guangzhou institute of biomedicine and health"}
     assert sorted(c.mention_count for c in _claims(engine)) == [3, 3]

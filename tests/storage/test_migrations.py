@@ -55,7 +55,7 @@ def second_database(url):
 def test_fresh_and_upgraded_databases_have_the_same_schema_and_keep_data(database_url):
     fresh = make_engine(database_url)
     upgrade_database(fresh)
-    assert current_revision(fresh) == "0003"
+    assert current_revision(fresh) == "0004"
     assert differences(fresh) == []
 
     upgraded = make_engine(second_database(database_url))
@@ -95,7 +95,7 @@ def test_fresh_and_upgraded_databases_have_the_same_schema_and_keep_data(databas
             {"t": datetime(2026, 1, 1, tzinfo=UTC)},
         )
     upgrade_database(upgraded)
-    assert current_revision(upgraded) == "0003"
+    assert current_revision(upgraded) == "0004"
     assert differences(upgraded) == []
     assert schema(upgraded) == schema(fresh)
 
@@ -136,7 +136,7 @@ def test_a_database_made_before_migrations_is_adopted(tmp_path):
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE alembic_version"))  # as if created with create_all
     upgrade_database(engine)
-    assert current_revision(engine) == "0003" and differences(engine) == []
+    assert current_revision(engine) == "0004" and differences(engine) == []
 
 
 def test_upgrades_started_together_on_an_empty_database_all_succeed(database_url):
@@ -166,5 +166,5 @@ def test_upgrades_started_together_on_an_empty_database_all_succeed(database_url
     assert not any(thread.is_alive() for thread in threads), "an upgrade hung"
     assert errors == []
     engine = make_engine(database_url)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     assert differences(engine) == []

@@ -9,8 +9,6 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
-from storage.views import VIEWS
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -18,6 +16,14 @@ depends_on = None
 
 # Names for constraints a table may have been created with unnamed (before migrations existed).
 NAMING = {"uq": "uq_%(table_name)s_%(column_0_name)s"}
+
+# The views as this revision created them (frozen here: storage/views.py moves on with later
+# revisions, which drop and recreate them).
+VIEWS = {
+    "claim_timeline": "\nCREATE VIEW claim_timeline AS\nSELECT m.id AS mention_id,\n       m.seen_on AS reported_on,\n       m.seen_month AS month,\n       c.id AS claim_id,\n       c.development_id,\n       c.institution,\n       c.institution_key,\n       c.therapy,\n       c.indication,\n       c.stage,\n       m.patients,\n       m.outcome,\n       s.name AS source,\n       a.source_name AS outlet,\n       a.url,\n       a.title,\n       a.id AS article_id,\n       a.duplicate_of_id,\n       m.evidence\nFROM mentions m\nJOIN claims c ON c.id = m.claim_id\nJOIN articles a ON a.id = m.article_id\nJOIN sources s ON s.id = a.source_id\n",
+    "development_stages": "\nCREATE VIEW development_stages AS\nSELECT d.id AS development_id,\n       d.institution,\n       d.institution_key,\n       d.therapy,\n       d.indication,\n       c.stage,\n       c.id AS claim_id,\n       c.first_seen AS first_reported,\n       c.last_seen AS last_reported,\n       c.mention_count,\n       c.source_count\nFROM developments d\nJOIN claims c ON c.development_id = d.id\n",
+    "claims_by_month": "\nCREATE VIEW claims_by_month AS\nSELECT month,\n       NULLIF(therapy, '') AS therapy,\n       NULLIF(indication, '') AS indication,\n       NULLIF(stage, '') AS stage,\n       claims,\n       mentions\nFROM monthly_counts\n",
+}
 
 
 def _content_hash_unique(bind) -> str | None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,93 @@
+"""The keys that say two reports are about one development.
+
+A development is a party (or a product, or a registered trial) applying a therapy to a
+condition; its stage is an attribute over time. Keys, strongest first:
+
+    registry:<NCT...>|<condition>              a trial registry identifier the report names
+    product:<product>|<condition>              a product of products.csv (Yescarta, Elevidys)
+    party:<institution key>|<family>|<condition>
+                                               each named party; the therapy by family ("cell",
+                                               "immune", "gene"), since outlets word it more or
+                                               less specifically ("stem cell" / "iPSC-derived")
+    article:<article id>|<therapy>|<condition> no party, product or registry id: the report
+                                               stands alone and is never merged with another
+                                               article's (two unrelated "CAR-T for lupus"
+                                               stories without names are two developments)
+
+A university hospital reports under its university's name as often as under its own, so a
+party key also looks up its parent ("kyoto university hospital" -> "kyoto university"), and a
+parent-named report joins a child-named development when exactly one child matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from parsers.models import Claim
+
+THERAPY_FAMILY = {
+    "cell therapy": "cell",
+    "stem cell therapy": "cell",
+    "mesenchymal stem cell therapy": "cell",
+    "iPSC-derived cell therapy": "cell",
+    "CAR-T cell therapy": "immune",
+    "other immune cell therapy": "immune",
+    "gene therapy": "gene",
+    "gene editing": "gene",
+    "cell and gene therapy": "cgt",
+}
+_PARENT_HEADS = ("university",)  # bodies whose hospitals and schools report under their name
+
+
+def family(therapy: str) -> str:
+    return THERAPY_FAMILY.get(therapy, therapy)
+
+
+def condition_key(indication: str) -> str:
+    return " ".join(indication.lower().split())
+
+
+def party_key(institution_key: str, therapy: str, indication: str) -> str:
+    return f"party:{institution_key}|{family(therapy)}|{condition_key(indication)}"
+
+
+def parent_institution_keys(institution_key: str) -> list[str]:
+    """The parents a key names within itself: "kyoto university hospital" -> ["kyoto
+    university"]; "first affiliated hospital of sun yat sen university" -> ["sun yat sen
+    university"]. Only parents of two words or more; never the key itself."""
+    words = institution_key.split()
+    parents = []
+    for head in _PARENT_HEADS:
+        if head not in words:
+            continue
+        i = words.index(head)
+        if 1 <= i < len(words) - 1:  # "<name> university <unit>"
+            parents.append(" ".join(words[: i + 1]))
+        if words[-1] == head and "of" in words[:-1]:  # "<unit> of <name> university"
+            j = len(words) - 1 - words[::-1].index("of")
+            if len(words) - j - 1 >= 2:
+                parents.append(" ".join(words[j + 1 :]))
+    return [p for p in dict.fromkeys(parents) if p != institution_key]
+
+
+def identity_keys(claim: Claim, party_keys: Sequence[str], article_id: int) -> list[tuple[str, str]]:
+    """(kind, key) pairs for a claim, strongest first (see the module's docstring)."""
+    condition = condition_key(claim.indication)
+    keys = [("registry", f"registry:{rid}|{condition}") for rid in claim.registry_ids]
+    if claim.product:
+        keys.append(("product", f"product:{claim.product.lower()}|{condition}"))
+    keys += [("party", party_key(p, claim.therapy, claim.indication)) for p in party_keys if p]
+    if not keys:
+        keys.append(("article", f"article:{article_id}|{claim.therapy}|{condition}"))
+    return keys
+
+
+def child_patterns(institution_key: str, therapy: str, indication: str) -> list[str]:
+    """LIKE patterns for the party keys of institutions this one is the parent of."""
+    tail = f"|{family(therapy)}|{condition_key(indication)}"
+    name = _escape_like(institution_key)
+    return [f"party:{name} %{_escape_like(tail)}", f"party:% of {name}{_escape_like(tail)}"]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
