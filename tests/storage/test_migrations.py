@@ -168,3 +168,89 @@ def test_upgrades_started_together_on_an_empty_database_all_succeed(database_url
     engine = make_engine(database_url)
     assert current_revision(engine) == "0004"
     assert differences(engine) == []
+
+
+def test_upgrading_from_0003_keys_the_existing_developments_and_keeps_their_data(database_url):
+    """Data written at revision 0003 (claims unique per institution, therapy, indication,
+    stage): after the upgrade every development has an identity key, its party, its claims
+    and outlets, and a new report of one of them joins it through the party key."""
+    engine = make_engine(database_url)
+    upgrade_database(engine, "0003")
+    t = {"t": datetime(2026, 1, 1, tzinfo=UTC)}
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO sources (name, kind, location, created_at) VALUES ('s', 'files', '.', :t)"), t
+        )
+        for n, (url, outlet_name) in enumerate(
+            [("https://www.a.example/1", None), (None, "Daily B")], start=1
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO articles (article_key, source_id, url, source_name, fetched_at, content_hash, text, "
+                    "claim_count) VALUES (:key, 1, :url, :outlet, :t, :hash, 'Text.', 1)"
+                ),
+                {**t, "key": f"k{n}", "url": url, "outlet": outlet_name, "hash": f"h{n}"},
+            )
+        rows = [
+            ("kyoto university", "Kyoto University", "stem cell therapy", "Parkinson's disease"),
+            ("kyoto university", "Kyoto University", "iPSC-derived cell therapy", "Parkinson's disease"),
+            ("", None, "CAR-T cell therapy", "lupus"),
+        ]
+        for n, (key, name, therapy, indication) in enumerate(rows, start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO developments (institution_key, institution, therapy, indication) "
+                    "VALUES (:key, :name, :therapy, :indication)"
+                ),
+                {"key": key, "name": name, "therapy": therapy, "indication": indication},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO claims (development_id, institution_key, institution, therapy, indication, stage, "
+                    "first_seen, last_seen, mention_count, source_count, created_at, updated_at) VALUES "
+                    "(:n, :key, :name, :therapy, :indication, 'clinical_trial', '2025-04-17', '2025-04-17', 1, 1, :t, :t)"
+                ),
+                {**t, "n": n, "key": key, "name": name, "therapy": therapy, "indication": indication},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO mentions (claim_id, article_id, seen_on, seen_month, evidence, created_at) "
+                    "VALUES (:n, :article, '2025-04-17', '2025-04', 'e.', :t)"
+                ),
+                {**t, "n": n, "article": 1 if n < 3 else 2},
+            )
+    upgrade_database(engine)
+    assert current_revision(engine) == "0004" and differences(engine) == []
+    with engine.connect() as conn:
+        identities = conn.execute(text("SELECT id, identity_key FROM developments ORDER BY id")).all()
+        outlets = conn.execute(text("SELECT outlet FROM articles ORDER BY id")).scalars().all()
+        outlet_counts = conn.execute(text("SELECT outlet_count FROM claims ORDER BY id")).scalars().all()
+        parties = conn.execute(text("SELECT development_id, institution FROM development_parties")).all()
+    assert identities == [
+        (1, "party:kyoto university|cell|parkinson's disease"),
+        (2, "legacy:2"),  # the same party key as the first: the first keeps it
+        (3, "legacy:3"),  # no institution
+    ]
+    assert outlets == ["a.example", "Daily B"]
+    assert outlet_counts == [1, 1, 1]
+    assert sorted(parties) == [(1, "Kyoto University"), (2, "Kyoto University")]
+    store_article(
+        engine,
+        "s",
+        "files",
+        ".",
+        ParsedArticle(text="A new report.", fetched_at=datetime.now(UTC), url="https://c.example/2"),
+        [
+            Claim(
+                institution="Kyoto University Hospital",
+                therapy="iPSC-derived cell therapy",
+                indication="Parkinson's disease",
+                stage="clinical_trial",
+                evidence="e2.",
+            )
+        ],
+    )
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM developments")).scalar_one() == 3
+        assert conn.execute(text("SELECT mention_count FROM claims WHERE id = 1")).scalar_one() == 2
+    engine.dispose()
