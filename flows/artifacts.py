@@ -54,7 +54,7 @@ def digest_markdown(summary: dict[str, Any], new_claims: Sequence[NewClaimRow]) 
         ]
         for c in new_claims[:_MAX_ROWS]:
             lines.append(
-                f"| {c.first_seen} | {_cell(c.institution)} | {c.therapy} | {_cell(c.indication)} | "
+                f"| {c.reported} | {_cell(c.institution)} | {c.therapy} | {_cell(c.indication)} | "
                 f"{c.stage} | {_cell(c.patients)} | {_cell(c.outcome)} |"
             )
         if len(new_claims) > _MAX_ROWS:
@@ -66,7 +66,7 @@ def digest_markdown(summary: dict[str, Any], new_claims: Sequence[NewClaimRow]) 
         for c in changes[:_MAX_ROWS]:
             lines.append(
                 f"- **{_cell(c.institution) or '(no institution)'}** · {c.therapy} · {_cell(c.indication)}: "
-                f"{' → '.join(c.earlier_stages)} → **{c.stage}** ({c.first_seen})"
+                f"{' → '.join(c.earlier_stages)} → **{c.stage}** ({c.reported})"
             )
     else:
         lines.append("None this run.")
@@ -87,7 +87,7 @@ def new_claims_table(new_claims: Sequence[NewClaimRow]) -> list[dict[str, Any]]:
     """Rows for the table artifact; every row has the same keys (the UI needs that)."""
     return [
         {
-            "date": c.first_seen.isoformat(),
+            "date": c.reported,
             "institution": c.institution or "",
             "therapy": c.therapy,
             "indication": c.indication,

@@ -103,7 +103,7 @@ def run(
         label = "warning" if failure["optional"] else "failed"
         typer.echo(f"  {label} [{failure['stage']}] {failure['location']}: {failure['reason']}")
     typer.echo("")
-    rows = [c.as_dict() for c in list_claims(engine_for(settings.database_url))]
+    rows = [{**c.as_dict(), "first_seen": c.reported} for c in list_claims(engine_for(settings.database_url))]
     typer.echo(f"Stored claims ({len(rows)})")
     _echo_table(
         rows,
@@ -242,6 +242,10 @@ def claims(
         writer.writerows(rows)
         typer.echo(buffer.getvalue(), nl=False)
     else:
+        for row in rows:  # undated claims say so in the table; JSON and CSV carry "dated"
+            if not row["dated"]:
+                row["first_seen"] = f"undated (read {row['first_seen']})"
+                row["last_seen"] = f"undated (read {row['last_seen']})"
         _echo_table(
             rows,
             [

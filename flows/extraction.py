@@ -93,7 +93,9 @@ def extract_documents(
                 trusted_sites=[listing] if (listing := site_of(doc.listed_by)) else [],
             ):
                 if extracted.article.published is None and doc.published_hint is not None:
-                    article = dataclasses.replace(extracted.article, published=doc.published_hint)
+                    article = dataclasses.replace(
+                        extracted.article, published=doc.published_hint, date_source="feed"
+                    )
                     extracted = dataclasses.replace(extracted, article=article)
                 results.append((slim, extracted))
         except ParseError as exc:

@@ -55,6 +55,9 @@ class ParsedArticle:
     source_name: str | None = None
     external_id: str | None = None
     language: str | None = None
+    # Where ``published`` came from: "page" (the page or file states it), "feed" (the feed or
+    # sitemap that listed it); None when there is no date (storage then records "fetched").
+    date_source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,6 +101,9 @@ class Article(SQLModel, table=True):
     content_hash: str
     language: str | None = None
     source_name: str | None = None  # the outlet named by the article itself
+    # How ``published`` was obtained: "page" (the page or file states it), "feed" (its feed or
+    # sitemap did), "fetched" (no date found: published is NULL, and its mentions are undated)
+    date_source: str = "fetched"
     outlet: str | None = None  # who published it: the URL's site, else the name it gives, else the source
     text: str = Field(sa_column=Column(Text, nullable=False))
     duplicate_of_id: int | None = Field(default=None, foreign_key="articles.id")
@@ -193,8 +196,11 @@ class Claim(SQLModel, table=True):
     stage: str
     patients: int | None = None
     outcome: str | None = None
-    first_seen: date  # first reported: earliest publication date among the mentions
-    last_seen: date  # last reported
+    # First / last reported: the earliest / latest publication date among the dated mentions.
+    # A claim only undated articles report has the days they were read instead, and dated False.
+    first_seen: date
+    last_seen: date
+    dated: bool = True
     mention_count: int = 0
     source_count: int = 0  # configured sources that reported it
     outlet_count: int = 0  # distinct outlets (articles.outlet) that reported it
@@ -210,6 +216,7 @@ class Mention(SQLModel, table=True):
     claim_id: int = Field(foreign_key="claims.id", index=True)
     article_id: int = Field(foreign_key="articles.id", index=True)
     seen_on: date  # the article's publication date, else the day it was read
+    dated: bool = True  # False when the article states no date (seen_on is the day it was read)
     seen_month: str = Field(sa_column=Column(String(7), nullable=False))  # YYYY-MM of seen_on
     evidence: str = Field(sa_column=Column(Text, nullable=False))
     patients: int | None = None

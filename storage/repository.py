@@ -82,6 +82,7 @@ class ClaimRow:
     last_seen: date
     mention_count: int
     source_count: int
+    dated: bool = True  # False: only undated articles report it; the dates are days they were read
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -96,9 +97,15 @@ class ClaimRow:
             "outcome": self.outcome,
             "first_seen": self.first_seen.isoformat(),
             "last_seen": self.last_seen.isoformat(),
+            "dated": self.dated,
             "mentions": self.mention_count,
             "sources": self.source_count,
         }
+
+    @property
+    def reported(self) -> str:
+        """First reported, as people should read it: a date, or "undated (read ...)"."""
+        return self.first_seen.isoformat() if self.dated else f"undated (read {self.first_seen.isoformat()})"
 
 
 def _insert_ignore(session: Session, model: type, values: dict, keys: Sequence[str]) -> bool:
@@ -220,7 +227,8 @@ class _Writer:
         self.now = utcnow()
         self.created: set[int] = set()  # claims created in this transaction
         self.touched: set[int] = set()  # claims that got a mention
-        self.months: list[tuple[int, str, ExtractedClaim]] = []  # (claim, month) of new mentions
+        self.months: list[tuple[int, str, ExtractedClaim]] = []  # (claim, month) of new dated mentions
+        self.dated = True  # whether the article being stored states its date
 
     def article(self, source_id: int, item: ArticleToStore) -> StoreResult:
         session, article = self.session, item.article
@@ -237,6 +245,7 @@ class _Writer:
             "language": article.language,
             "source_name": article.source_name,
             "outlet": site_of(article.url) or article.source_name or self.source_name,
+            "date_source": (article.date_source or "page") if article.published else "fetched",
             "text": article.text,
             "claim_count": len(item.claims),
         }
@@ -266,6 +275,7 @@ class _Writer:
                 ],
             )
         seen_on = article.published or article.fetched_at.date()
+        self.dated = article.published is not None
         updated = mentions = 0
         new_ids: list[int] = []
         for claim in item.claims:
@@ -399,6 +409,7 @@ class _Writer:
                 "patients": claim.patients,
                 "outcome": claim.outcome,
                 "seen_on": seen_on,
+                "dated": self.dated,
                 "now": self.now,
             },
         ).one()
@@ -415,6 +426,7 @@ class _Writer:
                     "article_id": article_id,
                     "seen_on": seen_on,
                     "seen_month": month,
+                    "dated": self.dated,
                     "evidence": claim.evidence,
                     "patients": claim.patients,
                     "outcome": claim.outcome,
@@ -425,7 +437,8 @@ class _Writer:
         )
         if mention_new:
             self.touched.add(claim_id)
-            self.months.append((claim_id, month, claim))
+            if self.dated:  # an undated report was not made in the month it was read
+                self.months.append((claim_id, month, claim))
             if not claim_new and (claim.patients is not None or claim.outcome or claim.location):
                 session.execute(
                     sql.FILL_CLAIM,
@@ -561,6 +574,7 @@ def list_claims(
                 r.last_seen,
                 r.mention_count,
                 r.source_count,
+                r.dated,
             )
             for r in rows
         ]
@@ -798,6 +812,12 @@ class NewClaimRow:
     source: str
     url: str | None
     earlier_stages: tuple[str, ...]
+    dated: bool = True
+
+    @property
+    def reported(self) -> str:
+        """First reported: a date, or "undated (read ...)" when no report states its date."""
+        return self.first_seen.isoformat() if self.dated else f"undated (read {self.first_seen.isoformat()})"
 
 
 def describe_claims(engine: Engine, claim_ids: Sequence[int]) -> list[NewClaimRow]:
@@ -845,6 +865,7 @@ def describe_claims(engine: Engine, claim_ids: Sequence[int]) -> list[NewClaimRo
                         source[2] if source else "",
                         source[3] if source else None,
                         tuple(sorted(earlier, key=lambda st: _STAGE_ORDER.get(st, 9))),
+                        claim.dated,
                     )
                 )
     return sorted(out, key=lambda r: (r.first_seen, r.id), reverse=True)

@@ -16,9 +16,9 @@ _TS = UTCDateTime()
 INSERT_ARTICLE = (
     text(
         "INSERT INTO articles (article_key, source_id, url, location, external_id, title, published, fetched_at, "
-        "content_hash, language, source_name, outlet, text, claim_count) VALUES (:article_key, :source_id, :url, "
-        ":location, :external_id, :title, :published, :fetched_at, :content_hash, :language, :source_name, :outlet, "
-        ":text, :claim_count) "
+        "content_hash, language, source_name, outlet, date_source, text, claim_count) VALUES (:article_key, "
+        ":source_id, :url, :location, :external_id, :title, :published, :fetched_at, :content_hash, :language, "
+        ":source_name, :outlet, :date_source, :text, :claim_count) "
         "ON CONFLICT (article_key) DO NOTHING RETURNING id"
     )
     .bindparams(bindparam("published", type_=Date()), bindparam("fetched_at", type_=_TS))
@@ -28,7 +28,7 @@ INSERT_ARTICLE = (
 UPDATE_ARTICLE = text(
     "UPDATE articles SET url = :url, location = :location, external_id = :external_id, title = :title, "
     "published = :published, fetched_at = :fetched_at, content_hash = :content_hash, language = :language, "
-    "source_name = :source_name, outlet = :outlet, text = :text, claim_count = :claim_count, duplicate_of_id = NULL, "
+    "source_name = :source_name, outlet = :outlet, date_source = :date_source, text = :text, claim_count = :claim_count, duplicate_of_id = NULL, "
     "duplicate_kind = NULL, similarity = NULL WHERE id = :id"
 ).bindparams(bindparam("published", type_=Date()), bindparam("fetched_at", type_=_TS))
 
@@ -90,10 +90,10 @@ DEVELOPMENTS_OF_ARTICLE = text(
 UPSERT_CLAIM = (
     text(
         "INSERT INTO claims (development_id, institution_key, institution, location, therapy, therapy_detail, "
-        "indication, stage, patients, outcome, first_seen, last_seen, mention_count, source_count, outlet_count, "
-        "created_at, "
-        "updated_at) VALUES (:development_id, :institution_key, :institution, :location, :therapy, :therapy_detail, "
-        ":indication, :stage, :patients, :outcome, :seen_on, :seen_on, 0, 0, 0, :now, :now) "
+        "indication, stage, patients, outcome, first_seen, last_seen, dated, mention_count, source_count, "
+        "outlet_count, created_at, updated_at) VALUES (:development_id, :institution_key, :institution, :location, "
+        ":therapy, :therapy_detail, :indication, :stage, :patients, :outcome, :seen_on, :seen_on, :dated, 0, 0, 0, "
+        ":now, :now) "
         "ON CONFLICT (development_id, stage) DO UPDATE SET updated_at = excluded.updated_at "
         "RETURNING id, created_at"
     )
@@ -103,8 +103,9 @@ UPSERT_CLAIM = (
 
 INSERT_MENTION = (
     text(
-        "INSERT INTO mentions (claim_id, article_id, seen_on, seen_month, evidence, patients, outcome, created_at) "
-        "VALUES (:claim_id, :article_id, :seen_on, :seen_month, :evidence, :patients, :outcome, :now) "
+        "INSERT INTO mentions (claim_id, article_id, seen_on, seen_month, dated, evidence, patients, outcome, "
+        "created_at) VALUES (:claim_id, :article_id, :seen_on, :seen_month, :dated, :evidence, :patients, :outcome, "
+        ":now) "
         "ON CONFLICT (claim_id, article_id) DO NOTHING RETURNING id"
     )
     .bindparams(bindparam("seen_on", type_=Date()), bindparam("now", type_=_TS))
@@ -116,10 +117,15 @@ FILL_CLAIM = text(
     "location = COALESCE(location, :location) WHERE id = :id"
 )
 
+# First / last reported from the dated mentions; from the days undated ones were read only when
+# no mention is dated (then dated is false): an undated report never moves a dated claim's dates.
 REFRESH_CLAIMS = text(
     "UPDATE claims SET "
-    "first_seen = (SELECT MIN(m.seen_on) FROM mentions m WHERE m.claim_id = claims.id), "
-    "last_seen = (SELECT MAX(m.seen_on) FROM mentions m WHERE m.claim_id = claims.id), "
+    "first_seen = COALESCE((SELECT MIN(m.seen_on) FROM mentions m WHERE m.claim_id = claims.id AND m.dated), "
+    "(SELECT MIN(m.seen_on) FROM mentions m WHERE m.claim_id = claims.id)), "
+    "last_seen = COALESCE((SELECT MAX(m.seen_on) FROM mentions m WHERE m.claim_id = claims.id AND m.dated), "
+    "(SELECT MAX(m.seen_on) FROM mentions m WHERE m.claim_id = claims.id)), "
+    "dated = EXISTS (SELECT 1 FROM mentions m WHERE m.claim_id = claims.id AND m.dated), "
     "mention_count = (SELECT COUNT(*) FROM mentions m WHERE m.claim_id = claims.id), "
     "source_count = (SELECT COUNT(DISTINCT a.source_id) FROM mentions m JOIN articles a ON a.id = m.article_id "
     "WHERE m.claim_id = claims.id), "

@@ -1,14 +1,19 @@
 """The SQL views users query (portable between SQLite and PostgreSQL; created by the latest
-migration that changed them, which drops and recreates them). Order rows in your query: views
+migration that changed them, which drops and recreates them; a revision whose views a later
+one changes keeps a frozen copy of its own, as 0002 and 0004 do). Order rows in your query: views
 do not keep an order.
 
-claim_timeline       one row per mention: when it was reported, by which source, outlet and
-                     article, with the claim and the evidence sentence(s)
+claim_timeline       one row per mention: when it was reported (reported_on; for an undated
+                     article, dated is false and reported_on is the day it was read), how the
+                     date was obtained (date_source: page, feed or fetched), by which source,
+                     outlet and article, with the claim and the evidence sentence(s)
 development_stages   the stage history of each development: one row per stage reached, with
-                     its order (stage_order 0 research .. 4 approved), first/last reported dates,
+                     its order (stage_order 0 research .. 4 approved), first/last reported dates
+                     (from dated reports; dated false when no report of it states a date),
                      mentions and distinct outlets
 development_outlets  which outlets reported each development, with how many mentions and when
-claims_by_month      per month (YYYY-MM of the reporting date): how many claims were reported and
+claims_by_month      per month (YYYY-MM of the publication date; undated reports are left out):
+                     how many claims were reported and
                      how many mentions there were, by therapy, by indication and by stage (in each
                      row exactly one of therapy / indication / stage is set, the others are NULL)
 """
@@ -23,6 +28,8 @@ CREATE VIEW claim_timeline AS
 SELECT m.id AS mention_id,
        m.seen_on AS reported_on,
        m.seen_month AS month,
+       m.dated,
+       a.date_source,
        c.id AS claim_id,
        c.development_id,
        c.institution,
@@ -60,6 +67,7 @@ SELECT d.id AS development_id,
        c.id AS claim_id,
        c.first_seen AS first_reported,
        c.last_seen AS last_reported,
+       c.dated,
        c.mention_count,
        c.source_count,
        c.outlet_count
@@ -72,8 +80,9 @@ CREATE VIEW development_outlets AS
 SELECT c.development_id,
        a.outlet,
        COUNT(*) AS mentions,
-       MIN(m.seen_on) AS first_reported,
-       MAX(m.seen_on) AS last_reported
+       MIN(CASE WHEN m.dated THEN m.seen_on END) AS first_reported,
+       MAX(CASE WHEN m.dated THEN m.seen_on END) AS last_reported,
+       MIN(m.seen_on) AS first_read_or_reported
 FROM mentions m
 JOIN claims c ON c.id = m.claim_id
 JOIN articles a ON a.id = m.article_id

@@ -393,3 +393,28 @@ def test_a_link_that_keeps_failing_leaves_the_retry_queue_with_a_recorded_reason
         f"gave up after {MAX_RETRY_ATTEMPTS} failed attempts"
     )
     assert asked == MAX_RETRY_ATTEMPTS * 2  # two tries per run (one retry), none once given up
+
+
+def test_each_article_says_how_its_date_was_found(tmp_path, hostile_env, database_url):
+    with Hostile() as a:
+        a.routes["/news/page-dated"] = {
+            "body": page("Dated", STORY, head="<meta name='date' content='2025-02-03'>")
+        }
+        a.routes["/news/feed-dated"] = {"body": page("Feed dated", f"{STORY} Another report.")}
+        a.routes["/news/undated"] = {"body": page("Undated", f"{STORY} A third report.")}
+        items = (
+            f"<item><title>a</title><link>{a.base}/news/page-dated</link></item>"
+            f"<item><title>b</title><link>{a.base}/news/feed-dated</link>"
+            "<pubDate>Tue, 04 Mar 2025 08:00:00 GMT</pubDate></item>"
+            f"<item><title>c</title><link>{a.base}/news/undated</link></item>"
+        )
+        body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>f</title>{items}</channel></rss>'
+        a.routes["/feed.xml"] = {"body": body.encode(), "headers": {"Content-Type": "application/rss+xml"}}
+        run_ingest(sources(tmp_path, ("a", "feed", f"{a.base}/feed.xml")), database_url)
+    stored = articles(database_url)
+    got = {url.removeprefix(a.base): (str(x.published), x.date_source) for url, x in stored.items()}
+    assert got == {
+        "/news/page-dated": ("2025-02-03", "page"),
+        "/news/feed-dated": ("2025-03-04", "feed"),
+        "/news/undated": ("None", "fetched"),
+    }

@@ -55,7 +55,7 @@ def second_database(url):
 def test_fresh_and_upgraded_databases_have_the_same_schema_and_keep_data(database_url):
     fresh = make_engine(database_url)
     upgrade_database(fresh)
-    assert current_revision(fresh) == "0004"
+    assert current_revision(fresh) == "0005"
     assert differences(fresh) == []
 
     upgraded = make_engine(second_database(database_url))
@@ -67,8 +67,8 @@ def test_fresh_and_upgraded_databases_have_the_same_schema_and_keep_data(databas
         )
         conn.execute(
             text(
-                "INSERT INTO articles (source_id, url, fetched_at, content_hash, text, claim_count) "
-                "VALUES (1, 'https://x.org/a', :t, 'h1', 'Old article text.', 1)"
+                "INSERT INTO articles (source_id, url, published, fetched_at, content_hash, text, claim_count) "
+                "VALUES (1, 'https://x.org/a', '2026-01-19', :t, 'h1', 'Old article text.', 1)"
             ),
             {"t": datetime(2026, 1, 1, tzinfo=UTC)},
         )
@@ -95,7 +95,7 @@ def test_fresh_and_upgraded_databases_have_the_same_schema_and_keep_data(databas
             {"t": datetime(2026, 1, 1, tzinfo=UTC)},
         )
     upgrade_database(upgraded)
-    assert current_revision(upgraded) == "0004"
+    assert current_revision(upgraded) == "0005"
     assert differences(upgraded) == []
     assert schema(upgraded) == schema(fresh)
 
@@ -136,7 +136,7 @@ def test_a_database_made_before_migrations_is_adopted(tmp_path):
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE alembic_version"))  # as if created with create_all
     upgrade_database(engine)
-    assert current_revision(engine) == "0004" and differences(engine) == []
+    assert current_revision(engine) == "0005" and differences(engine) == []
 
 
 def test_upgrades_started_together_on_an_empty_database_all_succeed(database_url):
@@ -166,7 +166,7 @@ def test_upgrades_started_together_on_an_empty_database_all_succeed(database_url
     assert not any(thread.is_alive() for thread in threads), "an upgrade hung"
     assert errors == []
     engine = make_engine(database_url)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
     assert differences(engine) == []
 
 
@@ -220,7 +220,7 @@ def test_upgrading_from_0003_keys_the_existing_developments_and_keeps_their_data
                 {**t, "n": n, "article": 1 if n < 3 else 2},
             )
     upgrade_database(engine)
-    assert current_revision(engine) == "0004" and differences(engine) == []
+    assert current_revision(engine) == "0005" and differences(engine) == []
     with engine.connect() as conn:
         identities = conn.execute(text("SELECT id, identity_key FROM developments ORDER BY id")).all()
         outlets = conn.execute(text("SELECT outlet FROM articles ORDER BY id")).scalars().all()

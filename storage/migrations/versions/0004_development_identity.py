@@ -16,12 +16,19 @@ import sqlalchemy as sa
 from alembic import op
 
 from storage.identity import party_key
-from storage.views import VIEWS
 
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
+
+# The views as this revision creates them (frozen: storage/views.py moves on with later revisions).
+VIEWS_CREATED = {
+    "claim_timeline": "\nCREATE VIEW claim_timeline AS\nSELECT m.id AS mention_id,\n       m.seen_on AS reported_on,\n       m.seen_month AS month,\n       c.id AS claim_id,\n       c.development_id,\n       c.institution,\n       c.institution_key,\n       c.therapy,\n       c.indication,\n       c.stage,\n       m.patients,\n       m.outcome,\n       s.name AS source,\n       a.outlet,\n       a.source_name AS outlet_name,\n       a.url,\n       a.title,\n       a.published,\n       a.id AS article_id,\n       a.duplicate_of_id,\n       m.evidence\nFROM mentions m\nJOIN claims c ON c.id = m.claim_id\nJOIN articles a ON a.id = m.article_id\nJOIN sources s ON s.id = a.source_id\n",
+    "development_stages": "\nCREATE VIEW development_stages AS\nSELECT d.id AS development_id,\n       d.institution,\n       d.institution_key,\n       d.therapy,\n       d.indication,\n       d.product,\n       c.stage,\n       CASE c.stage WHEN 'research' THEN 0 WHEN 'preclinical' THEN 1 WHEN 'clinical_trial' THEN 2 WHEN 'clinical_use' THEN 3 WHEN 'approved' THEN 4 END AS stage_order,\n       c.id AS claim_id,\n       c.first_seen AS first_reported,\n       c.last_seen AS last_reported,\n       c.mention_count,\n       c.source_count,\n       c.outlet_count\nFROM developments d\nJOIN claims c ON c.development_id = d.id\n",
+    "development_outlets": "\nCREATE VIEW development_outlets AS\nSELECT c.development_id,\n       a.outlet,\n       COUNT(*) AS mentions,\n       MIN(m.seen_on) AS first_reported,\n       MAX(m.seen_on) AS last_reported\nFROM mentions m\nJOIN claims c ON c.id = m.claim_id\nJOIN articles a ON a.id = m.article_id\nGROUP BY c.development_id, a.outlet\n",
+    "claims_by_month": "\nCREATE VIEW claims_by_month AS\nSELECT month,\n       NULLIF(therapy, '') AS therapy,\n       NULLIF(indication, '') AS indication,\n       NULLIF(stage, '') AS stage,\n       claims,\n       mentions\nFROM monthly_counts\n",
+}
 
 # The views of revision 0002, dropped here because the tables under them are rebuilt.
 OLD_VIEWS = ("claim_timeline", "development_stages", "claims_by_month")
@@ -113,12 +120,12 @@ def upgrade() -> None:
         "UPDATE claims SET outlet_count = (SELECT COUNT(DISTINCT a.outlet) FROM mentions m "
         "JOIN articles a ON a.id = m.article_id WHERE m.claim_id = claims.id)"
     )
-    for sql in VIEWS.values():
+    for sql in VIEWS_CREATED.values():
         op.execute(sql)
 
 
 def downgrade() -> None:
-    for name in VIEWS:
+    for name in VIEWS_CREATED:
         op.execute(f"DROP VIEW IF EXISTS {name}")
     with op.batch_alter_table("claims") as batch:
         batch.drop_constraint("uq_claims_development_stage", type_="unique")
