@@ -9,18 +9,19 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from parsers.vocab import default_vocabulary
+from parsers.vocab import condition_hierarchy, default_vocabulary
 from storage.database import make_engine, upgrade_database
-from storage.repository import sync_aliases
+from storage.repository import sync_aliases, sync_conditions
 
 
 @lru_cache(maxsize=8)
 def engine_for(database_url: str) -> Engine:
     """One engine per database URL and process, with the schema migrated to the latest
-    revision and the built-in institution aliases loaded."""
+    revision and the built-in institution aliases and condition vocabulary loaded."""
     engine = make_engine(database_url)
     upgrade_database(engine)
     sync_aliases(engine, builtin_aliases(), origin="builtin")
+    sync_conditions(engine, condition_hierarchy())
     return engine
 
 

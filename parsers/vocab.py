@@ -324,3 +324,47 @@ def _position(m: Match) -> tuple[int, int]:
 def default_vocabulary() -> Vocabulary:
     """The vocabulary shipped with cgt-monitor (built once per process)."""
     return Vocabulary()
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionInfo:
+    """A condition of the vocabulary with its place in it, for SQL: ``parent`` is the narrowest
+    group (an umbrella condition) whose name it contains as whole words ("type 1 diabetes" ->
+    "diabetes", "diffuse large B-cell lymphoma" -> "B-cell lymphoma"), ``group`` the widest
+    ("lymphoma"); a condition in no group is its own."""
+
+    name: str
+    category: str
+    icd10: str
+    parent: str | None
+    group: str
+
+
+def condition_hierarchy(vocabulary: Vocabulary | None = None) -> list[ConditionInfo]:
+    vocab = vocabulary or default_vocabulary()
+    umbrellas = [n for n, scope in vocab.condition_scope.items() if scope == "umbrella"]
+
+    def contains(name: str, group: str) -> bool:
+        return (
+            name != group
+            and re.search(rf"(?<!\w){re.escape(group.lower())}(?![\w-])", name.lower()) is not None
+        )
+
+    parent = {
+        name: max((u for u in umbrellas if contains(name, u)), key=len, default=None)
+        for name in vocab.condition_category
+    }
+
+    def root(name: str) -> str:
+        seen = {name}
+        while (up := parent.get(name)) is not None and up not in seen:
+            seen.add(up)
+            name = up
+        return name
+
+    return [
+        ConditionInfo(
+            name, vocab.condition_category[name], vocab.condition_code.get(name, ""), parent[name], root(name)
+        )
+        for name in sorted(vocab.condition_category)
+    ]

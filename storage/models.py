@@ -20,6 +20,7 @@
                          kept up to date in the same transaction as the mentions (claims_by_month)
     failures             every input that could not be read, fetched, parsed or stored
     fetch_state          per-URL validators for conditional requests and the last body hash
+    conditions           the condition vocabulary with ICD-10 codes, parents and groups
     retry_queue          article links whose fetch failed transiently, fetched again by later
                          runs even while their feed answers 304 (attempts capped)
 """
@@ -280,3 +281,16 @@ class RetryItem(SQLModel, table=True):
     last_reason: str
     first_failed_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
     last_failed_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
+
+
+class Condition(SQLModel, table=True):
+    """The condition vocabulary (parsers/data/conditions.csv), loaded at every run, so that SQL
+    can ask for a group: indication_group = 'diabetes' finds type 1 and type 2 diabetes."""
+
+    __tablename__ = "conditions"
+
+    name: str = Field(primary_key=True)
+    category: str  # oncology, oncology-heme, neuro, metabolic, ...
+    icd10: str | None = None
+    parent: str | None = None  # the narrowest group naming it ("B-cell lymphoma")
+    group_name: str  # the widest ("lymphoma"); its own name when in no group

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -29,6 +29,7 @@ from parsers.fingerprint import (
 from parsers.models import Claim as ExtractedClaim
 from parsers.models import ParsedArticle
 from parsers.urls import site_of
+from parsers.vocab import ConditionInfo
 
 from . import statements as sql
 from .identity import (
@@ -42,6 +43,7 @@ from .identity import (
 from .models import (
     Article,
     Claim,
+    Condition,
     Development,
     Failure,
     FetchState,
@@ -513,6 +515,39 @@ def sync_aliases(engine: Engine, aliases: Iterable[tuple[str, str]], origin: str
                 session.execute(
                     update(InstitutionAlias).where(InstitutionAlias.alias_key == alias_key).values(**values)
                 )
+    return len(rows)
+
+
+def sync_conditions(engine: Engine, conditions: Iterable[ConditionInfo]) -> int:
+    """Replace the conditions table with the vocabulary's conditions (one transaction)."""
+    rows = [
+        {
+            "name": c.name,
+            "category": c.category,
+            "icd10": c.icd10 or None,
+            "parent": c.parent,
+            "group_name": c.group,
+        }
+        for c in conditions
+    ]
+    with Session(engine) as session, session.begin():
+        known = {
+            tuple(r)
+            for r in session.execute(
+                select(
+                    Condition.name,
+                    Condition.category,
+                    Condition.icd10,
+                    Condition.parent,
+                    Condition.group_name,
+                )
+            ).all()
+        }
+        if known == {tuple(r.values()) for r in rows}:
+            return len(rows)  # unchanged: no write, no lock
+        session.execute(delete(Condition))
+        if rows:
+            session.execute(insert(Condition), rows)
     return len(rows)
 
 

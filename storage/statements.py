@@ -126,6 +126,12 @@ REFRESH_CLAIMS = text(
     "last_seen = COALESCE((SELECT MAX(m.seen_on) FROM mentions m WHERE m.claim_id = claims.id AND m.dated), "
     "(SELECT MAX(m.seen_on) FROM mentions m WHERE m.claim_id = claims.id)), "
     "dated = EXISTS (SELECT 1 FROM mentions m WHERE m.claim_id = claims.id AND m.dated), "
+    # The latest report that states them gives the claim's patients and outcome (each mention
+    # keeps its own: disagreements stay visible).
+    "patients = COALESCE((SELECT m.patients FROM mentions m WHERE m.claim_id = claims.id AND m.patients IS NOT NULL "
+    "ORDER BY m.dated DESC, m.seen_on DESC, m.id DESC LIMIT 1), patients), "
+    "outcome = COALESCE((SELECT m.outcome FROM mentions m WHERE m.claim_id = claims.id AND m.outcome IS NOT NULL "
+    "ORDER BY m.dated DESC, m.seen_on DESC, m.id DESC LIMIT 1), outcome), "
     "mention_count = (SELECT COUNT(*) FROM mentions m WHERE m.claim_id = claims.id), "
     "source_count = (SELECT COUNT(DISTINCT a.source_id) FROM mentions m JOIN articles a ON a.id = m.article_id "
     "WHERE m.claim_id = claims.id), "

@@ -3,7 +3,7 @@ migration that changed them, which drops and recreates them; a revision whose vi
 one changes keeps a frozen copy of its own, as 0002 and 0004 do). Order rows in your query: views
 do not keep an order.
 
-claim_timeline       one row per mention: when it was reported (reported_on; for an undated
+claim_timeline       one row per mention (with the indication's group and ICD-10 code): when it was reported (reported_on; for an undated
                      article, dated is false and reported_on is the day it was read), how the
                      date was obtained (date_source: page, feed or fetched), by which source,
                      outlet and article, with the claim and the evidence sentence(s)
@@ -12,6 +12,9 @@ development_stages   the stage history of each development: one row per stage re
                      (from dated reports; dated false when no report of it states a date),
                      mentions and distinct outlets
 development_outlets  which outlets reported each development, with how many mentions and when
+mentions_by_month    per month (dated reports only), therapy, stage and indication: claims,
+                     developments and mentions, with the indication's group (indication_group:
+                     "diabetes" for type 1 and type 2 diabetes; from the conditions table)
 claims_by_month      per month (YYYY-MM of the publication date; undated reports are left out):
                      how many claims were reported and
                      how many mentions there were, by therapy, by indication and by stage (in each
@@ -36,6 +39,8 @@ SELECT m.id AS mention_id,
        c.institution_key,
        c.therapy,
        c.indication,
+       cond.group_name AS indication_group,
+       cond.icd10,
        c.stage,
        m.patients,
        m.outcome,
@@ -45,6 +50,7 @@ SELECT m.id AS mention_id,
        a.url,
        a.title,
        a.published,
+       a.fetched_at,
        a.id AS article_id,
        a.duplicate_of_id,
        m.evidence
@@ -52,6 +58,7 @@ FROM mentions m
 JOIN claims c ON c.id = m.claim_id
 JOIN articles a ON a.id = m.article_id
 JOIN sources s ON s.id = a.source_id
+LEFT JOIN conditions cond ON cond.name = c.indication
 """
 
 DEVELOPMENT_STAGES = f"""
@@ -100,9 +107,28 @@ SELECT month,
 FROM monthly_counts
 """
 
+MENTIONS_BY_MONTH = f"""
+CREATE VIEW mentions_by_month AS
+SELECT m.seen_month AS month,
+       c.therapy,
+       c.stage,
+       {STAGE_ORDER} AS stage_order,
+       c.indication,
+       COALESCE(cond.group_name, c.indication) AS indication_group,
+       COUNT(DISTINCT c.id) AS claims,
+       COUNT(DISTINCT c.development_id) AS developments,
+       COUNT(*) AS mentions
+FROM mentions m
+JOIN claims c ON c.id = m.claim_id
+LEFT JOIN conditions cond ON cond.name = c.indication
+WHERE m.dated
+GROUP BY m.seen_month, c.therapy, c.stage, c.indication, cond.group_name
+"""
+
 VIEWS = {
     "claim_timeline": CLAIM_TIMELINE,
     "development_stages": DEVELOPMENT_STAGES,
     "development_outlets": DEVELOPMENT_OUTLETS,
     "claims_by_month": CLAIMS_BY_MONTH,
+    "mentions_by_month": MENTIONS_BY_MONTH,
 }

@@ -1,7 +1,9 @@
 """Honest dates: how each article's date was obtained (articles.date_source), which mentions
 are dated (mentions.dated), and claims whose first/last reported dates come from dated
 mentions only (claims.dated False when only undated articles report them). Undated mentions
-leave the monthly counts: they were not reported in the month they were read.
+leave the monthly counts: they were not reported in the month they were read. The condition
+vocabulary as a table (conditions: ICD-10, parent, group) for queries by group, and the views
+mentions_by_month and the new columns of the others.
 
 Revision ID: 0005
 Revises: 0004
@@ -53,6 +55,15 @@ def upgrade() -> None:
         "UPDATE claims SET dated = EXISTS (SELECT 1 FROM mentions m WHERE m.claim_id = claims.id AND m.dated)"
     )
 
+    op.create_table(
+        "conditions",
+        sa.Column("name", sa.String(), primary_key=True),
+        sa.Column("category", sa.String(), nullable=False),
+        sa.Column("icd10", sa.String(), nullable=True),
+        sa.Column("parent", sa.String(), nullable=True),
+        sa.Column("group_name", sa.String(), nullable=False),
+    )
+
     # Monthly counts from dated mentions only.
     op.execute("DELETE FROM monthly_counts")
     op.execute("DELETE FROM claim_months")
@@ -74,6 +85,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in VIEWS:
         op.execute(f"DROP VIEW IF EXISTS {name}")
+    op.drop_table("conditions")
     with op.batch_alter_table("claims") as batch:
         batch.drop_column("dated")
     with op.batch_alter_table("mentions") as batch:
