@@ -13,12 +13,15 @@ candidate with probability >= 0.98, and ``jaccard`` confirms it exactly.
 
 from __future__ import annotations
 
+import csv
+import functools
 import hashlib
 import re
 import struct
 import unicodedata
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from datasketch import MinHash
 
@@ -28,6 +31,10 @@ BANDS = 32
 ROWS = NUM_PERM // BANDS
 MIN_SHINGLES = 8  # shorter texts are compared by their hash only
 NEAR_DUPLICATE_JACCARD = 0.6
+# A text this much inside another is a copy of it (cut short, or with paragraphs added) ...
+NEAR_DUPLICATE_CONTAINMENT = 0.85
+# ... when the shorter has at least this many shingles (a few shared sentences are not a copy).
+MIN_CONTAINED_SHINGLES = 40
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -67,6 +74,22 @@ def jaccard(a: str, b: str) -> float:
     if not sa or not sb:
         return 1.0 if normalise_text(a) == normalise_text(b) else 0.0
     return len(sa & sb) / len(sa | sb)
+
+
+def resemblance(a: str, b: str) -> tuple[float, float]:
+    """(Jaccard resemblance, containment) of two texts' shingle sets. Containment is the share
+    of the shorter text's shingles found in the longer one: a wire copy cut to its first half,
+    or a rewrite that adds paragraphs around the original, has a low Jaccard but a high
+    containment."""
+    sa, sb = shingles(a), shingles(b)
+    if not sa or not sb:
+        same = 1.0 if normalise_text(a) == normalise_text(b) else 0.0
+        return same, same
+    common = len(sa & sb)
+    jaccard_score = common / len(sa | sb)
+    if min(len(sa), len(sb)) < MIN_CONTAINED_SHINGLES:
+        return jaccard_score, jaccard_score
+    return jaccard_score, common / min(len(sa), len(sb))
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +206,14 @@ def institution_key(name: str | None) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
+@functools.cache
+def _place_keys() -> frozenset[str]:
+    path = Path(__file__).resolve().parent / "data" / "places.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = csv.DictReader(line for line in fh if line.strip() and not line.startswith("#"))
+        return frozenset(institution_key(row["name"]) for row in rows)
+
+
 def institution_base_key(name: str | None) -> str:
     """The key of the body a name designates, without its parents or location qualifiers:
 
@@ -197,6 +228,13 @@ def institution_base_key(name: str | None) -> str:
     first = re.split(r",|;|\s+\(", name, maxsplit=1)[0]
     key = institution_key(first)
     words = key.split()
+    # "Boston-based Vertex Pharmaceuticals", "San Diego-based Poseida": a known place before
+    # "based" is no part of the name ("Evidence-Based Medicine Center" keeps its words).
+    if "based" in words[1:4] and words.index("based") < len(words) - 1:
+        at = words.index("based")
+        if " ".join(words[:at]) in _place_keys():
+            words = words[at + 1 :]
+            key = " ".join(words)
     for i, word in enumerate(words):
         if word != "of" or i == 0:
             continue

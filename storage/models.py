@@ -108,8 +108,8 @@ class Article(SQLModel, table=True):
     outlet: str | None = None  # who published it: the URL's site, else the name it gives, else the source
     text: str = Field(sa_column=Column(Text, nullable=False))
     duplicate_of_id: int | None = Field(default=None, foreign_key="articles.id")
-    duplicate_kind: str | None = None  # "exact" or "near"
-    similarity: float | None = None  # Jaccard resemblance to the original, for near copies
+    duplicate_kind: str | None = None  # "exact", "near" or "contained"
+    similarity: float | None = None  # Jaccard resemblance (near) or containment (contained)
     claim_count: int = 0
 
 

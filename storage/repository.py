@@ -19,12 +19,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from parsers.fingerprint import (
+    NEAR_DUPLICATE_CONTAINMENT,
     NEAR_DUPLICATE_JACCARD,
     Fingerprint,
     fingerprint,
     institution_base_key,
     institution_key,
-    jaccard,
+    resemblance,
 )
 from parsers.models import Claim as ExtractedClaim
 from parsers.models import ParsedArticle
@@ -146,8 +147,10 @@ def article_key(article: ParsedArticle, digest: str) -> str:
 def _find_original(
     session: Session, article_id: int, text: str, fp: Fingerprint
 ) -> tuple[int, str, float] | None:
-    """The earlier article this one copies: same text hash, else the most similar article that
-    shares an LSH band and passes the exact Jaccard check. Returns (original id, kind, score)."""
+    """The earlier article this one copies: same text hash ("exact"), else the most similar
+    article that shares an LSH band and passes the exact Jaccard check ("near"), else one that
+    holds most of this one or is mostly held in it ("contained": a cut or extended wire copy).
+    Returns (original id, kind, score: Jaccard, or containment for "contained")."""
     same = session.execute(sql.SAME_TEXT, {"content_hash": fp.content_hash, "id": article_id}).first()
     if same is not None:
         return (same[1] or same[0], "exact", 1.0)
@@ -159,14 +162,17 @@ def _find_original(
     shared.pop(article_id, None)
     candidates = sorted(shared.items(), key=lambda item: (-item[1], item[0]))[:_MAX_CANDIDATES]
     best: tuple[int, str, float] | None = None
+    contained: tuple[int, str, float] | None = None
     for candidate_id, _shared in candidates:
         row = session.execute(sql.ARTICLE_TEXT, {"id": candidate_id}).first()
         if row is None:
             continue
-        score = jaccard(text, row[0])
+        score, inside = resemblance(text, row[0])
         if score >= NEAR_DUPLICATE_JACCARD and (best is None or score > best[2]):
             best = (row[1] or candidate_id, "near", round(score, 4))
-    return best
+        elif inside >= NEAR_DUPLICATE_CONTAINMENT and (contained is None or inside > contained[2]):
+            contained = (row[1] or candidate_id, "contained", round(inside, 4))
+    return best or contained
 
 
 @dataclass(frozen=True, slots=True)

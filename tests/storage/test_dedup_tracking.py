@@ -218,3 +218,31 @@ def test_views_agree_with_the_tables(database_url):
         ("2026-02", "clinical_trial", 1),
         ("2026-02", "clinical_use", 1),
     ]
+
+
+def test_a_wire_copy_cut_short_or_extended_is_a_contained_copy(database_url):
+    engine = engine_at(database_url)
+    sentences = BODY.split(". ")
+    store_article(engine, "s", "files", ".", article(BODY, "https://wire.example/a"), [claim()])
+    cut = ". ".join(sentences[:16]) + "."  # the first 40 % of the story
+    extended = (
+        BODY
+        + " "
+        + " ".join(f"Local detail {i} added by the reprinting paper about clinic hours." for i in range(12))
+    )
+    store_article(
+        engine, "s", "files", ".", article(cut, "https://paper-b.example/a"), [claim(institution=None)]
+    )
+    store_article(
+        engine, "s", "files", ".", article(extended, "https://paper-c.example/a"), [claim(institution=None)]
+    )
+    stored = articles(engine)
+    original = stored["https://wire.example/a"]
+    for url in ("https://paper-b.example/a", "https://paper-c.example/a"):
+        copy = stored[url]
+        assert copy.duplicate_of_id == original.id, url
+        assert copy.duplicate_kind in ("near", "contained") and copy.similarity >= 0.6, (url, copy.similarity)
+    assert stored["https://paper-b.example/a"].duplicate_kind == "contained"
+    # the copies' claims (no institution named) join the original's development
+    [row] = _claims(engine)
+    assert row.mention_count == 3

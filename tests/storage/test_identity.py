@@ -182,3 +182,18 @@ def test_outlets_are_counted_not_configured_sources(database_url):
         outlets = conn.execute(text("SELECT outlet, mentions FROM development_outlets ORDER BY outlet")).all()
     assert tuple(counts) == (3, 1, 2)
     assert [tuple(o) for o in outlets] == [("outlet-a.example", 2), ("outlet-b.example", 1)]
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Boston-based Vertex Pharmaceuticals", "vertex pharmaceuticals"),
+        ("San Diego-based Poseida Therapeutics", "poseida therapeutics"),
+        ("Nansha Hospital of Guangzhou First People's Hospital", "nansha hospital"),
+        ("Evidence-Based Medicine Center", "evidence based medicine center"),  # "based" first: a name
+    ],
+)
+def test_place_prefixes_are_no_part_of_a_party_key(name, key):
+    from parsers.fingerprint import institution_base_key
+
+    assert institution_base_key(name) == key
