@@ -1,11 +1,17 @@
 """What each run publishes in the Prefect UI, under stable keys (so the Artifacts page keeps
 their history across runs):
 
-    cgt-monitor-digest      Markdown: counts, new claims, stage changes, failures and warnings
-    cgt-monitor-new-claims  table: the claims first stored in this run
+    cgt-monitor-digest      Markdown an analyst reads first: a headline with the counts; new
+                            developments, stage moves and earlier stages reported, each with its
+                            report ([outlet: title](url)) and an evidence quote; undated reports
+                            apart; failures with their reasons
+    cgt-monitor-new-claims  table: the claims first stored in this run, short columns first
     cgt-monitor-timeline    Markdown with a PNG chart (a data URI; the UI renders it, see
-                            PREFECT-UI notes): claims reported per month by therapy
+                            PREFECT-UI notes): claims reported per month by therapy, every month
+                            of the window shown, dated reports only
     cgt-monitor-progress    progress of the run, updated as sources complete
+
+The builders are pure functions of the run summary and ``storage.repository.NewClaimRow``s.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import base64
 import io
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from storage.repository import NewClaimRow
@@ -22,128 +29,239 @@ DIGEST_KEY = "cgt-monitor-digest"
 TABLE_KEY = "cgt-monitor-new-claims"
 TIMELINE_KEY = "cgt-monitor-timeline"
 PROGRESS_KEY = "cgt-monitor-progress"
-_MAX_ROWS = 200
+_MAX_ROWS = 100
+_QUOTE_CHARS = 160
+CHART_MONTHS = 36  # the chart's window: the last three years, up to the current month
+
+# Colours that read on Prefect's dark theme and its light one (a transparent figure).
+_TEXT = "#c9d1d9"
+_GRID = "#4b5563"
+_PALETTE = ["#60a5fa", "#f59e0b", "#34d399", "#f472b6", "#a78bfa", "#f87171", "#22d3ee", "#facc15", "#94a3b8"]
 
 
-def _cell(text: object) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+def _md(text: object) -> str:
+    """Text safe inside Markdown (tables and link labels)."""
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ").replace("]", ")")
+
+
+def _quote(evidence: str, limit: int = _QUOTE_CHARS) -> str:
+    text = " ".join(evidence.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def headline(summary: dict[str, Any], new_claims: Sequence[NewClaimRow]) -> str:
+    """One line with what matters: developments, moves, articles, failures."""
+    kinds = _by_kind(new_claims)
+    parts = [
+        _plural(len({c.development_id for c in kinds["new"]}), "new development"),
+        _plural(len(kinds["move"]), "stage move"),
+    ]
+    if kinds["earlier"]:
+        parts.append(_plural(len(kinds["earlier"]), "earlier stage") + " reported")
+    line = " · ".join(parts)
+    line += (
+        f" — {_plural(summary['articles_new'], 'new article')}, {_plural(summary['mentions_new'], 'new mention')}"
+        f" from {_plural(summary['sources'], 'source')}"
+    )
+    if summary["failed"]:
+        line += f" · **{_plural(summary['failed'], 'failure')}**"
+    if summary["warnings"]:
+        line += f" · {_plural(summary['warnings'], 'warning')}"
+    return line
+
+
+def _by_kind(new_claims: Sequence[NewClaimRow]) -> dict[str, list[NewClaimRow]]:
+    out: dict[str, list[NewClaimRow]] = {"new": [], "move": [], "earlier": []}
+    for c in new_claims:
+        out[c.kind].append(c)
+    return out
+
+
+def _item(c: NewClaimRow) -> list[str]:
+    """One claim as three short Markdown lines: when and what; who and with what result; the
+    report it comes from, with a quote."""
+    stage = f"{c.moved_from} → {c.stage}" if c.kind == "move" else c.stage
+    result = " · ".join(
+        x
+        for x in (
+            c.institution or "(no party named)",
+            _plural(c.patients, "patient") if c.patients else "",
+            c.outcome or "",
+        )
+        if x
+    )
+    label = ": ".join(x for x in (c.outlet or c.source, c.title) if x)
+    report = f"[{_md(label)}]({c.url})" if c.url else _md(label or c.source)
+    quote = f" — “{_md(_quote(c.evidence))}”" if c.evidence else ""
+    return [
+        f"- **{c.reported} · {stage}** · {_md(c.therapy)} · {_md(c.indication)}  ",
+        f"  {_md(result)}  ",
+        f"  {report}{quote}",
+    ]
 
 
 def digest_markdown(summary: dict[str, Any], new_claims: Sequence[NewClaimRow]) -> str:
-    """The run digest: counts, new claims, stage changes, failures and warnings."""
-    changes = [c for c in new_claims if c.earlier_stages]
-    lines = [
-        "# cgt-monitor run digest",
-        "",
-        f"**{summary['claims_new']} new claim(s)**, {len(changes)} stage change(s), "
-        f"{summary['claims_updated']} claim(s) reported again; {summary['articles_new']} new article(s) "
-        f"from {summary['sources']} source(s); {summary['failed']} failure(s), {summary['warnings']} warning(s).",
+    """The run digest (see the module docstring)."""
+    kinds = _by_kind(new_claims)
+    lines = ["# What is new", "", headline(summary, new_claims), ""]
+    sections = (
+        ("New developments", [c for c in kinds["new"] if c.dated], "None this run."),
+        ("Stage moves", [c for c in kinds["move"] if c.dated], "None this run."),
+        (
+            "Earlier stages reported (a development already stored at a later stage; not a move)",
+            [c for c in kinds["earlier"] if c.dated],
+            None,
+        ),
+        (
+            "Undated reports (the article states no date; shown with the day it was read)",
+            [c for c in new_claims if not c.dated],
+            None,
+        ),
+    )
+    for title, items, empty in sections:
+        if not items and empty is None:
+            continue
+        lines += [f"## {title}", ""]
+        if not items:
+            lines.append(empty or "")
+        for c in items[:_MAX_ROWS]:
+            lines += _item(c)
+        if len(items) > _MAX_ROWS:
+            lines.append(f"\n… and {len(items) - _MAX_ROWS} more (see the {TABLE_KEY} table).")
+        lines.append("")
+    failures = [f for f in summary["failures"] if not f["optional"]]
+    warnings = [f for f in summary["failures"] if f["optional"]]
+    for title, entries in (("Failures", failures), ("Warnings (optional sources)", warnings)):
+        if not entries and title.startswith("Warnings"):
+            continue
+        lines += [f"## {title}", ""]
+        if not entries:
+            lines.append("None.")
+        for f in entries[:_MAX_ROWS]:
+            lines.append(f"- `{f['source']}` [{f['stage']}] {_md(f['location'])} — {_md(f['reason'])}")
+        if len(entries) > _MAX_ROWS:
+            lines.append(f"- … and {len(entries) - _MAX_ROWS} more (table `failures`).")
+        lines.append("")
+    lines += [
+        "## Counts",
         "",
         "| fetched | not modified | unchanged | new articles | already seen | skipped | new mentions |",
         "|---|---|---|---|---|---|---|",
         f"| {summary['fetched']} | {summary['not_modified']} | {summary['unchanged']} | {summary['articles_new']} "
         f"| {summary['articles_seen']} | {summary['articles_skipped']} | {summary['mentions_new']} |",
-        "",
-        "## New claims",
-        "",
     ]
-    if new_claims:
-        lines += [
-            "| first reported | institution | therapy | indication | stage | patients | outcome |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for c in new_claims[:_MAX_ROWS]:
-            lines.append(
-                f"| {c.reported} | {_cell(c.institution)} | {c.therapy} | {_cell(c.indication)} | "
-                f"{c.stage} | {_cell(c.patients)} | {_cell(c.outcome)} |"
-            )
-        if len(new_claims) > _MAX_ROWS:
-            lines.append(f"\n… and {len(new_claims) - _MAX_ROWS} more (see the {TABLE_KEY} table).")
-    else:
-        lines.append("None this run.")
-    lines += ["", "## Stage changes", ""]
-    if changes:
-        for c in changes[:_MAX_ROWS]:
-            lines.append(
-                f"- **{_cell(c.institution) or '(no institution)'}** · {c.therapy} · {_cell(c.indication)}: "
-                f"{' → '.join(c.earlier_stages)} → **{c.stage}** ({c.reported})"
-            )
-    else:
-        lines.append("None this run.")
-    failures = [f for f in summary["failures"] if not f["optional"]]
-    warnings = [f for f in summary["failures"] if f["optional"]]
-    for title, items in (("Failures", failures), ("Warnings (optional sources)", warnings)):
-        lines += ["", f"## {title}", ""]
-        if not items:
-            lines.append("None.")
-        for f in items[:_MAX_ROWS]:
-            lines.append(f"- `{f['source']}` [{f['stage']}] {_cell(f['location'])}: {_cell(f['reason'])}")
-        if len(items) > _MAX_ROWS:
-            lines.append(f"- … and {len(items) - _MAX_ROWS} more (table `failures`).")
     return "\n".join(lines) + "\n"
 
 
 def new_claims_table(new_claims: Sequence[NewClaimRow]) -> list[dict[str, Any]]:
-    """Rows for the table artifact; every row has the same keys (the UI needs that)."""
+    """Rows for the table artifact, short columns first; every row has the same keys (the UI
+    needs that)."""
     return [
         {
-            "date": c.reported,
-            "institution": c.institution or "",
+            "reported": c.reported,
+            "stage": f"{c.moved_from} → {c.stage}" if c.kind == "move" else c.stage,
             "therapy": c.therapy,
             "indication": c.indication,
-            "stage": c.stage,
-            "stage_change": " → ".join([*c.earlier_stages, c.stage]) if c.earlier_stages else "",
-            "source": c.source,
+            "institution": c.institution or "",
+            "patients": c.patients if c.patients is not None else "",
+            "outcome": c.outcome or "",
+            "outlet": c.outlet or c.source,
+            "evidence": _quote(c.evidence, 90),
             "link": c.url or "",
         }
         for c in new_claims[:1000]
     ]
 
 
-def timeline_png(rows: Sequence[tuple[str, str, int]]) -> bytes:
-    """A stacked bar chart of claims reported per month by therapy (PNG)."""
+def _months(first: str, last: str) -> list[str]:
+    year, month = int(first[:4]), int(first[5:7])
+    out = []
+    while f"{year:04d}-{month:02d}" <= last:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def chart_window(today: date, months: int = CHART_MONTHS) -> tuple[str, str]:
+    """(first month, last month) of the chart: the ``months`` months up to ``today``'s."""
+    index = today.year * 12 + today.month - 1 - (months - 1)
+    return f"{index // 12:04d}-{index % 12 + 1:02d}", f"{today.year:04d}-{today.month:02d}"
+
+
+def timeline_png(rows: Sequence[tuple[str, str, int]], window: tuple[str, str]) -> bytes:
+    """A stacked bar chart of claims reported per month by therapy over ``window`` (PNG, on a
+    transparent background with light text: legible on the UI's dark theme)."""
     # The Figure API without pyplot: no global figure state or GUI backend to load (~0.3 s less).
     from matplotlib.figure import Figure
 
-    months = sorted({m for m, _, _ in rows})
-    therapies = sorted({t for _, t, _ in rows})
+    months = _months(*window)
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for month, therapy, claims in rows:
-        counts[therapy][month] = claims
-    fig = Figure(figsize=(10, 3.6), dpi=90)
+        if window[0] <= month <= window[1]:
+            counts[therapy][month] = counts[therapy].get(month, 0) + claims
+    therapies = sorted(counts, key=lambda t: -sum(counts[t].values()))
+    fig = Figure(figsize=(12, 4.2), dpi=100)
+    fig.patch.set_alpha(0)
     ax = fig.subplots()
+    ax.set_facecolor("none")
+    positions = range(len(months))
     bottom = [0] * len(months)
-    for therapy in therapies:
+    for n, therapy in enumerate(therapies):
         values = [counts[therapy].get(m, 0) for m in months]
-        ax.bar(months, values, bottom=bottom, label=therapy)
+        ax.bar(positions, values, bottom=bottom, label=therapy, color=_PALETTE[n % len(_PALETTE)], width=0.8)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    ax.set_title("Claims reported per month by therapy")
-    ax.set_ylabel("claims")
-    if months:
-        step = max(1, len(months) // 12)
-        ax.set_xticks(
-            range(0, len(months), step),
-            [months[i] for i in range(0, len(months), step)],
-            rotation=45,
-            ha="right",
-            fontsize=8,
-        )
-    else:
-        ax.text(0.5, 0.5, "no claims yet", ha="center", va="center", transform=ax.transAxes)
+    ax.set_title(
+        f"Claims reported per month by therapy, {window[0]} to {window[1]}",
+        color=_TEXT,
+        fontsize=13,
+        loc="left",
+    )
+    ax.set_ylabel("claims", color=_TEXT, fontsize=11)
+    step = 3 if len(months) > 18 else 1
+    ax.set_xticks(list(positions)[::step], months[::step], rotation=45, ha="right", fontsize=10, color=_TEXT)
+    ax.tick_params(colors=_TEXT, labelsize=10)
     ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.grid(axis="y", color=_GRID, linewidth=0.5)
+    ax.set_axisbelow(True)
+    for spine in ax.spines.values():
+        spine.set_color(_GRID)
     if therapies:
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        legend = ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        for text in legend.get_texts():
+            text.set_color(_TEXT)
+    else:
+        ax.text(
+            0.5,
+            0.5,
+            "no dated reports in this window",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            color=_TEXT,
+        )
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", transparent=True)
     return buffer.getvalue()
 
 
-def timeline_markdown(rows: Sequence[tuple[str, str, int]]) -> str:
-    """The chart embedded as a PNG data URI (rendered by the Prefect UI), with its numbers."""
-    png = base64.b64encode(timeline_png(rows)).decode("ascii")
-    total = sum(c for _, _, c in rows)
-    return (
-        f"# Claims per month by therapy\n\n![claims per month by therapy](data:image/png;base64,{png})\n\n"
-        f"{total} claim-months over {len({m for m, _, _ in rows})} month(s) (view `claims_by_month`).\n"
+def timeline_markdown(rows: Sequence[tuple[str, str, int]], today: date) -> str:
+    """The chart embedded as a PNG data URI (rendered by the Prefect UI), with a plain caption."""
+    window = chart_window(today)
+    png = base64.b64encode(timeline_png(rows, window)).decode("ascii")
+    shown = [r for r in rows if window[0] <= r[0] <= window[1]]
+    earlier = sum(c for m, _, c in rows if m < window[0])
+    caption = (
+        f"Each bar counts the claims reported in that month (by the articles' publication dates), "
+        f"split by therapy: {sum(c for _, _, c in shown)} in the {CHART_MONTHS} months shown. "
+        "Reports without a date are left out; months without reports are shown empty."
     )
+    if earlier:
+        caption += (
+            f" {earlier} earlier claim-month count(s) before {window[0]} are in the `claims_by_month` view."
+        )
+    return f"# Claims per month\n\n![claims per month by therapy](data:image/png;base64,{png})\n\n{caption}\n"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from prefect.schedules import Cron
 from prefect.types.entrypoint import EntrypointType
 from sqlalchemy.engine import make_url
 
@@ -42,7 +43,7 @@ def build_deployment(settings: Settings):  # type: ignore[no-untyped-def]
     return ingest.to_deployment(
         name=DEPLOYMENT_NAME,
         entrypoint_type=EntrypointType.MODULE_PATH,
-        cron=settings.schedule_cron,
+        schedule=Cron(settings.schedule_cron, timezone=settings.schedule_timezone),
         parameters=deployment_parameters(settings),
         description="Scheduled cgt-monitor run: fetch the sources, extract CGT claims, store them.",
         tags=["cgt-monitor"],

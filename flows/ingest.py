@@ -32,6 +32,9 @@ from prefect.artifacts import (
     aupdate_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
+from prefect.states import Completed
+from prefect.states import Failed as FailedState
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -40,7 +43,9 @@ from flows.artifacts import (
     PROGRESS_KEY,
     TABLE_KEY,
     TIMELINE_KEY,
+    chart_window,
     digest_markdown,
+    headline,
     new_claims_table,
     timeline_markdown,
 )
@@ -122,7 +127,25 @@ async def ingest_source(
     else:
         batches = web_batches(spec, run, summary, clock)
     await run_batches(batches, run, summary, clock)
-    return Payload((summary, dict(clock.seconds)))
+    result = Payload((summary, dict(clock.seconds)))
+    if summary.failed or summary.warnings:
+        # Visible in the run's task list: a state named for it, with the first reason.
+        first = summary.failures[0]
+        problems = summary.failed + summary.warnings
+        return Completed(
+            name="Completed with failures" if summary.failed else "Completed with warnings",
+            message=f"{problems} of {summary.documents + problems} item(s) failed; first: "
+            f"[{first['stage']}] {first['reason'][:160]}",
+            data=result,
+        )
+    return result
+
+
+async def _source_result(outcome: Any) -> Payload[tuple[RunSummary, dict[str, float]]]:
+    """A source task's Payload, also when the task returned a named state around it."""
+    if isinstance(outcome, State):
+        return outcome.data if isinstance(outcome.data, Payload) else await outcome.aresult()
+    return outcome
 
 
 def fetch_tag(spec: SourceSpec) -> str | None:
@@ -183,7 +206,7 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
     progress = None
     if prefect:
         progress = await acreate_progress_artifact(
-            0.0, key=PROGRESS_KEY, description=f"sources done of {len(specs)}"
+            0.0, key=PROGRESS_KEY, description=f"Share of the run's {len(specs)} source(s) done"
         )
     done: list[str] = []
     last_update = time.monotonic()
@@ -209,12 +232,13 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
         async with running:
             try:
                 if not prefect:
-                    part, seconds = (await ingest_source.fn(spec, Payload(run))).value
+                    outcome = await ingest_source.fn(spec, Payload(run))
                 elif (tag := fetch_tag(spec)) in limited:
                     with tags(tag):  # the limit caps the sources fetched from one host at a time
-                        part, seconds = (await ingest_source(spec, Payload(run))).value
+                        outcome = await ingest_source(spec, Payload(run))
                 else:
-                    part, seconds = (await ingest_source(spec, Payload(run))).value
+                    outcome = await ingest_source(spec, Payload(run))
+                part, seconds = (await _source_result(outcome)).value
             except Exception as exc:  # a source that breaks must not stop the others
                 failure = Failed(
                     spec.name, spec.location, "source", f"{type(exc).__name__}: {exc}", spec.optional
@@ -273,22 +297,42 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
         )
     result = summary.as_dict()
     if prefect:
-        await publish_artifacts(engine, result)
-    if summary.sources and summary.sources_failed == summary.sources:
-        # Every source failed: end Failed so Prefect automations and notifications can act.
-        raise AllSourcesFailedError(result)
+        result["headline"] = await publish_artifacts(engine, result)
     return result
+
+
+def all_sources_failed(summary: dict[str, Any]) -> bool:
+    return bool(summary["sources"]) and summary["sources_failed"] == summary["sources"]
+
+
+def _run_name() -> str:
+    return f"ingest {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 @flow(
     name="ingest",
+    flow_run_name=_run_name,
     description="Read the configured sources, extract dated CGT claims and store them, deduplicated, in SQL.",
 )
-async def ingest(sources_file: str | None = None, database_url: str | None = None) -> dict[str, Any]:
-    """Run cgt-monitor once over ``sources_file`` into ``database_url`` (defaults: settings)."""
-    return await run_pipeline(
+async def ingest(sources_file: str | None = None, database_url: str | None = None) -> Any:
+    """Run cgt-monitor once over the sources into the database.
+
+    Args:
+        sources_file: The sources file (TOML, one [[source]] table per feed, sitemap, URL or
+            folder). Empty: CGT_MONITOR_SOURCES_FILE, else seeds/sources.toml.
+        database_url: Where claims are stored (SQLAlchemy URL, e.g. sqlite:///data/cgt.db or
+            postgresql+psycopg://user@host/db). Empty: CGT_MONITOR_DATABASE_URL.
+    """
+    result = await run_pipeline(
         load_settings(sources_file=sources_file, database_url=database_url), prefect=True
     )
+    if all_sources_failed(result):
+        # Every source failed: the run ends Failed (automations and notifications can act) with
+        # a one-line reason, not a traceback: an offline network is an expected situation.
+        first = result["failures"][0] if result["failures"] else None
+        reason = f"; first: [{first['stage']}] {first['location']}: {first['reason'][:200]}" if first else ""
+        return FailedState(message=f"all {result['sources']} source(s) failed{reason}", data=result)
+    return Completed(message=result.get("headline") or "done", data=result)
 
 
 class AllSourcesFailedError(RuntimeError):
@@ -301,23 +345,27 @@ class AllSourcesFailedError(RuntimeError):
         self.summary = summary
 
 
-async def publish_artifacts(engine: Engine, summary: dict[str, Any]) -> None:
-    """The digest, the new-claims table and the timeline chart (see ``flows.artifacts``)."""
+async def publish_artifacts(engine: Engine, summary: dict[str, Any]) -> str:
+    """The digest, the new-claims table and the timeline chart (see ``flows.artifacts``);
+    returns the digest's headline (the run's state message)."""
     new_claims = describe_claims(engine, summary["new_claim_ids"])
+    line = headline(summary, new_claims)
     await acreate_markdown_artifact(
-        digest_markdown(summary, new_claims),
-        key=DIGEST_KEY,
-        description="New claims, stage changes, failures and counts of this run",
+        digest_markdown(summary, new_claims), key=DIGEST_KEY, description=f"What is new: {line}"
     )
     await acreate_table_artifact(
-        new_claims_table(new_claims), key=TABLE_KEY, description="Claims first stored in this run"
+        new_claims_table(new_claims),
+        key=TABLE_KEY,
+        description=f"{len(new_claims)} claim(s) first stored in this run",
     )
-    since = f"{datetime.now(UTC).year - 3}-01"
+    today = datetime.now(UTC).date()
+    first_month = chart_window(today)[0]
     await acreate_markdown_artifact(
-        timeline_markdown(monthly_claims_by_therapy(engine, since)),
+        timeline_markdown(monthly_claims_by_therapy(engine), today),
         key=TIMELINE_KEY,
-        description="Claims reported per month by therapy",
+        description=f"Claims reported per month by therapy, {first_month} to {today:%Y-%m}",
     )
+    return line
 
 
 @contextmanager
@@ -349,8 +397,15 @@ def dask_task_runner(settings: Settings | None) -> Iterator[Any]:
 
 
 def run_ingest(sources_file: str | None = None, database_url: str | None = None) -> dict[str, Any]:
-    """Run the flow from synchronous code (the CLI, scripts)."""
+    """Run the flow from synchronous code (the CLI, scripts); raises AllSourcesFailedError
+    (with the summary) when every source failed."""
     try:
-        return asyncio.run(ingest(sources_file=sources_file, database_url=database_url))
+        state = asyncio.run(ingest(sources_file=sources_file, database_url=database_url, return_state=True))
     finally:
         shutdown_pools()
+    summary = state.data if isinstance(state.data, dict) else state.result(raise_on_failure=False)
+    if not isinstance(summary, dict):
+        raise RuntimeError(f"the ingest flow run ended {state.name}: {state.message}")
+    if state.is_failed():
+        raise AllSourcesFailedError(summary)
+    return summary

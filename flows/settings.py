@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     dask_address: str = Field("", description="address of a running Dask scheduler (task_runner=dask)")
     dask_workers: int = Field(2, ge=1, description="local Dask worker processes when no address is given")
     schedule_cron: str = Field("0 */6 * * *", description="cron schedule of the served deployment")
+    schedule_timezone: str = Field(
+        "UTC", description="time zone of the cron schedule (IANA name, e.g. Europe/Berlin); the UI shows it"
+    )
 
     user_agent: str = Field(DEFAULT_USER_AGENT, description="User-Agent sent to web sites; names the project")
     connect_timeout: float = Field(10.0, gt=0, description="seconds to connect")

@@ -839,10 +839,16 @@ def development_mentions(engine: Engine, development_ids: Iterable[int]) -> list
 
 @dataclass(frozen=True, slots=True)
 class NewClaimRow:
-    """A claim first stored in this run, with where it was first reported and the stages its
-    development had before (non-empty: a stage change)."""
+    """A claim first stored in this run, with the report that first stated it and how it
+    relates to what was stored before the run:
+
+    kind "new"      its development is new in this run
+         "move"     its development reached a later stage than any stored before (``moved_from``)
+         "earlier"  a report of a stage below the highest already stored: never a move backwards
+    """
 
     id: int
+    development_id: int
     first_seen: date
     institution: str | None
     therapy: str
@@ -850,66 +856,99 @@ class NewClaimRow:
     stage: str
     patients: int | None
     outcome: str | None
-    source: str
+    source: str  # the configured source
     url: str | None
-    earlier_stages: tuple[str, ...]
+    earlier_stages: tuple[str, ...]  # the development's stages stored before this run
     dated: bool = True
+    outlet: str | None = None
+    title: str | None = None
+    evidence: str = ""
 
     @property
     def reported(self) -> str:
         """First reported: a date, or "undated (read ...)" when no report states its date."""
         return self.first_seen.isoformat() if self.dated else f"undated (read {self.first_seen.isoformat()})"
 
+    @property
+    def kind(self) -> str:
+        if not self.earlier_stages:
+            return "new"
+        highest = max(_STAGE_ORDER.get(s, -1) for s in self.earlier_stages)
+        return "move" if _STAGE_ORDER.get(self.stage, -1) > highest else "earlier"
+
+    @property
+    def moved_from(self) -> str | None:
+        """The highest stage stored before the run, for a move."""
+        if self.kind != "move":
+            return None
+        return max(self.earlier_stages, key=lambda st: _STAGE_ORDER.get(st, -1))
+
 
 def describe_claims(engine: Engine, claim_ids: Sequence[int]) -> list[NewClaimRow]:
-    """The given claims with their first mention's source and their development's earlier
-    stages (three set-based queries per 500 claims)."""
+    """The given claims (those a run stored first) with the report that first stated each (a
+    dated one if any: outlet, title, URL, evidence) and the stages their developments had
+    before the run (the stages of claims not among ``claim_ids``). Dated rows first, newest
+    first; then the undated ones."""
     ids = list(dict.fromkeys(claim_ids))
+    new_ids = set(ids)
     out: list[NewClaimRow] = []
     with Session(engine) as session:
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
             claims = session.execute(select(Claim).where(Claim.id.in_(part))).scalars().all()  # type: ignore[union-attr]
-            first: dict[int, tuple[date, int, str, str | None]] = {}
-            for claim_id, seen_on, mention_id, source, url in session.execute(
-                select(Mention.claim_id, Mention.seen_on, Mention.id, Source.name, Article.url)
+            first: dict[int, tuple] = {}
+            for claim_id, dated, seen_on, mention_id, source, outlet, title, url, evidence in session.execute(
+                select(
+                    Mention.claim_id,
+                    Mention.dated,
+                    Mention.seen_on,
+                    Mention.id,
+                    Source.name,
+                    Article.outlet,
+                    Article.title,
+                    Article.url,
+                    Mention.evidence,
+                )
                 .join(Article, Article.id == Mention.article_id)
                 .join(Source, Source.id == Article.source_id)
                 .where(Mention.claim_id.in_(part))  # type: ignore[attr-defined]
             ).all():
-                if claim_id not in first or (seen_on, mention_id) < first[claim_id][:2]:
-                    first[claim_id] = (seen_on, mention_id, source, url)
-            stages: dict[int, list[tuple[int, str, date]]] = defaultdict(list)
-            for development_id, other_id, stage, first_seen in session.execute(
-                select(Claim.development_id, Claim.id, Claim.stage, Claim.first_seen).where(
+                rank = (not dated, seen_on, mention_id)
+                if claim_id not in first or rank < first[claim_id][0]:
+                    first[claim_id] = (rank, source, outlet, title, url, evidence)
+            before: dict[int, set[str]] = defaultdict(set)
+            for development_id, other_id, stage in session.execute(
+                select(Claim.development_id, Claim.id, Claim.stage).where(
                     Claim.development_id.in_({c.development_id for c in claims})  # type: ignore[attr-defined]
                 )
             ).all():
-                stages[development_id].append((other_id, stage, first_seen))
+                if other_id not in new_ids:
+                    before[development_id].add(stage)
             for claim in claims:
-                earlier = {
-                    stage
-                    for other_id, stage, first_seen in stages[claim.development_id]
-                    if other_id != claim.id and first_seen <= claim.first_seen
-                }
-                source = first.get(claim.id)  # type: ignore[arg-type]
+                _rank, source, outlet, title, url, evidence = first.get(
+                    claim.id, (None, "", None, None, None, "")
+                )  # type: ignore[arg-type]
                 out.append(
                     NewClaimRow(
-                        claim.id,
+                        claim.id,  # type: ignore[arg-type]
+                        claim.development_id,
                         claim.first_seen,
                         claim.institution,
                         claim.therapy,
-                        claim.indication,  # type: ignore[arg-type]
+                        claim.indication,
                         claim.stage,
                         claim.patients,
                         claim.outcome,
-                        source[2] if source else "",
-                        source[3] if source else None,
-                        tuple(sorted(earlier, key=lambda st: _STAGE_ORDER.get(st, 9))),
+                        source,
+                        url,
+                        tuple(sorted(before[claim.development_id], key=lambda st: _STAGE_ORDER.get(st, 9))),
                         claim.dated,
+                        outlet,
+                        title,
+                        evidence or "",
                     )
                 )
-    return sorted(out, key=lambda r: (r.first_seen, r.id), reverse=True)
+    return sorted(out, key=lambda r: (r.dated, r.first_seen, r.id), reverse=True)
 
 
 def monthly_claims_by_therapy(engine: Engine, since_month: str | None = None) -> list[tuple[str, str, int]]:

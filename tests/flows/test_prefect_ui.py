@@ -28,6 +28,16 @@ async def run_artifacts(sources_file, database_url):
     return state, {a.key: a for a in artifacts}
 
 
+async def task_states(flow_run_id):
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    async with get_client() as client:
+        runs = await client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+    return {r.name: (r.state.name, r.state.message or "") for r in runs}
+
+
 def test_a_run_publishes_digest_table_timeline_and_progress(seed_sources, database_url):
     state, artifacts = asyncio.run(run_artifacts(seed_sources, database_url))
     assert state.is_completed()
@@ -35,15 +45,21 @@ def test_a_run_publishes_digest_table_timeline_and_progress(seed_sources, databa
 
     digest = artifacts[DIGEST_KEY].data
     assert artifacts[DIGEST_KEY].type == "markdown"
-    assert "**5 new claim(s)**" in digest and "## Stage changes" in digest and "## Failures" in digest
+    assert digest.startswith("# What is new\n\n5 new developments · 0 stage moves")
+    assert "## New developments" in digest and "## Stage moves" in digest and "## Failures" in digest
     for _institution, _therapy, indication, _stage in SEED_CLAIMS:
         assert indication in digest
+    assert digest.count("— “") == 5  # an evidence quote on every item
+    assert state.message.startswith("5 new developments") and state.name == "Completed"
+    assert artifacts[DIGEST_KEY].description.startswith("What is new: 5 new developments")
 
     table = artifacts[TABLE_KEY].data
     rows = json.loads(table) if isinstance(table, str) else table
     assert artifacts[TABLE_KEY].type == "table"
     assert {(r["therapy"], r["indication"], r["stage"]) for r in rows} == {k[1:] for k in SEED_CLAIMS}
-    assert all(set(r) == set(rows[0]) for r in rows) and all(r["date"] == "2026-01-19" for r in rows)
+    assert all(set(r) == set(rows[0]) for r in rows) and all(r["reported"] == "2026-01-19" for r in rows)
+    assert list(rows[0])[:5] == ["reported", "stage", "therapy", "indication", "institution"]
+    assert all(r["evidence"] for r in rows)
 
     chart = artifacts[TIMELINE_KEY].data
     encoded = chart.split("data:image/png;base64,", 1)[1].split(")", 1)[0]
@@ -55,7 +71,7 @@ def test_a_run_publishes_digest_table_timeline_and_progress(seed_sources, databa
 def test_second_run_digest_reports_nothing_new(seed_sources, database_url):
     asyncio.run(run_artifacts(seed_sources, database_url))
     _, artifacts = asyncio.run(run_artifacts(seed_sources, database_url))
-    assert "**0 new claim(s)**" in artifacts[DIGEST_KEY].data
+    assert "0 new developments · 0 stage moves" in artifacts[DIGEST_KEY].data
     table = artifacts[TABLE_KEY].data
     assert (json.loads(table) if isinstance(table, str) else table) == []
 
@@ -68,11 +84,18 @@ def test_a_failing_source_is_a_warning_and_all_failing_ends_failed(tmp_path, see
     state, artifacts = asyncio.run(run_artifacts(mixed, database_url))
     assert state.is_completed()
     assert "`gone` [read]" in artifacts[DIGEST_KEY].data
+    # the failing source is visible in the run's task list by its state's name
+    states = asyncio.run(task_states(state.state_details.flow_run_id))
+    assert states["ingest-source-gone"][0] == "Completed with failures"
+    assert "[read]" in states["ingest-source-gone"][1]
+    assert states["ingest-source-seed"][0] == "Completed"
 
     broken = tmp_path / "broken.toml"
     broken.write_text('[[source]]\nname="gone"\nkind="files"\nlocation="nowhere"\n')
     state, artifacts = asyncio.run(run_artifacts(broken, database_url))
     assert state.is_failed()
+    assert state.message.startswith("all 1 source(s) failed; first: [read]")  # one line, no traceback
+    assert "\n" not in state.message and "Traceback" not in state.message
     assert DIGEST_KEY in artifacts  # the digest still tells what failed
 
 

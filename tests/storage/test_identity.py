@@ -197,3 +197,36 @@ def test_place_prefixes_are_no_part_of_a_party_key(name, key):
     from parsers.fingerprint import institution_base_key
 
     assert institution_base_key(name) == key
+
+
+def test_a_run_reports_moves_against_what_was_stored_before_it(database_url):
+    from storage.repository import describe_claims
+
+    engine = engine_at(database_url)
+    kw = {"therapy": "gene therapy", "indication": "hemophilia B", "product": "Hemgenix"}
+    store(engine, 1, [claim("uniQure", stage="clinical_trial", **kw)], published=date(2020, 1, 1))
+    # A later run: the approval (a move), and a report of the trial by a new outlet (no new claim).
+    second = [
+        store_article(
+            engine,
+            "s",
+            "files",
+            ".",
+            article(distinct_body(2), "https://o2.example/a", date(2022, 11, 22)),
+            [claim("CSL Behring", stage="approved", **kw)],
+        ),
+    ]
+    [moved] = describe_claims(engine, [i for r in second for i in r.new_claim_ids])
+    assert (moved.kind, moved.moved_from, moved.stage) == ("move", "clinical_trial", "approved")
+    assert (moved.outlet, moved.url, moved.evidence) == ("o2.example", "https://o2.example/a", "e.")
+    # A third run reports the preclinical work behind it: an earlier stage, not a move backwards.
+    third = store_article(
+        engine,
+        "s",
+        "files",
+        ".",
+        article(distinct_body(3), "https://o3.example/a", date(2023, 1, 5)),
+        [claim("uniQure", stage="preclinical", **kw)],
+    )
+    [earlier] = describe_claims(engine, third.new_claim_ids)
+    assert (earlier.kind, earlier.earlier_stages) == ("earlier", ("clinical_trial", "approved"))
