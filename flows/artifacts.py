@@ -157,21 +157,26 @@ def digest_markdown(summary: dict[str, Any], new_claims: Sequence[NewClaimRow]) 
     return "\n".join(lines) + "\n"
 
 
+def _short(text: str | None, limit: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def new_claims_table(new_claims: Sequence[NewClaimRow]) -> list[dict[str, Any]]:
-    """Rows for the table artifact, short columns first; every row has the same keys (the UI
-    needs that)."""
+    """Rows for the table artifact (searchable in the UI). Every row has the same keys (the UI
+    needs that) and short cells: the UI's tables do not wrap, and at 1600 px only about a
+    hundred characters fit across, so the evidence and the links are in the digest."""
     return [
         {
-            "reported": c.reported,
+            "reported": c.first_seen.isoformat() if c.dated else "undated",
             "stage": f"{c.moved_from} → {c.stage}" if c.kind == "move" else c.stage,
-            "therapy": c.therapy,
-            "indication": c.indication,
-            "institution": c.institution or "",
-            "patients": c.patients if c.patients is not None else "",
-            "outcome": c.outcome or "",
-            "outlet": c.outlet or c.source,
-            "evidence": _quote(c.evidence, 90),
-            "link": c.url or "",
+            "therapy": c.therapy.replace(" cell therapy", " cells").replace("mesenchymal stem", "MSC"),
+            "indication": _short(c.indication, 32),
+            "institution": _short(c.institution, 28),
+            "result": " · ".join(
+                x for x in (f"{c.patients} pts" if c.patients else "", c.outcome or "") if x
+            ),
+            "outlet": _short(c.outlet or c.source, 22),
         }
         for c in new_claims[:1000]
     ]
@@ -261,7 +266,5 @@ def timeline_markdown(rows: Sequence[tuple[str, str, int]], today: date) -> str:
         "Reports without a date are left out; months without reports are shown empty."
     )
     if earlier:
-        caption += (
-            f" {earlier} earlier claim-month count(s) before {window[0]} are in the `claims_by_month` view."
-        )
+        caption += f" Before {window[0]}: {earlier} more, in the `claims_by_month` view."
     return f"# Claims per month\n\n![claims per month by therapy](data:image/png;base64,{png})\n\n{caption}\n"

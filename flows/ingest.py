@@ -129,22 +129,30 @@ async def ingest_source(
     await run_batches(batches, run, summary, clock)
     result = Payload((summary, dict(clock.seconds)))
     if summary.failed or summary.warnings:
-        # Visible in the run's task list: a state named for it, with the first reason.
+        # Visible on the run page: a source that produced nothing but failures ends Failed (red
+        # in the graph; the flow goes on), one with some failures has a state named for them;
+        # both carry the first reason as their message.
         first = summary.failures[0]
         problems = summary.failed + summary.warnings
-        return Completed(
-            name="Completed with failures" if summary.failed else "Completed with warnings",
-            message=f"{problems} of {summary.documents + problems} item(s) failed; first: "
-            f"[{first['stage']}] {first['reason'][:160]}",
-            data=result,
+        message = (
+            f"{problems} failure(s); first: [{first['stage']}] {first['location']}: {first['reason'][:160]}"
         )
+        if not summary.reached and summary.failed:
+            return FailedState(message=f"nothing read: {message}", data=result)
+        name = "Completed with failures" if summary.failed else "Completed with warnings"
+        return Completed(name=name, message=message, data=result)
     return result
 
 
 async def _source_result(outcome: Any) -> Payload[tuple[RunSummary, dict[str, float]]]:
     """A source task's Payload, also when the task returned a named state around it."""
     if isinstance(outcome, State):
-        return outcome.data if isinstance(outcome.data, Payload) else await outcome.aresult()
+        if isinstance(outcome.data, Payload):
+            return outcome.data
+        result = await outcome.aresult(raise_on_failure=False)
+        if isinstance(result, BaseException):
+            raise result
+        return result
     return outcome
 
 
@@ -235,9 +243,9 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
                     outcome = await ingest_source.fn(spec, Payload(run))
                 elif (tag := fetch_tag(spec)) in limited:
                     with tags(tag):  # the limit caps the sources fetched from one host at a time
-                        outcome = await ingest_source(spec, Payload(run))
+                        outcome = await ingest_source(spec, Payload(run), return_state=True)
                 else:
-                    outcome = await ingest_source(spec, Payload(run))
+                    outcome = await ingest_source(spec, Payload(run), return_state=True)
                 part, seconds = (await _source_result(outcome)).value
             except Exception as exc:  # a source that breaks must not stop the others
                 failure = Failed(
@@ -332,7 +340,7 @@ async def ingest(sources_file: str | None = None, database_url: str | None = Non
         first = result["failures"][0] if result["failures"] else None
         reason = f"; first: [{first['stage']}] {first['location']}: {first['reason'][:200]}" if first else ""
         return FailedState(message=f"all {result['sources']} source(s) failed{reason}", data=result)
-    return Completed(message=result.get("headline") or "done", data=result)
+    return Completed(message=(result.get("headline") or "done").replace("**", ""), data=result)
 
 
 class AllSourcesFailedError(RuntimeError):

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     dask_workers: int = Field(2, ge=1, description="local Dask worker processes when no address is given")
     schedule_cron: str = Field("0 */6 * * *", description="cron schedule of the served deployment")
     schedule_timezone: str = Field(
-        "UTC", description="time zone of the cron schedule (IANA name, e.g. Europe/Berlin); the UI shows it"
+        "UTC", description="time zone of the cron schedule (IANA name, e.g. Europe/Berlin)"
     )
 
     user_agent: str = Field(DEFAULT_USER_AGENT, description="User-Agent sent to web sites; names the project")

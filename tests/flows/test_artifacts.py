@@ -102,11 +102,10 @@ def test_the_digest_headline_sections_links_quotes_and_failures():
 
 def test_the_table_puts_short_columns_first_and_every_row_has_the_same_keys():
     rows = new_claims_table([row(1), row(2, stage="approved", earlier=["clinical_trial"], institution=None)])
-    assert list(rows[0]) == [
-        "reported", "stage", "therapy", "indication", "institution", "patients", "outcome", "outlet", "evidence", "link",
-    ]  # fmt: skip
+    assert list(rows[0]) == ["reported", "stage", "therapy", "indication", "institution", "result", "outlet"]
     assert rows[1]["stage"] == "clinical_trial → approved" and rows[1]["institution"] == ""
-    assert all(len(r["evidence"]) <= 90 for r in rows)
+    assert rows[0]["result"] == "3 pts · improved" and rows[0]["therapy"] == "CAR-T cells"
+    assert max(sum(len(str(v)) for v in r.values()) for r in rows) <= 140  # fits 1600 px
 
 
 def test_the_chart_keeps_empty_months_and_states_its_window():
@@ -122,6 +121,4 @@ def test_the_chart_keeps_empty_months_and_states_its_window():
     markdown = timeline_markdown(rows, date(2026, 11, 29))
     encoded = markdown.split("data:image/png;base64,", 1)[1].split(")", 1)[0]
     assert base64.b64decode(encoded).startswith(b"\x89PNG")
-    assert (
-        "3 in the 36 months shown" in markdown and "5 earlier claim-month count(s) before 2023-12" in markdown
-    )
+    assert "3 in the 36 months shown" in markdown and "Before 2023-12: 5 more" in markdown

@@ -56,10 +56,9 @@ def test_a_run_publishes_digest_table_timeline_and_progress(seed_sources, databa
     table = artifacts[TABLE_KEY].data
     rows = json.loads(table) if isinstance(table, str) else table
     assert artifacts[TABLE_KEY].type == "table"
-    assert {(r["therapy"], r["indication"], r["stage"]) for r in rows} == {k[1:] for k in SEED_CLAIMS}
+    assert {(r["indication"], r["stage"]) for r in rows} == {k[2:] for k in SEED_CLAIMS}
     assert all(set(r) == set(rows[0]) for r in rows) and all(r["reported"] == "2026-01-19" for r in rows)
     assert list(rows[0])[:5] == ["reported", "stage", "therapy", "indication", "institution"]
-    assert all(r["evidence"] for r in rows)
 
     chart = artifacts[TIMELINE_KEY].data
     encoded = chart.split("data:image/png;base64,", 1)[1].split(")", 1)[0]
@@ -86,8 +85,8 @@ def test_a_failing_source_is_a_warning_and_all_failing_ends_failed(tmp_path, see
     assert "`gone` [read]" in artifacts[DIGEST_KEY].data
     # the failing source is visible in the run's task list by its state's name
     states = asyncio.run(task_states(state.state_details.flow_run_id))
-    assert states["ingest-source-gone"][0] == "Completed with failures"
-    assert "[read]" in states["ingest-source-gone"][1]
+    assert states["ingest-source-gone"][0] == "Failed"  # it read nothing: red on the run page
+    assert states["ingest-source-gone"][1].startswith("nothing read: 1 failure(s); first: [read]")
     assert states["ingest-source-seed"][0] == "Completed"
 
     broken = tmp_path / "broken.toml"
@@ -167,3 +166,12 @@ def test_serve_creates_a_concurrency_limit_per_fetched_host(tmp_path):
             return (await client.read_concurrency_limit_by_tag(tag)).concurrency_limit
 
     assert asyncio.run(limit_of("fetch:feeds.example.org")) == settings.per_host_concurrency
+
+
+def test_a_source_with_some_failures_is_named_so_and_the_run_completes(tmp_path, seed_sources, database_url):
+    articles = seed_sources.parent / "articles"
+    (articles / "empty.txt").write_text("")  # one bad file beside the seed article
+    state, artifacts = asyncio.run(run_artifacts(seed_sources, database_url))
+    assert state.is_completed() and "1 failure" in state.message and "**" not in state.message
+    name, message = asyncio.run(task_states(state.state_details.flow_run_id))["ingest-source-seed"]
+    assert name == "Completed with failures" and "empty.txt" in message
