@@ -84,6 +84,20 @@ _BRAND = re.compile(r"[A-Z][\w-]+")
 _OWNER_BEFORE = re.compile(r"\b([A-Z][A-Za-z0-9&.-]+(?:\s+[A-Z][A-Za-z0-9&.-]+)?)$")
 
 
+_FULL_STOP = re.compile(r"([\w'’-]+)\.[ \u00a0\n]")
+_ABBREVIATIONS = frozenset(word_list("name_abbreviation"))
+
+
+def _sentence_end(text: str, start: int, end: int) -> int:
+    """``end``, or the end of the first word in ``text[start:end]`` that closes a sentence (a
+    full stop and a space): "Beijing GoBroad Boren Hospital. With extensive experience" is no
+    name, unless the word is an abbreviation ("St. Mary's Hospital", "Co. Ltd")."""
+    for stop in _FULL_STOP.finditer(text, start, end):
+        if stop.group(1) not in _ABBREVIATIONS and not (len(stop.group(1)) == 1 and stop.group(1).isupper()):
+            return stop.end(1)
+    return end
+
+
 def _possessives(text: str) -> list[re.Match[str]]:
     """``_POSSESSIVE.finditer(text)``, found from the apostrophes (str.find) instead: an article
     has a few, and the regex engine's scan over every character cost ~35 us per 5 KB article."""
@@ -116,7 +130,7 @@ def find_institutions(text: str, vocab: Vocabulary, matches: list[Match] | None 
                 continue
             start = _run_start(text, m.start)
             right = _RUN_RIGHT.match(text, m.start)
-            end = right.end() if right else m.start
+            end = _sentence_end(text, m.start, right.end()) if right else m.start
             done_until = end
             run = [(start + w.start(), start + w.end(), w.group()) for w in _WORD.finditer(text[start:end])]
             found.extend(_institutions_in_run(text, run, heads))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from parsers.claims import extract_claims
+from parsers.claims import RuleBasedExtractor, extract_claims
 from parsers.models import THERAPIES
 from tests.conftest import SEED_ARTICLE, SEED_CLAIMS
 
@@ -344,3 +344,30 @@ def test_one_claim_per_key_and_exact_evidence():
     for piece in claim.evidence.split(" [...] "):
         assert piece in text
     assert " [...] " in claim.evidence
+
+
+@pytest.mark.parametrize(
+    ("text", "institution"),
+    [
+        (
+            "She wrote to the director of rheumatology at Beijing GoBroad Boren Hospital. With long experience "
+            "in CAR-T research, her team treated a lupus patient with CAR-T cell therapy.",
+            "Beijing GoBroad Boren Hospital",
+        ),
+        (
+            "Doctors at Riverside University Hospital. Three patients with lupus received CAR-T cell therapy there.",
+            "Riverside University Hospital",
+        ),
+        (
+            "Doctors at St. Mary's Hospital treated two patients with knee osteoarthritis using stem cell therapy.",
+            "St. Mary's Hospital",
+        ),
+        (
+            "Shanghai Cell Therapy Group Co. Ltd treated three leukemia patients with CAR-T cell therapy.",
+            "Shanghai Cell Therapy Group Co. Ltd",
+        ),
+    ],
+)
+def test_a_name_ends_where_its_sentence_ends_but_not_at_an_abbreviation(text, institution):
+    claims = RuleBasedExtractor().extract_text(text)
+    assert [c.institution for c in claims] == [institution]
