@@ -157,6 +157,16 @@ def digest_markdown(summary: dict[str, Any], new_claims: Sequence[NewClaimRow]) 
     return "\n".join(lines) + "\n"
 
 
+_THERAPY_SHORT = {
+    "CAR-T cell therapy": "CAR-T",
+    "other immune cell therapy": "immune cells",
+    "mesenchymal stem cell therapy": "MSC",
+    "iPSC-derived cell therapy": "iPSC-derived",
+    "stem cell therapy": "stem cells",
+    "cell and gene therapy": "cell + gene",
+}
+
+
 def _short(text: str | None, limit: int) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -170,13 +180,11 @@ def new_claims_table(new_claims: Sequence[NewClaimRow]) -> list[dict[str, Any]]:
         {
             "reported": c.first_seen.isoformat() if c.dated else "undated",
             "stage": f"{c.moved_from} → {c.stage}" if c.kind == "move" else c.stage,
-            "therapy": c.therapy.replace(" cell therapy", " cells").replace("mesenchymal stem", "MSC"),
-            "indication": _short(c.indication, 32),
-            "institution": _short(c.institution, 28),
-            "result": " · ".join(
-                x for x in (f"{c.patients} pts" if c.patients else "", c.outcome or "") if x
-            ),
-            "outlet": _short(c.outlet or c.source, 22),
+            "therapy": _THERAPY_SHORT.get(c.therapy, c.therapy),
+            "indication": _short(c.indication, 30),
+            "institution": _short(c.institution, 22),
+            "result": " · ".join(x for x in (f"{c.patients} pt" if c.patients else "", c.outcome or "") if x),
+            "outlet": _short(c.outlet or c.source, 16),
         }
         for c in new_claims[:1000]
     ]

@@ -104,8 +104,8 @@ def test_the_table_puts_short_columns_first_and_every_row_has_the_same_keys():
     rows = new_claims_table([row(1), row(2, stage="approved", earlier=["clinical_trial"], institution=None)])
     assert list(rows[0]) == ["reported", "stage", "therapy", "indication", "institution", "result", "outlet"]
     assert rows[1]["stage"] == "clinical_trial → approved" and rows[1]["institution"] == ""
-    assert rows[0]["result"] == "3 pts · improved" and rows[0]["therapy"] == "CAR-T cells"
-    assert max(sum(len(str(v)) for v in r.values()) for r in rows) <= 140  # fits 1600 px
+    assert rows[0]["result"] == "3 pt · improved" and rows[0]["therapy"] == "CAR-T"
+    assert max(sum(len(str(v)) for v in r.values()) for r in rows) <= 125  # fits 1600 px
 
 
 def test_the_chart_keeps_empty_months_and_states_its_window():
