@@ -191,8 +191,10 @@ def test_good_links_are_stored_beside_every_kind_of_bad_link_and_each_bad_one_is
     assert summary["failed"] == len(BAD_LINKS) + 3
 
 
+# Peak memory of the probe process itself: VmHWM belongs to the new process image, while
+# ru_maxrss on Linux carries over across exec from the forked parent (the pytest process).
 MEMORY_PROBE = """
-import asyncio, resource, sys
+import asyncio, re, sys
 from flows.fetch import Fetcher, FetchConfig, TooLargeError
 async def main():
     config = FetchConfig(user_agent="cgt-monitor-test/1", allowed_networks=("127.0.0.1/32",), per_host_delay=0, retries=0)
@@ -202,7 +204,8 @@ async def main():
         except TooLargeError as exc:
             print("too_large", exc.reason)
 asyncio.run(main())
-print("peak_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+status = open("/proc/self/status").read()
+print("peak_mb", int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) // 1024)
 """
 
 
@@ -218,7 +221,7 @@ def test_a_double_gzip_bomb_is_stopped_at_the_size_cap_with_bounded_memory():
     assert out.returncode == 0, out.stderr[-2000:]
     lines = dict(line.split(" ", 1) for line in out.stdout.strip().splitlines())
     assert lines["too_large"].startswith("decoded body exceeds the 5242880-byte cap")
-    assert int(lines["peak_mb"]) < 400, lines  # 2 GiB decoded at once would be > 2,000 MB
+    assert int(lines["peak_mb"]) < 200, lines  # ~50 MB seen; 2 GiB decoded at once is > 2,000 MB
 
 
 def test_a_cross_site_canonical_never_changes_a_stored_article(tmp_path, hostile_env, database_url):
