@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from parsers.models import Stage
+
 app = typer.Typer(
     help="cgt-monitor: track cell and gene therapy developments reported in the news.",
     no_args_is_help=True,
@@ -199,9 +201,7 @@ def claims(
     since: Annotated[str | None, typer.Option(help="only claims last seen on or after YYYY-MM-DD")] = None,
     indication: Annotated[str | None, typer.Option(help="indication contains this text")] = None,
     therapy: Annotated[str | None, typer.Option(help="therapy contains this text")] = None,
-    stage: Annotated[
-        str | None, typer.Option(help="research, preclinical, clinical_trial, clinical_use or approved")
-    ] = None,
+    stage: Annotated[Stage | None, typer.Option(help="only claims at this stage")] = None,
     database_url: Annotated[str | None, typer.Option("--database-url")] = None,
 ) -> None:
     """List the stored claims with first/last seen dates and mention counts.
@@ -229,7 +229,7 @@ def claims(
             since=since_date,
             indication=indication,
             therapy=therapy,
-            stage=stage,
+            stage=stage.value if stage else None,
         )
     ]
     if fmt == "json":

@@ -6,21 +6,49 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-THERAPIES: tuple[str, ...] = (
-    "cell therapy",
-    "stem cell therapy",
-    "mesenchymal stem cell therapy",
-    "CAR-T cell therapy",
-    "other immune cell therapy",
-    "iPSC-derived cell therapy",
-    "gene therapy",
-    "gene editing",
-    "cell and gene therapy",
-)
+
+class Therapy(StrEnum):
+    """The therapy classes a claim names, each with how specific it is (a report naming
+    "CAR-T" says more than one naming "cell therapy") and its family (outlets word one
+    development more or less specifically: "stem cell" / "iPSC-derived" are both "cell")."""
+
+    CELL = "cell therapy"
+    STEM_CELL = "stem cell therapy"
+    MESENCHYMAL_STEM_CELL = "mesenchymal stem cell therapy"
+    CAR_T = "CAR-T cell therapy"
+    OTHER_IMMUNE_CELL = "other immune cell therapy"
+    IPSC_DERIVED = "iPSC-derived cell therapy"
+    GENE = "gene therapy"
+    GENE_EDITING = "gene editing"
+    CELL_AND_GENE = "cell and gene therapy"
+
+    @property
+    def specificity(self) -> int:
+        return _THERAPY_TRAITS[self][0]
+
+    @property
+    def family(self) -> str:
+        return _THERAPY_TRAITS[self][1]
+
+
+_THERAPY_TRAITS: dict[Therapy, tuple[int, str]] = {
+    Therapy.CAR_T: (90, "immune"),
+    Therapy.OTHER_IMMUNE_CELL: (85, "immune"),
+    Therapy.IPSC_DERIVED: (80, "cell"),
+    Therapy.MESENCHYMAL_STEM_CELL: (75, "cell"),
+    Therapy.GENE_EDITING: (70, "gene"),
+    Therapy.GENE: (65, "gene"),
+    Therapy.STEM_CELL: (60, "cell"),
+    Therapy.CELL: (40, "cell"),
+    Therapy.CELL_AND_GENE: (30, "cgt"),
+}
 
 
 class Stage(StrEnum):
-    """How far a development has come, in the order of the extractor's precedence."""
+    """How far a development has come. The members' order is the one stage order of the
+    project (the extractor's precedence, ``stage_order`` in the SQL views, stage moves in the
+    digest): clinical use ranks above a trial (patients treated outside one), an approval
+    above both."""
 
     RESEARCH = "research"
     PRECLINICAL = "preclinical"
@@ -29,14 +57,29 @@ class Stage(StrEnum):
     APPROVED = "approved"
 
     @property
-    def rank(self) -> int:
-        """research 1 ... approved 5 (clinical use ranks above a trial: patients treated outside
-        one; an approval above both)."""
-        return list(Stage).index(self) + 1
+    def order(self) -> int:
+        """research 0 ... approved 4."""
+        return _STAGE_ORDER[self]
 
 
-STAGES: tuple[str, ...] = tuple(s.value for s in Stage)
-OUTCOMES: tuple[str, ...] = ("improved", "no_effect", "adverse", "mixed")
+_STAGE_ORDER: dict[Stage, int] = {stage: i for i, stage in enumerate(Stage)}
+
+
+class Outcome(StrEnum):
+    """What the article says the patients' result was."""
+
+    IMPROVED = "improved"
+    NO_EFFECT = "no_effect"
+    ADVERSE = "adverse"
+    MIXED = "mixed"
+
+
+def stage_order(value: str) -> int:
+    """The order of a stage given as text (-1 for a value that is no stage)."""
+    try:
+        return Stage(value).order
+    except ValueError:
+        return -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,15 +107,15 @@ class ParsedArticle:
 class Claim:
     """A reported application of a cell or gene therapy, as stated in one article."""
 
-    therapy: str
+    therapy: Therapy
     indication: str
-    stage: str
+    stage: Stage
     evidence: str
     institution: str | None = None
     location: str | None = None
     therapy_detail: str | None = None
     patients: int | None = None
-    outcome: str | None = None
+    outcome: Outcome | None = None
     # Identity beyond the names: the product the development is about (products.csv name) and
     # the trial registry identifiers (NCT..., ChiCTR...) the article ties to it.
     product: str | None = None
@@ -82,24 +125,27 @@ class Claim:
     why: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
-        if self.therapy not in THERAPIES:
-            raise ValueError(f"unknown therapy {self.therapy!r}")
-        if self.stage not in STAGES:
-            raise ValueError(f"unknown stage {self.stage!r}")
-        if self.outcome is not None and self.outcome not in OUTCOMES:
-            raise ValueError(f"unknown outcome {self.outcome!r}")
+        # Plain strings are accepted (and checked) where the vocabulary's values are expected.
+        for name, kind in (("therapy", Therapy), ("stage", Stage), ("outcome", Outcome)):
+            value = getattr(self, name)
+            if value is None and name == "outcome":
+                continue
+            try:
+                object.__setattr__(self, name, kind(value))
+            except ValueError:
+                raise ValueError(f"unknown {name} {value!r}") from None
 
     def as_dict(self) -> dict[str, object]:
         """The stable JSON shape of a claim (see ``cgt-monitor extract --json``)."""
         return {
             "institution": self.institution,
             "location": self.location,
-            "therapy": self.therapy,
+            "therapy": self.therapy.value,
             "therapy_detail": self.therapy_detail,
             "indication": self.indication,
-            "stage": self.stage,
+            "stage": self.stage.value,
             "patients": self.patients,
-            "outcome": self.outcome,
+            "outcome": self.outcome.value if self.outcome else None,
             "evidence": self.evidence,
             "product": self.product,
             "registry_ids": list(self.registry_ids),

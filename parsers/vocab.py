@@ -18,23 +18,19 @@ from importlib import resources
 import ahocorasick_rs
 
 from .context import context_rules
-from .models import THERAPIES
+from .models import Therapy
 from .text import normalise_for_matching, normalise_keep_case
 
 # Higher wins when several therapy terms govern one condition: the most specific therapy.
-THERAPY_RANK: dict[str, int] = {
-    "CAR-T cell therapy": 90,
-    "other immune cell therapy": 85,
-    "iPSC-derived cell therapy": 80,
-    "mesenchymal stem cell therapy": 75,
-    "gene editing": 70,
-    "gene therapy": 65,
-    "stem cell therapy": 60,
-    "cell therapy": 40,
-    "cell and gene therapy": 30,
-}
 ENTITY_ROLES = frozenset({"therapy", "condition", "place", "regulator"})
 _PLURAL_ROLES = frozenset({"therapy", "condition"})
+
+
+def _therapy(value: str, table: str) -> Therapy:
+    try:
+        return Therapy(value.strip())
+    except ValueError:
+        raise ValueError(f"{table}: unknown therapy {value.strip()!r}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +97,8 @@ class Vocabulary:
         self.institution_heads: dict[str, str] = {}
         self._therapy_names: dict[str, bool] = {}
         for row in _rows("therapies.csv"):
-            therapy = row["therapy"].strip()
-            if therapy not in THERAPIES:
-                raise ValueError(f"therapies.csv: unknown therapy {therapy!r}")
-            rank = int(row["rank"]) if (row.get("rank") or "").strip() else THERAPY_RANK[therapy]
+            therapy = _therapy(row["therapy"], "therapies.csv")
+            rank = int(row["rank"]) if (row.get("rank") or "").strip() else therapy.specificity
             self._add(row["term"], Term("therapy", therapy, rank))
         for row in _rows("conditions.csv"):
             name = row["name"].strip()
@@ -127,9 +121,7 @@ class Vocabulary:
                     )
         self.products: dict[str, Product] = {}
         for row in _rows("products.csv"):
-            therapy = row["therapy"].strip()
-            if therapy not in THERAPIES:
-                raise ValueError(f"products.csv: unknown therapy {therapy!r}")
+            therapy = _therapy(row["therapy"], "products.csv")
             conditions = tuple(c.strip() for c in row["conditions"].split("|") if c.strip())
             unknown = [c for c in conditions if c not in self.condition_category]
             if unknown:
@@ -143,7 +135,7 @@ class Vocabulary:
             )
             self.products[product.name] = product
             # Products rank above the class terms of their therapy: the most specific mention.
-            term = Term("therapy", therapy, THERAPY_RANK[therapy] + 5, product=product.name)
+            term = Term("therapy", therapy, therapy.specificity + 5, product=product.name)
             for alias in [product.name, *(a.strip() for a in row["aliases"].split("|"))]:
                 if alias:
                     self._add(alias, term)
@@ -153,10 +145,8 @@ class Vocabulary:
         # with the therapy term a word ending in them stands for.
         self._stems: dict[str, tuple[Term, int]] = {}
         for row in _rows("inn_stems.csv"):
-            therapy = row["therapy"].strip()
-            if therapy not in THERAPIES:
-                raise ValueError(f"inn_stems.csv: unknown therapy {therapy!r}")
-            term = Term("therapy", therapy, THERAPY_RANK[therapy] + 1)
+            therapy = _therapy(row["therapy"], "inn_stems.csv")
+            term = Term("therapy", therapy, therapy.specificity + 1)
             self._stems[row["stem"].strip()] = (term, int(row["min_length"]))
         for row in _rows("cues.csv"):
             self._add(row["phrase"], Term(row["role"].strip(), (row.get("value") or "").strip()))

@@ -23,24 +23,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from parsers.models import Claim
+from parsers.models import Claim, Therapy
 
-THERAPY_FAMILY = {
-    "cell therapy": "cell",
-    "stem cell therapy": "cell",
-    "mesenchymal stem cell therapy": "cell",
-    "iPSC-derived cell therapy": "cell",
-    "CAR-T cell therapy": "immune",
-    "other immune cell therapy": "immune",
-    "gene therapy": "gene",
-    "gene editing": "gene",
-    "cell and gene therapy": "cgt",
-}
 _PARENT_HEADS = ("university",)  # bodies whose hospitals and schools report under their name
 
 
 def family(therapy: str) -> str:
-    return THERAPY_FAMILY.get(therapy, therapy)
+    try:
+        return Therapy(therapy).family
+    except ValueError:
+        return therapy
 
 
 def condition_key(indication: str) -> str:

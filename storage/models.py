@@ -23,14 +23,19 @@
     conditions           the condition vocabulary with ICD-10 codes, parents and groups
     retry_queue          article links whose fetch failed transiently, fetched again by later
                          runs even while their feed answers 304 (attempts capped)
+
+therapy, stage and outcome columns hold values of ``parsers.models`` Therapy, Stage and
+Outcome only (CHECK constraints ck_<table>_<column>).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
@@ -42,6 +47,14 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
+
+from parsers.models import Outcome, Stage, Therapy
+
+
+def one_of(column: str, values: type[StrEnum], name: str) -> CheckConstraint:
+    """A CHECK that ``column`` holds one of the vocabulary's values (or NULL)."""
+    listed = ", ".join("'" + v.value.replace("'", "''") + "'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=name)
 
 
 def utcnow() -> datetime:
@@ -144,6 +157,7 @@ class Development(SQLModel, table=True):
     __tablename__ = "developments"
     __table_args__ = (
         UniqueConstraint("identity_key", name="uq_developments_identity_key"),
+        one_of("therapy", Therapy, "ck_developments_therapy"),
         Index("ix_developments_indication", "indication"),
     )
 
@@ -182,6 +196,9 @@ class Claim(SQLModel, table=True):
     __tablename__ = "claims"
     __table_args__ = (
         UniqueConstraint("development_id", "stage", name="uq_claims_development_stage"),
+        one_of("therapy", Therapy, "ck_claims_therapy"),
+        one_of("stage", Stage, "ck_claims_stage"),
+        one_of("outcome", Outcome, "ck_claims_outcome"),
         Index("ix_claims_indication", "indication"),
         Index("ix_claims_first_seen", "first_seen"),
     )
@@ -211,7 +228,10 @@ class Claim(SQLModel, table=True):
 
 class Mention(SQLModel, table=True):
     __tablename__ = "mentions"
-    __table_args__ = (UniqueConstraint("claim_id", "article_id", name="uq_mentions_key"),)
+    __table_args__ = (
+        UniqueConstraint("claim_id", "article_id", name="uq_mentions_key"),
+        one_of("outcome", Outcome, "ck_mentions_outcome"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key="claims.id", index=True)

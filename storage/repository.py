@@ -28,7 +28,7 @@ from parsers.fingerprint import (
     resemblance,
 )
 from parsers.models import Claim as ExtractedClaim
-from parsers.models import ParsedArticle
+from parsers.models import ParsedArticle, stage_order
 from parsers.urls import site_of
 from parsers.vocab import ConditionInfo
 
@@ -56,7 +56,6 @@ from .models import (
 )
 
 _MAX_CANDIDATES = 20
-_STAGE_ORDER = {"research": 0, "preclinical": 1, "clinical_trial": 2, "clinical_use": 3, "approved": 4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -818,7 +817,7 @@ def development_history(
     with Session(engine) as session:
         rows = [StageRow(*row) for row in session.execute(stmt).all()]
     # Same day: the earlier stage first (a trial reported with its approval precedes it).
-    return sorted(rows, key=lambda r: (r.development_id, r.first_reported, _STAGE_ORDER.get(r.stage, 9)))
+    return sorted(rows, key=lambda r: (r.development_id, r.first_reported, stage_order(r.stage)))
 
 
 def development_mentions(engine: Engine, development_ids: Iterable[int]) -> list[MentionRow]:
@@ -873,15 +872,15 @@ class NewClaimRow:
     def kind(self) -> str:
         if not self.earlier_stages:
             return "new"
-        highest = max(_STAGE_ORDER.get(s, -1) for s in self.earlier_stages)
-        return "move" if _STAGE_ORDER.get(self.stage, -1) > highest else "earlier"
+        highest = max(stage_order(s) for s in self.earlier_stages)
+        return "move" if stage_order(self.stage) > highest else "earlier"
 
     @property
     def moved_from(self) -> str | None:
         """The highest stage stored before the run, for a move."""
         if self.kind != "move":
             return None
-        return max(self.earlier_stages, key=lambda st: _STAGE_ORDER.get(st, -1))
+        return max(self.earlier_stages, key=lambda st: stage_order(st))
 
 
 def describe_claims(engine: Engine, claim_ids: Sequence[int]) -> list[NewClaimRow]:
@@ -941,7 +940,7 @@ def describe_claims(engine: Engine, claim_ids: Sequence[int]) -> list[NewClaimRo
                         claim.outcome,
                         source,
                         url,
-                        tuple(sorted(before[claim.development_id], key=lambda st: _STAGE_ORDER.get(st, 9))),
+                        tuple(sorted(before[claim.development_id], key=lambda st: stage_order(st))),
                         claim.dated,
                         outlet,
                         title,

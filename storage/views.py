@@ -21,10 +21,9 @@ claims_by_month      per month (YYYY-MM of the publication date; undated reports
                      row exactly one of therapy / indication / stage is set, the others are NULL)
 """
 
-STAGE_ORDER = (
-    "CASE c.stage WHEN 'research' THEN 0 WHEN 'preclinical' THEN 1 WHEN 'clinical_trial' THEN 2 "
-    "WHEN 'clinical_use' THEN 3 WHEN 'approved' THEN 4 END"
-)
+from parsers.models import Stage
+
+STAGE_ORDER = "CASE c.stage " + " ".join(f"WHEN '{s.value}' THEN {s.order}" for s in Stage) + " END"
 
 CLAIM_TIMELINE = """
 CREATE VIEW claim_timeline AS

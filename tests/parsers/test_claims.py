@@ -3,7 +3,7 @@
 import pytest
 
 from parsers.claims import RuleBasedExtractor, extract_claims
-from parsers.models import THERAPIES
+from parsers.models import Therapy
 from tests.conftest import SEED_ARTICLE, SEED_CLAIMS
 
 
@@ -34,7 +34,7 @@ def test_seed_knee_claim_has_patients_outcome_and_exact_evidence():
 
 def test_every_claim_uses_the_fixed_vocabularies():
     for claim in extract_claims(seed_text()):
-        assert claim.therapy in THERAPIES
+        assert claim.therapy in set(Therapy)
         assert claim.evidence
 
 

@@ -3,9 +3,11 @@ and both match the SQLModel tables."""
 
 from datetime import UTC, datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from parsers.models import Claim, ParsedArticle
@@ -26,6 +28,9 @@ def schema(engine):
             ),
             "unique": sorted(tuple(u["column_names"]) for u in insp.get_unique_constraints(name)),
             "pk": tuple(insp.get_pk_constraint(name)["constrained_columns"]),
+            "checks": sorted(
+                (c["name"], " ".join(c["sqltext"].split())) for c in insp.get_check_constraints(name)
+            ),
         }
     return tables, sorted(insp.get_view_names())
 
@@ -55,7 +60,7 @@ def second_database(url):
 def test_fresh_and_upgraded_databases_have_the_same_schema_and_keep_data(database_url):
     fresh = make_engine(database_url)
     upgrade_database(fresh)
-    assert current_revision(fresh) == "0005"
+    assert current_revision(fresh) == "0006"
     assert differences(fresh) == []
 
     upgraded = make_engine(second_database(database_url))
@@ -95,7 +100,7 @@ def test_fresh_and_upgraded_databases_have_the_same_schema_and_keep_data(databas
             {"t": datetime(2026, 1, 1, tzinfo=UTC)},
         )
     upgrade_database(upgraded)
-    assert current_revision(upgraded) == "0005"
+    assert current_revision(upgraded) == "0006"
     assert differences(upgraded) == []
     assert schema(upgraded) == schema(fresh)
 
@@ -136,7 +141,7 @@ def test_a_database_made_before_migrations_is_adopted(tmp_path):
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE alembic_version"))  # as if created with create_all
     upgrade_database(engine)
-    assert current_revision(engine) == "0005" and differences(engine) == []
+    assert current_revision(engine) == "0006" and differences(engine) == []
 
 
 def test_upgrades_started_together_on_an_empty_database_all_succeed(database_url):
@@ -166,7 +171,7 @@ def test_upgrades_started_together_on_an_empty_database_all_succeed(database_url
     assert not any(thread.is_alive() for thread in threads), "an upgrade hung"
     assert errors == []
     engine = make_engine(database_url)
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == "0006"
     assert differences(engine) == []
 
 
@@ -220,7 +225,7 @@ def test_upgrading_from_0003_keys_the_existing_developments_and_keeps_their_data
                 {**t, "n": n, "article": 1 if n < 3 else 2},
             )
     upgrade_database(engine)
-    assert current_revision(engine) == "0005" and differences(engine) == []
+    assert current_revision(engine) == "0006" and differences(engine) == []
     with engine.connect() as conn:
         identities = conn.execute(text("SELECT id, identity_key FROM developments ORDER BY id")).all()
         outlets = conn.execute(text("SELECT outlet FROM articles ORDER BY id")).scalars().all()
@@ -253,4 +258,59 @@ def test_upgrading_from_0003_keys_the_existing_developments_and_keeps_their_data
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM developments")).scalar_one() == 3
         assert conn.execute(text("SELECT mention_count FROM claims WHERE id = 1")).scalar_one() == 2
+    engine.dispose()
+
+
+def test_the_schema_refuses_values_outside_the_vocabulary(database_url):
+    engine = make_engine(database_url)
+    upgrade_database(engine)
+    checks = {c["name"] for c in inspect(engine).get_check_constraints("claims")}
+    assert {"ck_claims_therapy", "ck_claims_stage", "ck_claims_outcome"} <= checks
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO developments (identity_key, institution_key, therapy, indication) "
+                "VALUES ('k', 'x', 'gene therapy', 'hemophilia B')"
+            )
+        )
+    insert_claim = (
+        "INSERT INTO claims (development_id, institution_key, therapy, indication, stage, outcome, first_seen, "
+        "last_seen, dated, mention_count, source_count, outlet_count, created_at, updated_at) VALUES "
+        "(1, 'x', :therapy, 'hemophilia B', :stage, :outcome, '2026-01-19', '2026-01-19', true, 1, 1, 1, :t, :t)"
+    )
+    good = {
+        "therapy": "gene therapy",
+        "stage": "approved",
+        "outcome": None,
+        "t": datetime(2026, 1, 1, tzinfo=UTC),
+    }
+    for bad in ({"stage": "phase 2"}, {"therapy": "gene-therapy"}, {"outcome": "cured"}):
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text(insert_claim), {**good, **bad})
+    with engine.begin() as conn:
+        conn.execute(text(insert_claim), good)
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("UPDATE developments SET therapy = 'stem cells'"))
+    engine.dispose()
+
+
+def test_an_upgrade_over_values_outside_the_vocabulary_stops_and_names_them(database_url):
+    engine = make_engine(database_url)
+    upgrade_database(engine, "0005")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO developments (identity_key, institution_key, therapy, indication) "
+                "VALUES ('k', 'x', 'stem cells', 'stroke')"
+            )
+        )
+    with pytest.raises(
+        RuntimeError, match=r"developments.therapy holds values outside the vocabulary: \['stem cells'\]"
+    ):
+        upgrade_database(engine)
+    assert current_revision(engine) == "0005"  # nothing half-done
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE developments SET therapy = 'stem cell therapy'"))
+    upgrade_database(engine)
+    assert current_revision(engine) == "0006"
     engine.dispose()
