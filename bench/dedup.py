@@ -31,7 +31,7 @@ from parsers.fingerprint import fingerprint  # noqa: E402
 from parsers.models import ParsedArticle  # noqa: E402
 from storage.database import make_engine, upgrade_database  # noqa: E402
 from storage.models import Article, Claim, Development, Mention, Source  # noqa: E402
-from storage.repository import store_article  # noqa: E402
+from storage.writer import store_article  # noqa: E402
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 

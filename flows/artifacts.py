@@ -11,7 +11,7 @@ their history across runs):
                             of the window shown, dated reports only
     cgt-monitor-progress    progress of the run, updated as sources complete
 
-The builders are pure functions of the run summary and ``storage.repository.NewClaimRow``s.
+The builders are pure functions of the run summary and ``storage.queries.NewClaimRow``s.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from storage.repository import NewClaimRow
+from storage.queries import NewClaimRow
 
 DIGEST_KEY = "cgt-monitor-digest"
 TABLE_KEY = "cgt-monitor-new-claims"

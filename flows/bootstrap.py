@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from parsers.vocab import condition_hierarchy, default_vocabulary
 from storage.database import make_engine, upgrade_database
-from storage.repository import sync_aliases, sync_conditions
+from storage.reference import sync_aliases, sync_conditions
 
 
 @lru_cache(maxsize=8)

@@ -69,7 +69,7 @@ def run(
     No Prefect server is needed: without PREFECT_API_URL the flow runs in Prefect's
     ephemeral mode.
     """
-    from storage.repository import list_claims
+    from storage.queries import list_claims
 
     from .bootstrap import engine_for
     from .ingest import AllSourcesFailedError, run_ingest
@@ -208,7 +208,7 @@ def claims(
 
     Example: cgt-monitor claims --format csv --stage clinical_trial
     """
-    from storage.repository import list_claims
+    from storage.queries import list_claims
 
     from .bootstrap import engine_for
     from .settings import load_settings
@@ -313,7 +313,7 @@ def timeline(
 
     Example: cgt-monitor timeline --indication parkinson --mentions
     """
-    from storage.repository import development_history, development_mentions
+    from storage.queries import development_history, development_mentions
 
     from .bootstrap import engine_for
     from .settings import load_settings

@@ -66,7 +66,9 @@ from flows.summary import Failed, RunSummary
 from parsers.errors import ParseError
 from parsers.models import SourceSpec
 from parsers.sources import parse_sources
-from storage.repository import describe_claims, monthly_claims_by_therapy, record_failure, sync_aliases
+from storage.failures import record_failure
+from storage.queries import describe_claims, monthly_claims_by_therapy
+from storage.reference import sync_aliases
 
 _log = logging.getLogger(__name__)
 

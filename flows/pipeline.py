@@ -35,17 +35,16 @@ from parsers.html import DEFAULT_MAIN_TEXT_EXTRACTOR
 from parsers.models import SourceSpec
 from parsers.pipeline import ExtractedArticle
 from parsers.urls import InvalidURLError, checked_url
-from storage.repository import (
-    ArticleToStore,
+from storage.failures import record_failure
+from storage.fetch_state import (
     RetryLink,
     UrlState,
     get_url_states,
     queued_retries,
-    record_failure,
     save_url_states,
-    store_articles,
     update_retry_queue,
 )
+from storage.writer import ArticleToStore, store_articles
 
 T = TypeVar("T")
 PIPELINE_DEPTH = 2  # batches of a source waiting to be stored

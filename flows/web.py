@@ -16,7 +16,7 @@ from parsers.errors import ParseError
 from parsers.feeds import FeedEntry, parse_feed, parse_sitemap
 from parsers.models import SourceSpec
 from parsers.urls import InvalidURLError, checked_url, clean_url, redacted, url_key
-from storage.repository import RetryLink, UrlState
+from storage.fetch_state import RetryLink, UrlState
 
 from .fetch import Fetcher, FetchError, FetchResult, RobotsDisallowedError
 from .local import RawDocument

@@ -138,18 +138,33 @@ class Claim:
     def as_dict(self) -> dict[str, object]:
         """The stable JSON shape of a claim (see ``cgt-monitor extract --json``)."""
         return {
-            "institution": self.institution,
-            "location": self.location,
-            "therapy": self.therapy.value,
-            "therapy_detail": self.therapy_detail,
-            "indication": self.indication,
-            "stage": self.stage.value,
-            "patients": self.patients,
-            "outcome": self.outcome.value if self.outcome else None,
+            **claim_fields(self),
             "evidence": self.evidence,
             "product": self.product,
             "registry_ids": list(self.registry_ids),
         }
+
+
+# What a claim says, in the order every output shows it (extract --json, claims --format json/csv).
+CLAIM_FIELDS = (
+    "institution",
+    "location",
+    "therapy",
+    "therapy_detail",
+    "indication",
+    "stage",
+    "patients",
+    "outcome",
+)
+
+
+def claim_fields(claim: object) -> dict[str, object]:
+    """The CLAIM_FIELDS of an extracted or a stored claim, vocabulary values as plain text."""
+    out: dict[str, object] = {}
+    for name in CLAIM_FIELDS:
+        value = getattr(claim, name)
+        out[name] = value.value if isinstance(value, StrEnum) else value
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,11 @@ Building these with the ORM per row cost ~0.3 ms of Python each, ten times the d
 
 from __future__ import annotations
 
-from sqlalchemy import Date, Integer, bindparam, text
+from collections.abc import Sequence
+
+from sqlalchemy import Date, Integer, bindparam, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
 
 from .models import UTCDateTime
 
@@ -157,3 +161,23 @@ UPSERT_URL_STATE = text(
     "ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, "
     "content_hash = excluded.content_hash, status = excluded.status, checked_at = excluded.checked_at"
 ).bindparams(bindparam("checked_at", type_=_TS))
+
+
+def insert_ignore(session: Session, model: type, values: dict, keys: Sequence[str]) -> bool:
+    """INSERT ... ON CONFLICT (keys) DO NOTHING; True when a row was inserted."""
+    dialect = session.get_bind().dialect.name
+    table = model.__table__  # type: ignore[attr-defined]
+    if dialect == "postgresql":
+        stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+    else:  # pragma: no cover - other backends: check first, then insert
+        where = [getattr(model, k) == values[k] for k in keys]
+        if session.exec(select(model).where(*where)).first() is not None:  # type: ignore[call-overload]
+            return False
+        session.add(model(**values))
+        session.flush()
+        return True
+    # RETURNING tells reliably whether a row went in (rowcount is not reliable with every driver).
+    first_key = table.c[keys[0]]
+    return session.execute(stmt.returning(first_key)).first() is not None

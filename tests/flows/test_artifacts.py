@@ -12,7 +12,7 @@ from flows.artifacts import (
     timeline_markdown,
     timeline_png,
 )
-from storage.repository import NewClaimRow
+from storage.queries import NewClaimRow
 
 
 def row(n, stage="clinical_trial", earlier=(), dated=True, development=None, **kw):

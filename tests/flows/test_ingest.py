@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 from flows.bootstrap import engine_for
 from flows.ingest import run_ingest
 from storage.models import Article, Claim, Failure, Mention
-from storage.repository import list_claims, table_counts
+from storage.queries import list_claims, table_counts
 from tests.conftest import SEED_ARTICLE, SEED_CLAIMS
 
 

@@ -13,7 +13,7 @@ from flows.bootstrap import engine_for
 from flows.deploy import DEPLOYMENT_NAME, build_deployment
 from flows.ingest import ingest
 from flows.settings import load_settings
-from storage.repository import list_claims
+from storage.queries import list_claims
 from tests.conftest import SEED_CLAIMS
 from tests.corpus import make_corpus
 

@@ -9,7 +9,9 @@ from parsers.models import Claim, ParsedArticle
 from storage.database import init_db, make_engine
 from storage.models import Article
 from storage.models import Claim as ClaimRow
-from storage.repository import development_history, list_claims, store_article, sync_aliases
+from storage.queries import development_history, list_claims
+from storage.reference import sync_aliases
+from storage.writer import store_article
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 BODY = " ".join(

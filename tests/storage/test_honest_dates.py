@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import text
 
 from parsers.models import Claim, ParsedArticle
-from storage.repository import list_claims, store_article
+from storage.queries import list_claims
+from storage.writer import store_article
 from tests.storage.test_dedup_tracking import distinct_body, engine_at
 
 CLAIM = Claim(

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from parsers.models import Claim
 from storage.identity import identity_keys, parent_institution_keys
-from storage.repository import store_article
+from storage.writer import store_article
 from tests.storage.test_dedup_tracking import BODY, article, distinct_body, engine_at
 
 
@@ -200,7 +200,7 @@ def test_place_prefixes_are_no_part_of_a_party_key(name, key):
 
 
 def test_a_run_reports_moves_against_what_was_stored_before_it(database_url):
-    from storage.repository import describe_claims
+    from storage.queries import describe_claims
 
     engine = engine_at(database_url)
     kw = {"therapy": "gene therapy", "indication": "hemophilia B", "product": "Hemgenix"}

@@ -12,7 +12,8 @@ from sqlmodel import SQLModel
 
 from parsers.models import Claim, ParsedArticle
 from storage.database import current_revision, make_engine, upgrade_database
-from storage.repository import list_claims, store_article
+from storage.queries import list_claims
+from storage.writer import store_article
 
 
 def schema(engine):

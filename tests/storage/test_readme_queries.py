@@ -7,7 +7,8 @@ from sqlalchemy import text
 
 from parsers.models import Claim
 from parsers.vocab import condition_hierarchy
-from storage.repository import store_article, sync_conditions
+from storage.reference import sync_conditions
+from storage.writer import store_article
 from tests.conftest import ROOT
 from tests.storage.test_dedup_tracking import article, distinct_body, engine_at
 

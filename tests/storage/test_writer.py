@@ -5,9 +5,11 @@ from sqlmodel import Session, select
 
 from parsers.models import Claim, ParsedArticle
 from storage.database import init_db, make_engine
+from storage.failures import record_failure
 from storage.models import Claim as ClaimRow
 from storage.models import Failure, Mention
-from storage.repository import list_claims, record_failure, store_article, table_counts
+from storage.queries import list_claims, table_counts
+from storage.writer import store_article
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 

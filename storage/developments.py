@@ -1,0 +1,113 @@
+"""Which development a claim reports (the keys of ``storage.identity`` looked up in the
+database), creating it when none is known, with every key and party it is reported under."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from parsers.fingerprint import institution_base_key, institution_key
+from parsers.models import Claim as ExtractedClaim
+
+from . import statements as sql
+from .identity import child_patterns, condition_key, family, identity_keys, parent_institution_keys, party_key
+
+
+class DevelopmentResolver:
+    """Development lookups inside one storing transaction (institution aliases read once)."""
+
+    def __init__(self, session: Session, aliases: dict[str, str]) -> None:
+        self.session = session
+        self.aliases = aliases
+
+    def institution_key(self, name: str | None) -> str:
+        if not name:
+            return ""
+        full, base = institution_key(name), institution_base_key(name)
+        return self.aliases.get(full) or self.aliases.get(base) or base
+
+    def parties(self, institution: str | None) -> list[tuple[str, str]]:
+        """(key, name) of every party a claim names ("A; B"), in order, without repeats."""
+        out: dict[str, str] = {}
+        for name in (institution or "").split(";"):
+            name = name.strip()
+            key = self.institution_key(name)
+            if key:
+                out.setdefault(key, name)
+        return list(out.items())
+
+    def development(self, claim: ExtractedClaim, article_id: int, original_id: int | None) -> int:
+        """The development a claim reports (see ``storage.identity``): the one its strongest
+        known key names; else, for a copy of an earlier article, the original's development of
+        the same condition and therapy family; else a parent's or a single child's (university
+        hospitals); else a new one. Its keys and parties are added to the development it joins."""
+        session = self.session
+        parties = self.parties(claim.institution)
+        keys = identity_keys(claim, [k for k, _ in parties], article_id)
+        development_id = self._by_keys([k for _, k in keys])
+        if development_id is None and original_id is not None:
+            development_id = self._original_development(original_id, claim)
+        if development_id is None and parties:
+            parents = [
+                party_key(p, claim.therapy, claim.indication)
+                for k, _ in parties
+                for p in parent_institution_keys(k)
+            ]
+            development_id = self._by_keys(parents) if parents else None
+        if development_id is None and parties:
+            development_id = self._single_child(parties, claim)
+        if development_id is None:
+            # An upsert that returns the row: on PostgreSQL the conflicting row stays locked
+            # until the transaction ends, so concurrent runs agree on one development.
+            development_id = session.execute(
+                sql.UPSERT_DEVELOPMENT,
+                {
+                    "identity_key": keys[0][1],
+                    "institution_key": parties[0][0] if parties else "",
+                    "institution": claim.institution,
+                    "therapy": claim.therapy,
+                    "indication": claim.indication,
+                    "product": claim.product,
+                },
+            ).scalar_one()
+        elif claim.product:
+            session.execute(sql.FILL_DEVELOPMENT_PRODUCT, {"id": development_id, "product": claim.product})
+        session.execute(
+            sql.INSERT_DEVELOPMENT_KEY,
+            [{"key": key, "development_id": development_id, "kind": kind} for kind, key in keys],
+        )
+        if parties:
+            session.execute(
+                sql.INSERT_DEVELOPMENT_PARTY,
+                [
+                    {"development_id": development_id, "institution_key": k, "institution": n}
+                    for k, n in parties
+                ],
+            )
+        return development_id
+
+    def _by_keys(self, keys: list[str]) -> int | None:
+        """The development of the first of ``keys`` that is known."""
+        found = dict(self.session.execute(sql.DEVELOPMENTS_BY_KEY, {"keys": keys}).all())
+        return next((found[k] for k in keys if k in found), None)
+
+    def _single_child(self, parties: list[tuple[str, str]], claim: ExtractedClaim) -> int | None:
+        for key, _name in parties:
+            found: set[int] = set()
+            for pattern in child_patterns(key, claim.therapy, claim.indication):
+                found.update(self.session.execute(sql.DEVELOPMENTS_LIKE_KEY, {"pattern": pattern}).scalars())
+            if len(found) == 1:
+                return found.pop()
+        return None
+
+    def _original_development(self, original_id: int, claim: ExtractedClaim) -> int | None:
+        """The development of the original article that a copy's claim reports: the one with
+        the same condition and therapy family, when there is exactly one."""
+        wanted = (condition_key(claim.indication), family(claim.therapy))
+        found = {
+            development_id
+            for development_id, therapy, indication in self.session.execute(
+                sql.DEVELOPMENTS_OF_ARTICLE, {"article_id": original_id}
+            )
+            if (condition_key(indication), family(therapy)) == wanted
+        }
+        return found.pop() if len(found) == 1 else None

@@ -1,0 +1,268 @@
+"""Repeat-safe writes: ``store_articles`` writes a batch of articles with their claims and
+mentions in one transaction, using inserts that ignore rows already present on their unique
+keys, so running the same input twice adds nothing and an interrupted run leaves no
+half-written article."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from parsers.fingerprint import Fingerprint, fingerprint
+from parsers.models import Claim as ExtractedClaim
+from parsers.models import ParsedArticle
+from parsers.urls import site_of
+
+from . import statements as sql
+from .articles import article_key, ensure_source, find_original
+from .developments import DevelopmentResolver
+from .models import InstitutionAlias, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class StoreResult:
+    article_id: int
+    article_new: bool
+    claims_new: int = 0
+    claims_updated: int = 0
+    mentions_new: int = 0
+    new_claim_ids: tuple[int, ...] = ()
+    duplicate_of: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleToStore:
+    """One article of a batch: its claims, where it was read from, and its fingerprint."""
+
+    article: ParsedArticle
+    claims: tuple[ExtractedClaim, ...] = ()
+    location: str | None = None
+    fp: Fingerprint | None = None
+
+
+def store_article(
+    engine: Engine,
+    source_name: str,
+    source_kind: str,
+    source_location: str,
+    article: ParsedArticle,
+    claims: Iterable[ExtractedClaim],
+    location: str | None = None,
+    fp: Fingerprint | None = None,
+) -> StoreResult:
+    """Store one article and its claims in one transaction; safe to repeat (see ``store_articles``)."""
+    item = ArticleToStore(article, tuple(claims), location, fp)
+    return store_articles(engine, source_name, source_kind, source_location, [item])[0]
+
+
+def store_articles(
+    engine: Engine, source_name: str, source_kind: str, source_location: str, items: Sequence[ArticleToStore]
+) -> list[StoreResult]:
+    """Store a batch of articles with their claims, mentions and counters in one transaction
+    (all or nothing); safe to repeat.
+
+    An article already stored under the same key with the same text adds nothing. A changed
+    text under the same key updates the article and adds what it newly states. A copy of an
+    earlier article (identical text, or a near-duplicate) is stored pointing to the original,
+    and its claims count as further mentions.
+    """
+    if not items:
+        return []
+    with Session(engine) as session, session.begin():
+        writer = _Writer(session, source_name)
+        source_id = ensure_source(session, source_name, source_kind, source_location)
+        results = [writer.article(source_id, item) for item in items]
+        writer.finish()
+        return results
+
+
+class _Writer:
+    """The statements of one storing transaction. Aliases are read once; claim counters and
+    monthly counts are brought up to date once per transaction (``finish``), for every claim it
+    touched — still inside the transaction, so they never disagree with the mentions."""
+
+    def __init__(self, session: Session, source_name: str = "") -> None:
+        self.session = session
+        self.source_name = source_name
+        aliases = dict(
+            session.execute(select(InstitutionAlias.alias_key, InstitutionAlias.canonical_key)).all()
+        )
+        self.developments = DevelopmentResolver(session, aliases)
+        self.now = utcnow()
+        self.created: set[int] = set()  # claims created in this transaction
+        self.touched: set[int] = set()  # claims that got a mention
+        self.months: list[tuple[int, str, ExtractedClaim]] = []  # (claim, month) of new dated mentions
+        self.dated = True  # whether the article being stored states its date
+
+    def article(self, source_id: int, item: ArticleToStore) -> StoreResult:
+        session, article = self.session, item.article
+        fp = item.fp or fingerprint(article.text)
+        key = article_key(article, fp.content_hash)
+        values = {
+            "url": article.url,
+            "location": item.location,
+            "external_id": article.external_id,
+            "title": article.title,
+            "published": article.published,
+            "fetched_at": article.fetched_at,
+            "content_hash": fp.content_hash,
+            "language": article.language,
+            "source_name": article.source_name,
+            "outlet": site_of(article.url) or article.source_name or self.source_name,
+            "date_source": (article.date_source or "page") if article.published else "fetched",
+            "text": article.text,
+            "claim_count": len(item.claims),
+        }
+        article_id = session.execute(
+            sql.INSERT_ARTICLE, {"article_key": key, "source_id": source_id, **values}
+        ).scalar_one_or_none()
+        if article_id is None:
+            row = session.execute(sql.ARTICLE_BY_KEY, {"article_key": key}).one()
+            article_id = row[0]
+            if row[1] == fp.content_hash:
+                return StoreResult(article_id=article_id, article_new=False)
+            # The page changed since it was stored: keep the row, take the new text.
+            session.execute(sql.UPDATE_ARTICLE, {"id": article_id, **values})
+            session.execute(sql.DELETE_BANDS, {"id": article_id})
+        original = find_original(session, article_id, article.text, fp)
+        if original is not None:
+            session.execute(
+                sql.MARK_DUPLICATE,
+                {"id": article_id, "original": original[0], "kind": original[1], "score": original[2]},
+            )
+        if fp.bands:
+            session.execute(
+                sql.INSERT_BAND,
+                [
+                    {"bucket": bucket, "article_id": article_id, "band": b}
+                    for b, bucket in enumerate(fp.bands)
+                ],
+            )
+        seen_on = article.published or article.fetched_at.date()
+        self.dated = article.published is not None
+        updated = mentions = 0
+        new_ids: list[int] = []
+        for claim in item.claims:
+            development_id = self.developments.development(
+                claim, article_id, original[0] if original else None
+            )
+            claim_id, claim_new, mention_new = self.claim(claim, article_id, seen_on, development_id)
+            if claim_new:
+                new_ids.append(claim_id)
+            updated += (not claim_new) and mention_new
+            mentions += mention_new
+        return StoreResult(
+            article_id,
+            True,
+            len(new_ids),
+            updated,
+            mentions,
+            tuple(new_ids),
+            duplicate_of=original[0] if original else None,
+        )
+
+    def claim(
+        self, claim: ExtractedClaim, article_id: int, seen_on: date, development_id: int
+    ) -> tuple[int, bool, bool]:
+        session = self.session
+        key = self.developments.institution_key((claim.institution or "").split(";")[0].strip())
+        # Upserts that return the row: on PostgreSQL the conflicting row is locked until the
+        # transaction ends, so concurrent runs adding mentions to one claim count each other's.
+        claim_id, created_at = session.execute(
+            sql.UPSERT_CLAIM,
+            {
+                "development_id": development_id,
+                "institution_key": key,
+                "institution": claim.institution,
+                "location": claim.location,
+                "therapy": claim.therapy,
+                "therapy_detail": claim.therapy_detail,
+                "indication": claim.indication,
+                "stage": claim.stage,
+                "patients": claim.patients,
+                "outcome": claim.outcome,
+                "seen_on": seen_on,
+                "dated": self.dated,
+                "now": self.now,
+            },
+        ).one()
+        # created_at equals this transaction's time only for a claim it inserted; count it once.
+        claim_new = created_at == self.now and claim_id not in self.created
+        if claim_new:
+            self.created.add(claim_id)
+        month = seen_on.isoformat()[:7]
+        mention_new = (
+            session.execute(
+                sql.INSERT_MENTION,
+                {
+                    "claim_id": claim_id,
+                    "article_id": article_id,
+                    "seen_on": seen_on,
+                    "seen_month": month,
+                    "dated": self.dated,
+                    "evidence": claim.evidence,
+                    "patients": claim.patients,
+                    "outcome": claim.outcome,
+                    "now": self.now,
+                },
+            ).scalar_one_or_none()
+            is not None
+        )
+        if mention_new:
+            self.touched.add(claim_id)
+            if self.dated:  # an undated report was not made in the month it was read
+                self.months.append((claim_id, month, claim))
+            if not claim_new and (claim.patients is not None or claim.outcome or claim.location):
+                session.execute(
+                    sql.FILL_CLAIM,
+                    {
+                        "id": claim_id,
+                        "patients": claim.patients,
+                        "outcome": claim.outcome,
+                        "location": claim.location,
+                    },
+                )
+        return claim_id, claim_new, mention_new
+
+    def finish(self) -> None:
+        """Recompute the touched claims' dates and counts from their mentions (exact after any
+        interruption) and add the new mentions to monthly_counts (claims_by_month)."""
+        if not self.touched:
+            return
+        ids = sorted(self.touched)
+        for i in range(0, len(ids), 500):
+            self.session.execute(sql.REFRESH_CLAIMS, {"ids": ids[i : i + 500], "now": self.now})
+        deltas: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0, 0])
+        for claim_id, month, claim in self.months:
+            first_in_month = (
+                self.session.execute(
+                    sql.INSERT_CLAIM_MONTH, {"claim_id": claim_id, "month": month}
+                ).scalar_one_or_none()
+                is not None
+            )
+            for key in (
+                (month, claim.therapy, "", ""),
+                (month, "", claim.indication, ""),
+                (month, "", "", claim.stage),
+            ):
+                deltas[key][0] += int(first_in_month)
+                deltas[key][1] += 1
+        # In key order, so that concurrent transactions take row locks in the same order.
+        for (month, therapy, indication, stage), (claims, mentions) in sorted(deltas.items()):
+            self.session.execute(
+                sql.ADD_MONTHLY,
+                {
+                    "month": month,
+                    "therapy": therapy,
+                    "indication": indication,
+                    "stage": stage,
+                    "claims": claims,
+                    "mentions": mentions,
+                },
+            )
