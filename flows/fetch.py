@@ -1,32 +1,16 @@
-"""Polite and safe HTTP fetching with one shared ``httpx.AsyncClient``.
-
-    FetchError                  base: a URL could not be fetched (.reason, .transient, .kind)
-    ├── UnreachableError        DNS failure (permanent), refused/reset connection (transient)
-    ├── FetchTimeoutError       connect, read or total timeout (transient)
-    ├── HTTPStatusError         4xx (permanent); 429 and 5xx (transient, honours Retry-After)
-    ├── TooLargeError           body beyond ``max_bytes`` (permanent; the download is aborted)
-    ├── ContentTypeError        not the type asked for (permanent)
-    ├── RobotsDisallowedError   robots.txt disallows our user agent (permanent)
-    ├── RedirectError           more than ``max_redirects`` redirects, a loop, or a malformed
-    │                           Location (permanent)
-    ├── ContentEncodingError    a body whose Content-Encoding does not decode, or with more than
-    │                           two content-coding layers (permanent)
-    ├── BadURLError             a link that is not a valid http(s) URL (permanent)
-    └── ForbiddenAddressError   the host resolves to a private, loopback, link-local or
-                                multicast address that is not allowed (permanent)
+"""Polite and safe HTTP fetching with one shared ``httpx.AsyncClient``. What can go wrong is a
+``flows.fetch_errors.FetchError`` (re-exported here).
 
 Politeness: a per-host concurrency limit and minimum delay between requests (raised to the
 host's robots.txt Crawl-delay, at most 30 s), robots.txt fetched once per host, conditional
 GET with stored ETag / Last-Modified, retries with exponential backoff and jitter.
 
-Memory: the size cap applies to the body after every content-coding layer is undone, and the
-layers are undone in steps of bounded output (a 3.5 KB "gzip, gzip" body that inflates to
-2 GB is stopped at the cap, not inflated first). Credentials in a URL are dropped before it is
-requested. Any error while fetching one URL is a FetchError for that URL, never another kind.
+Memory: the size cap applies to the body after every content-coding layer is undone, in
+steps of bounded output (``flows.decoding``). Credentials in a URL are dropped before it is
+requested.
 
-Safety: every hop of a redirect chain is resolved and checked against the address rules
-before it is requested. (httpx resolves the name again when it connects; a DNS answer that
-changes between the two lookups is not caught — run behind an egress proxy where that matters.)
+Safety: every hop of a redirect chain is checked against the address rules before it is
+requested (``flows.addresses``).
 """
 
 from __future__ import annotations
@@ -35,11 +19,9 @@ import asyncio
 import email.utils
 import gzip
 import io
-import ipaddress
 import random
 import socket
 import time
-import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -51,144 +33,45 @@ from protego import Protego
 
 from parsers.urls import InvalidURLError, checked_url, redacted
 
+from .addresses import AddressGuard
+from .decoding import inflaters
+from .fetch_errors import (
+    BadURLError,
+    ContentEncodingError,
+    ContentTypeError,
+    FetchError,
+    FetchTimeoutError,
+    ForbiddenAddressError,
+    HTTPStatusError,
+    RedirectError,
+    RobotsDisallowedError,
+    TooLargeError,
+    UnreachableError,
+)
+
+__all__ = [
+    "BadURLError",
+    "ContentEncodingError",
+    "ContentTypeError",
+    "FetchConfig",
+    "FetchError",
+    "FetchResult",
+    "FetchTimeoutError",
+    "Fetcher",
+    "ForbiddenAddressError",
+    "HTTPStatusError",
+    "RedirectError",
+    "RobotsDisallowedError",
+    "TooLargeError",
+    "UnreachableError",
+]
+
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 XML_TYPES = frozenset({
     "application/rss+xml", "application/atom+xml", "application/xml", "text/xml",
     "application/rdf+xml", "application/x-rss+xml", "application/x-gzip", "application/gzip",
 })  # fmt: skip
 _XML_STARTS = (b"<?xml", b"<rss", b"<feed", b"<rdf", b"<urlset", b"<sitemapindex", b"\x1f\x8b")
-
-
-class FetchError(Exception):
-    """A URL could not be fetched. ``kind`` names the failure for summaries, ``transient``
-    says whether trying again at once may help, ``retry_later`` whether a later run should
-    (every transient error, and an origin whose robots.txt was unavailable this run)."""
-
-    kind = "fetch"
-    transient = False
-
-    def __init__(
-        self,
-        url: str,
-        reason: str,
-        *,
-        transient: bool | None = None,
-        retry_after: float | None = None,
-        retry_later: bool | None = None,
-    ) -> None:
-        super().__init__(f"{reason} ({url})")
-        self.url = url
-        self.reason = reason
-        if transient is not None:
-            self.transient = transient
-        self.retry_after = retry_after
-        self.retry_later = self.transient if retry_later is None else retry_later
-
-
-class UnreachableError(FetchError):
-    kind = "unreachable"
-    transient = True
-
-
-class FetchTimeoutError(FetchError):
-    kind = "timeout"
-    transient = True
-
-
-class HTTPStatusError(FetchError):
-    kind = "http"
-
-
-class TooLargeError(FetchError):
-    kind = "too_large"
-
-
-class ContentTypeError(FetchError):
-    kind = "content_type"
-
-
-class RobotsDisallowedError(FetchError):
-    kind = "robots"
-
-
-class RedirectError(FetchError):
-    kind = "redirect"
-
-
-class ForbiddenAddressError(FetchError):
-    kind = "forbidden_address"
-
-
-class ContentEncodingError(FetchError):
-    kind = "content_encoding"
-
-
-class BadURLError(FetchError):
-    kind = "invalid_url"
-
-
-MAX_CODING_LAYERS = 2
-
-
-class _Inflater:
-    """Undoes one content-coding layer (gzip or deflate) with bounded output: at most
-    ``limit`` + 1 bytes in all, whatever the compression ratio."""
-
-    def __init__(self, coding: str, url: str, limit: int) -> None:
-        self.coding = coding
-        self.url = url
-        self.limit = limit
-        self.produced = 0
-        self._raw_deflate_tried = coding != "deflate"
-        wbits = 16 + zlib.MAX_WBITS if coding in ("gzip", "x-gzip") else zlib.MAX_WBITS
-        self._z = zlib.decompressobj(wbits)
-
-    def feed(self, data: bytes) -> bytes:
-        if self._z.eof or not data:
-            return b""
-        try:
-            out = self._z.decompress(data, self.limit - self.produced + 1)
-        except zlib.error as exc:
-            if self.produced or self._raw_deflate_tried:
-                raise ContentEncodingError(self.url, f"invalid {self.coding} data: {exc}") from None
-            # "deflate" is zlib-wrapped by the standard, raw deflate in practice on some servers.
-            self._raw_deflate_tried = True
-            self._z = zlib.decompressobj(-zlib.MAX_WBITS)
-            return self.feed(data)
-        self.produced += len(out)
-        if self._z.unconsumed_tail or self.produced > self.limit:
-            raise TooLargeError(
-                self.url, f"decoded body exceeds the {self.limit}-byte cap (download aborted)"
-            )
-        return out
-
-    def finish(self) -> bytes:
-        """What is left once the body has ended (a truncated stream keeps what was decoded,
-        as browsers do)."""
-        try:
-            out = self._z.flush()
-        except zlib.error as exc:
-            raise ContentEncodingError(self.url, f"invalid {self.coding} data: {exc}") from None
-        self.produced += len(out)
-        if self.produced > self.limit:
-            raise TooLargeError(
-                self.url, f"decoded body exceeds the {self.limit}-byte cap (download aborted)"
-            )
-        return out
-
-
-def _inflaters(header: str | None, url: str, limit: int) -> list[_Inflater]:
-    """The decoders for a Content-Encoding header, in the order they are undone."""
-    codings = [c.strip().lower() for c in (header or "").split(",")]
-    codings = [c for c in codings if c and c != "identity"]
-    if len(codings) > MAX_CODING_LAYERS:
-        raise ContentEncodingError(
-            url, f"{len(codings)} content-coding layers ({header}): at most two are read"
-        )
-    for coding in codings:
-        if coding not in ("gzip", "x-gzip", "deflate"):
-            raise ContentEncodingError(url, f"unsupported content coding {coding!r}")
-    return [_Inflater(c, url, limit) for c in reversed(codings)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +147,7 @@ class Fetcher:
 
     def __init__(self, config: FetchConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.config = config
-        self._allowed = [ipaddress.ip_network(n, strict=False) for n in config.allowed_networks]
+        self._guard = AddressGuard(config.allowed_networks)
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
             follow_redirects=False,
@@ -275,7 +158,6 @@ class Fetcher:
         self._hosts: dict[str, _Host] = {}
         self._robots: dict[str, Protego | str | None] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
-        self._addresses: dict[tuple[str, int], list[str]] = {}
         self._agent = config.user_agent.split("/", 1)[0].split()[0]
         self.requests = 0  # every HTTP request sent, robots.txt included
         self._robots_reported: set[str] = set()
@@ -333,7 +215,7 @@ class Fetcher:
             parts = urlsplit(current)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise FetchError(current, f"unsupported URL {current!r}")
-            await self._check_address(current)
+            await self._guard.check(current)
             if self.config.respect_robots:
                 await self._check_robots(current)
             headers = {}
@@ -427,7 +309,7 @@ class Fetcher:
     async def _body(self, url: str, response: httpx.Response, limit: int, *, truncate: bool = False) -> bytes:
         """The response body with its content codings undone, at most ``limit`` bytes before and
         after decoding (beyond: TooLargeError, or the first ``limit`` bytes with ``truncate``)."""
-        inflaters = _inflaters(response.headers.get("content-encoding"), url, limit)
+        decoders = inflaters(response.headers.get("content-encoding"), url, limit)
         chunks: list[bytes] = []
         raw_size = size = 0
         started = time.monotonic()
@@ -435,7 +317,7 @@ class Fetcher:
             async for raw in response.aiter_raw():
                 raw_size += len(raw)
                 chunk = raw
-                for inflater in inflaters:
+                for inflater in decoders:
                     chunk = inflater.feed(chunk)
                 size += len(chunk)
                 if raw_size > limit or size > limit:
@@ -447,7 +329,7 @@ class Fetcher:
                     raise FetchTimeoutError(url, "body took longer than the total timeout")
                 chunks.append(chunk)
             tail = b""
-            for inflater in inflaters:
+            for inflater in decoders:
                 tail = inflater.feed(tail) + inflater.finish()
             chunks.append(tail)
         except httpx.TimeoutException as exc:
@@ -532,7 +414,7 @@ class Fetcher:
         url = f"{origin}/robots.txt"
         try:
             for _hop in range(6):
-                await self._check_address(url)
+                await self._guard.check(url)
                 async with (
                     self._host_slot(url),
                     self._response(url, {"Accept": "text/plain"}) as response,
@@ -563,37 +445,3 @@ class Fetcher:
             host = self._host(origin)
             host.delay = max(host.delay, min(30.0, float(delay)))
         return rules
-
-    # -- safety -------------------------------------------------------------------------------
-    def _allowed_address(self, address: str) -> bool:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        if any(ip in network for network in self._allowed):
-            return True
-        return ip.is_global and not ip.is_multicast
-
-    async def _check_address(self, url: str) -> None:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        key = (host, port)
-        addresses = self._addresses.get(key)
-        if addresses is None:
-            try:
-                ipaddress.ip_address(host)
-                addresses = [host]
-            except ValueError:
-                try:
-                    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-                except socket.gaierror as exc:
-                    raise UnreachableError(
-                        url, f"DNS lookup failed for {host}: {exc.strerror or exc}", transient=False
-                    ) from exc
-                addresses = sorted({str(info[4][0]) for info in infos})
-            self._addresses[key] = addresses
-        for address in addresses:
-            if not self._allowed_address(address):
-                raise ForbiddenAddressError(
-                    url, f"{host} resolves to {address}, a non-public address that is not allowed"
-                )
