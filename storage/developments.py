@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from parsers.fingerprint import institution_base_key, institution_key
+from parsers.institution_keys import institution_base_key, institution_key
 from parsers.models import Claim as ExtractedClaim
 
 from . import statements as sql

@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from parsers.fingerprint import institution_base_key, institution_key
+from parsers.institution_keys import institution_base_key, institution_key
 from parsers.vocab import ConditionInfo
 
 from . import statements as sql

@@ -194,7 +194,7 @@ def test_outlets_are_counted_not_configured_sources(database_url):
     ],
 )
 def test_place_prefixes_are_no_part_of_a_party_key(name, key):
-    from parsers.fingerprint import institution_base_key
+    from parsers.institution_keys import institution_base_key
 
     assert institution_base_key(name) == key
 
