@@ -28,15 +28,16 @@ A development is a therapy (a class, or a product that maps to one) applied to a
 from __future__ import annotations
 
 from .decisions import Analysis, Draft, merge_key
-from .models import Claim
+from .models import Claim, Outcome, Stage, Therapy
 from .registries import registry_ids
 from .vocab import Vocabulary
 
 
-def _outcome(values: set[str]) -> str | None:
+def _outcome(values: set[str]) -> Outcome | None:
+    """One outcome from a development's cues: improved and adverse together are mixed."""
     if {"improved", "adverse"} <= values:
-        return "mixed"
-    for value in ("adverse", "no_effect", "improved"):
+        return Outcome.MIXED
+    for value in (Outcome.ADVERSE, Outcome.NO_EFFECT, Outcome.IMPROVED):
         if value in values:
             return value
     return None
@@ -67,10 +68,10 @@ def extract(text: str, vocab: Vocabulary) -> list[tuple[Claim, dict[str, str]]]:
         claim = Claim(
             institution=d.institution,
             location=d.location,
-            therapy=d.therapy,
+            therapy=Therapy(d.therapy),
             therapy_detail=d.therapy_detail,
             indication=d.development.condition,
-            stage=str(d.stage),
+            stage=Stage(d.stage),
             patients=d.patients,
             outcome=_outcome(d.outcomes),
             evidence=evidence,

@@ -148,14 +148,14 @@ def find_institutions(text: str, vocab: Vocabulary, matches: list[Match] | None 
             if acronym:
                 kind = heads.get(m.value.title(), "hospital")
                 found.append(Institution(acronym.start(1), m.end, text[acronym.start(1) : m.end], kind))
-    for m in _possessives(text):
+    for possessive in _possessives(text):
         # "Sarepta's Elevidys", "Harborview's gene therapy trial": the owner of a product or therapy
-        brand = _BRAND.match(text, m.end())
+        brand = _BRAND.match(text, possessive.end())
         if brand is None or not vocab.names_a_therapy(brand.group(0)):
-            following = _FOLLOWING_WORDS.match(text, m.end())
+            following = _FOLLOWING_WORDS.match(text, possessive.end())
             if following is None or not vocab.names_a_therapy(following.group(0)):
                 continue
-        owner = _OWNER_BEFORE.search(text, max(0, m.start() - 60), m.start())
+        owner = _OWNER_BEFORE.search(text, max(0, possessive.start() - 60), possessive.start())
         if owner is not None and owner.group(1) not in _NOT_COMPANY:
             found.append(Institution(owner.start(1), owner.end(1), owner.group(1), "company"))
     found.sort(key=lambda inst: (inst.start, -(inst.end - inst.start)))

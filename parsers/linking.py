@@ -142,25 +142,26 @@ class DevelopmentLinker(ArticleMentions):
                 refers, reports = self.refers_to_therapy(i), self.reports(i)
                 if not (refers or reports):
                     continue
-                therapy = self.therapy_before(i)
-                if therapy is None:
+                before = self.therapy_before(i)
+                if before is None:
                     continue
                 how = "the sentence refers back to it" if refers else "the sentence reports on it"
-                out.append(Link(i, condition, therapy, f"{self.words(therapy)!r} named before; {how}"))
+                out.append(Link(i, condition, before, f"{self.words(before)!r} named before; {how}"))
             # "She received ... mesenchymal stem cell infusions": a therapy and a stage without a
             # condition continue the condition named just before (or the article's main one).
             alone = not self.named_conditions(i) and self.therapies(i) and not self.of_role(i, "other_topic")
             if alone and any(not cats & NOT_DONE for _, cats in self.stage_cues(i, weak=True)):
-                condition = self.context_condition(i)
-                for therapy in self._best_therapies(i, condition) if condition is not None else []:
-                    out.append(
-                        Link(
-                            i,
-                            condition,
-                            therapy,
-                            "named in the sentence, which continues a condition",
+                continued = self.context_condition(i)
+                if continued is not None:
+                    for therapy in self._best_therapies(i, continued):
+                        out.append(
+                            Link(
+                                i,
+                                continued,
+                                therapy,
+                                "named in the sentence, which continues a condition",
+                            )
                         )
-                    )
         return out
 
     def context_condition(self, i: int) -> Match | None:

@@ -184,7 +184,7 @@ def _is_boilerplate(el: lxml.html.HtmlElement) -> bool:
     return False
 
 
-def _blocks(body: lxml.html.HtmlElement, chars: dict[lxml.html.HtmlElement, int], page_chars: int):  # type: ignore[no-untyped-def]
+def _blocks(body: lxml.html.HtmlElement, chars: dict[lxml.html.HtmlElement, int], page_chars: int):
     """Text blocks under ``body`` in document order, each with the element holding it:
     paragraphs, list items, quotes and headings, and runs of loose text between <br>s. One walk
     over the tree, which it leaves unchanged: it skips what never holds the body (scripts,
@@ -269,10 +269,10 @@ def heuristic_main_text(tree: lxml.html.HtmlElement) -> tuple[str, float]:
     out = []
     kept_chars = 0  # of the page's prose paragraphs, in the text returned
     for el, text in blocks:
-        node: lxml.html.HtmlElement | None = el
-        while node is not None and node not in keep:
-            node = node.getparent()
-        if node is not None:
+        ancestor: lxml.html.HtmlElement | None = el
+        while ancestor is not None and ancestor not in keep:
+            ancestor = ancestor.getparent()
+        if ancestor is not None:
             out.append(text)
             if (el.tag == "p" or el.tag not in _BLOCK_TAGS) and _is_prose(el, text):
                 kept_chars += _weight(text)

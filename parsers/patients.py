@@ -96,8 +96,8 @@ class PatientCount:
     end: int
 
 
-def count_patients(sentence: str, nouns: Sequence[int] | None = None) -> PatientCount | None:
-    """The first patient count the sentence states, or None. ``nouns``, the offsets of the
+def count_patients(sentence: str, nouns: Sequence[tuple[int, int]] | None = None) -> PatientCount | None:
+    """The first patient count the sentence states, or None. ``nouns``, the (start, end) spans of the
     sentence's patient nouns when the caller knows them, spares a look at every word: a count
     ends in one of them."""
     m = _OUT_OF.search(sentence) if "of" in sentence else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from parsers.fingerprint import NEAR_DUPLICATE_CONTAINMENT, NEAR_DUPLICATE_JACCARD, Fingerprint, resemblance
 from parsers.models import ParsedArticle
@@ -22,7 +22,7 @@ def ensure_source(session: Session, name: str, kind: str, location: str) -> int:
     sql.insert_ignore(
         session, Source, {"name": name, "kind": kind, "location": location, "created_at": utcnow()}, ["name"]
     )
-    return session.execute(select(Source.id).where(Source.name == name)).scalar_one()
+    return session.execute(select(col(Source.id)).where(col(Source.name) == name)).scalar_one()
 
 
 def article_key(article: ParsedArticle, digest: str) -> str:

@@ -42,7 +42,7 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False) -> Engine:
     engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
-    def _sqlite_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _sqlite_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # the driver stays out; SQLAlchemy emits BEGIN
         cursor = dbapi_connection.cursor()
         _use_wal(cursor)
@@ -52,13 +52,13 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+    def _sqlite_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
-def _use_wal(cursor, patience: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+def _use_wal(cursor, patience: float = 30.0) -> None:
     """Switch the database file to WAL (a no-op once it is). Switching needs the file to
     itself, and SQLite answers "database is locked" at once rather than waiting out the busy
     timeout when other connections are opening the same new file: retry for ``patience`` s."""
@@ -98,8 +98,13 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
     config = alembic_config()
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
-        if sqlite:  # tables are rebuilt during some SQLite upgrades: no FK checks meanwhile
-            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        # The DBAPI connection itself: PRAGMA foreign_keys is a no-op inside a transaction,
+        # which SQLAlchemy would begin.
+        raw = conn.connection.driver_connection
+        if (
+            sqlite and raw is not None
+        ):  # tables are rebuilt during some SQLite upgrades: no FK checks meanwhile
+            raw.execute("PRAGMA foreign_keys=OFF")
         elif engine.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_KEY})")
         try:
@@ -110,10 +115,9 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
             command.upgrade(config, revision)
             conn.commit()
         finally:
-            if sqlite:
-                raw = conn.connection.driver_connection
-                problems = raw.execute("PRAGMA foreign_key_check").fetchall()  # type: ignore[union-attr]
-                raw.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+            if sqlite and raw is not None:
+                problems = raw.execute("PRAGMA foreign_key_check").fetchall()
+                raw.execute("PRAGMA foreign_keys=ON")
                 if problems:
                     raise SchemaError(f"foreign-key violations after migration: {problems[:5]}")
 

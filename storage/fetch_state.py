@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from . import statements as sql
 from .models import Article, FetchState, RetryItem, utcnow
@@ -35,8 +35,8 @@ def get_url_states(engine: Engine, urls: Iterable[str]) -> dict[str, UrlState]:
     with Session(engine) as session:
         for i in range(0, len(wanted), 500):
             rows = session.execute(
-                select(FetchState).where(FetchState.url.in_(wanted[i : i + 500]))
-            ).scalars()  # type: ignore[attr-defined]
+                select(FetchState).where(col(FetchState.url).in_(wanted[i : i + 500]))
+            ).scalars()
             for r in rows:
                 out[r.url] = UrlState(r.url, r.etag, r.last_modified, r.content_hash, r.status)
     return out
@@ -78,8 +78,8 @@ def queued_retries(engine: Engine, source_name: str, limit: int) -> list[RetryLi
     with Session(engine) as session:
         rows = session.execute(
             select(RetryItem)
-            .where(RetryItem.source_name == source_name)
-            .order_by(RetryItem.first_failed_at, RetryItem.url)  # type: ignore[arg-type]
+            .where(col(RetryItem.source_name) == source_name)
+            .order_by(col(RetryItem.first_failed_at), col(RetryItem.url))
             .limit(limit)
         ).scalars()
         return [RetryLink(r.url, r.listed_by, r.published, r.attempts, r.last_reason) for r in rows]
@@ -135,7 +135,7 @@ def known_article_urls(engine: Engine, urls: Iterable[str]) -> set[str]:
         for i in range(0, len(wanted), 500):
             found.update(
                 session.execute(
-                    select(Article.url).where(Article.url.in_(wanted[i : i + 500]))  # type: ignore[union-attr]
+                    select(col(Article.url)).where(col(Article.url).in_(wanted[i : i + 500]))
                 ).scalars()
             )
     return found

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -67,21 +68,22 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect):  # type: ignore[no-untyped-def]
+    def process_bind_param(self, value: datetime | None, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: pass a timezone-aware value")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect):  # type: ignore[no-untyped-def]
+    def process_result_value(self, value: datetime | None, dialect):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _ts(**kwargs: object) -> object:
-    return Field(sa_column=Column(UTCDateTime(), **kwargs))  # type: ignore[arg-type]
+def _ts(**kwargs: Any) -> Any:
+    """A UTC timestamp column (typed Any: the model attribute is a datetime, the Field is not)."""
+    return Field(sa_column=Column(UTCDateTime(), **kwargs))
 
 
 class Source(SQLModel, table=True):
@@ -91,7 +93,7 @@ class Source(SQLModel, table=True):
     name: str = Field(unique=True, index=True)
     kind: str
     location: str
-    created_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
+    created_at: datetime = _ts(nullable=False, default=utcnow)
 
 
 class Article(SQLModel, table=True):
@@ -111,7 +113,7 @@ class Article(SQLModel, table=True):
     external_id: str | None = None
     title: str | None = None
     published: date | None = None
-    fetched_at: datetime = _ts(nullable=False)  # type: ignore[assignment]
+    fetched_at: datetime = _ts(nullable=False)
     content_hash: str
     language: str | None = None
     source_name: str | None = None  # the outlet named by the article itself
@@ -222,8 +224,8 @@ class Claim(SQLModel, table=True):
     mention_count: int = 0
     source_count: int = 0  # configured sources that reported it
     outlet_count: int = 0  # distinct outlets (articles.outlet) that reported it
-    created_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
-    updated_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    updated_at: datetime = _ts(nullable=False, default=utcnow)
 
 
 class Mention(SQLModel, table=True):
@@ -242,7 +244,7 @@ class Mention(SQLModel, table=True):
     evidence: str = Field(sa_column=Column(Text, nullable=False))
     patients: int | None = None
     outcome: str | None = None
-    created_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
+    created_at: datetime = _ts(nullable=False, default=utcnow)
 
 
 class ClaimMonth(SQLModel, table=True):
@@ -276,7 +278,7 @@ class Failure(SQLModel, table=True):
     location: str
     stage: str  # sources, read, url, fetch, robots, retry, parse, extract, store
     reason: str
-    occurred_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
+    occurred_at: datetime = _ts(nullable=False, default=utcnow)
 
 
 class FetchState(SQLModel, table=True):
@@ -287,7 +289,7 @@ class FetchState(SQLModel, table=True):
     last_modified: str | None = None
     content_hash: str | None = None
     status: int | None = None
-    checked_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
+    checked_at: datetime = _ts(nullable=False, default=utcnow)
 
 
 class RetryItem(SQLModel, table=True):
@@ -299,8 +301,8 @@ class RetryItem(SQLModel, table=True):
     published: date | None = None
     attempts: int = 1
     last_reason: str
-    first_failed_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
-    last_failed_at: datetime = _ts(nullable=False, default=utcnow)  # type: ignore[assignment]
+    first_failed_at: datetime = _ts(nullable=False, default=utcnow)
+    last_failed_at: datetime = _ts(nullable=False, default=utcnow)
 
 
 class Condition(SQLModel, table=True):

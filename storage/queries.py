@@ -10,7 +10,7 @@ from datetime import date
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from parsers.models import claim_fields, stage_order
 
@@ -63,14 +63,14 @@ def list_claims(
     substring; since: last_seen on or after)."""
     stmt = select(Claim)
     if since is not None:
-        stmt = stmt.where(Claim.last_seen >= since)
+        stmt = stmt.where(col(Claim.last_seen) >= since)
     if indication:
-        stmt = stmt.where(func.lower(Claim.indication).contains(indication.lower()))
+        stmt = stmt.where(func.lower(col(Claim.indication)).contains(indication.lower()))
     if therapy:
-        stmt = stmt.where(func.lower(Claim.therapy).contains(therapy.lower()))
+        stmt = stmt.where(func.lower(col(Claim.therapy)).contains(therapy.lower()))
     if stage:
-        stmt = stmt.where(Claim.stage == stage)
-    stmt = stmt.order_by(Claim.first_seen.desc(), Claim.id)  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Claim.stage) == stage)
+    stmt = stmt.order_by(col(Claim.first_seen).desc(), col(Claim.id))
     with Session(engine) as session:
         rows = session.execute(stmt).scalars().all()
         return [
@@ -79,7 +79,7 @@ def list_claims(
                 r.institution,
                 r.location,
                 r.therapy,
-                r.therapy_detail,  # type: ignore[arg-type]
+                r.therapy_detail,
                 r.indication,
                 r.stage,
                 r.patients,
@@ -98,7 +98,7 @@ def table_counts(engine: Engine) -> dict[str, int]:
     """Row counts of the main tables."""
     with Session(engine) as session:
         return {
-            model.__tablename__: session.execute(select(func.count()).select_from(model)).scalar_one()  # type: ignore[attr-defined]
+            model.__tablename__: session.execute(select(func.count()).select_from(model)).scalar_one()
             for model in (Source, Article, Development, Claim, Mention, Failure)
         }
 
@@ -131,7 +131,7 @@ class MentionRow:
     evidence: str
 
 
-def _like(column, text: str | None):  # type: ignore[no-untyped-def]
+def _like(column, text: str | None):
     return func.lower(column).contains(text.lower()) if text else None
 
 
@@ -145,24 +145,24 @@ def development_history(
     """Stage histories of the developments matching the filters (case-insensitive substrings),
     each in date order."""
     stmt = select(
-        Development.id,
-        Development.institution,
-        Development.therapy,
-        Development.indication,
-        Claim.stage,
-        Claim.first_seen,
-        Claim.last_seen,
-        Claim.mention_count,
-        Claim.source_count,
-    ).join(Claim, Claim.development_id == Development.id)
+        col(Development.id),
+        col(Development.institution),
+        col(Development.therapy),
+        col(Development.indication),
+        col(Claim.stage),
+        col(Claim.first_seen),
+        col(Claim.last_seen),
+        col(Claim.mention_count),
+        col(Claim.source_count),
+    ).join(Claim, col(Claim.development_id) == col(Development.id))
     for condition in (
-        _like(Development.institution, institution),
-        _like(Development.therapy, therapy),
-        _like(Development.indication, indication),
+        _like(col(Development.institution), institution),
+        _like(col(Development.therapy), therapy),
+        _like(col(Development.indication), indication),
     ):
         if condition is not None:
             stmt = stmt.where(condition)
-    stmt = stmt.order_by(Development.id, Claim.first_seen, Claim.id)
+    stmt = stmt.order_by(col(Development.id), col(Claim.first_seen), col(Claim.id))
     with Session(engine) as session:
         rows = [StageRow(*row) for row in session.execute(stmt).all()]
     # Same day: the earlier stage first (a trial reported with its approval precedes it).
@@ -243,31 +243,31 @@ def describe_claims(engine: Engine, claim_ids: Sequence[int]) -> list[NewClaimRo
     with Session(engine) as session:
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
-            claims = session.execute(select(Claim).where(Claim.id.in_(part))).scalars().all()  # type: ignore[union-attr]
+            claims = session.execute(select(Claim).where(col(Claim.id).in_(part))).scalars().all()
             first: dict[int, tuple] = {}
             for claim_id, dated, seen_on, mention_id, source, outlet, title, url, evidence in session.execute(
                 select(
-                    Mention.claim_id,
-                    Mention.dated,
-                    Mention.seen_on,
-                    Mention.id,
-                    Source.name,
-                    Article.outlet,
-                    Article.title,
-                    Article.url,
-                    Mention.evidence,
+                    col(Mention.claim_id),
+                    col(Mention.dated),
+                    col(Mention.seen_on),
+                    col(Mention.id),
+                    col(Source.name),
+                    col(Article.outlet),
+                    col(Article.title),
+                    col(Article.url),
+                    col(Mention.evidence),
                 )
-                .join(Article, Article.id == Mention.article_id)
-                .join(Source, Source.id == Article.source_id)
-                .where(Mention.claim_id.in_(part))  # type: ignore[attr-defined]
+                .join(Article, col(Article.id) == col(Mention.article_id))
+                .join(Source, col(Source.id) == col(Article.source_id))
+                .where(col(Mention.claim_id).in_(part))
             ).all():
                 rank = (not dated, seen_on, mention_id)
                 if claim_id not in first or rank < first[claim_id][0]:
                     first[claim_id] = (rank, source, outlet, title, url, evidence)
             before: dict[int, set[str]] = defaultdict(set)
             for development_id, other_id, stage in session.execute(
-                select(Claim.development_id, Claim.id, Claim.stage).where(
-                    Claim.development_id.in_({c.development_id for c in claims})  # type: ignore[attr-defined]
+                select(col(Claim.development_id), col(Claim.id), col(Claim.stage)).where(
+                    col(Claim.development_id).in_({c.development_id for c in claims})
                 )
             ).all():
                 if other_id not in new_ids:
@@ -275,10 +275,10 @@ def describe_claims(engine: Engine, claim_ids: Sequence[int]) -> list[NewClaimRo
             for claim in claims:
                 _rank, source, outlet, title, url, evidence = first.get(
                     claim.id, (None, "", None, None, None, "")
-                )  # type: ignore[arg-type]
+                )
                 out.append(
                     NewClaimRow(
-                        claim.id,  # type: ignore[arg-type]
+                        claim.id,
                         claim.development_id,
                         claim.first_seen,
                         claim.institution,

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from parsers.institution_keys import institution_base_key, institution_key
 from parsers.vocab import ConditionInfo
@@ -20,7 +20,9 @@ from .models import Condition, InstitutionAlias
 def resolve_institution(session: Session, name: str | None) -> str:
     """The key an institution name is stored under: an alias's canonical key when the name (or
     its base, without parent bodies) is a known alias, else the base key."""
-    aliases = dict(session.execute(select(InstitutionAlias.alias_key, InstitutionAlias.canonical_key)).all())
+    aliases = dict(
+        session.execute(select(col(InstitutionAlias.alias_key), col(InstitutionAlias.canonical_key))).all()
+    )
     return DevelopmentResolver(session, aliases).institution_key(name)
 
 
@@ -40,7 +42,9 @@ def sync_aliases(engine: Engine, aliases: Iterable[tuple[str, str]], origin: str
                 session, InstitutionAlias, {"alias_key": alias_key, **values}, ["alias_key"]
             ):
                 session.execute(
-                    update(InstitutionAlias).where(InstitutionAlias.alias_key == alias_key).values(**values)
+                    update(InstitutionAlias)
+                    .where(col(InstitutionAlias.alias_key) == alias_key)
+                    .values(**values)
                 )
     return len(rows)
 
@@ -62,11 +66,11 @@ def sync_conditions(engine: Engine, conditions: Iterable[ConditionInfo]) -> int:
             tuple(r)
             for r in session.execute(
                 select(
-                    Condition.name,
-                    Condition.category,
-                    Condition.icd10,
-                    Condition.parent,
-                    Condition.group_name,
+                    col(Condition.name),
+                    col(Condition.category),
+                    col(Condition.icd10),
+                    col(Condition.parent),
+                    col(Condition.group_name),
                 )
             ).all()
         }

@@ -166,14 +166,15 @@ UPSERT_URL_STATE = text(
 def insert_ignore(session: Session, model: type, values: dict, keys: Sequence[str]) -> bool:
     """INSERT ... ON CONFLICT (keys) DO NOTHING; True when a row was inserted."""
     dialect = session.get_bind().dialect.name
-    table = model.__table__  # type: ignore[attr-defined]
+    table = model.__table__  # type: ignore[attr-defined]  # every SQLModel table class has one
+    stmt: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
         stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
     elif dialect == "sqlite":
         stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
     else:  # pragma: no cover - other backends: check first, then insert
         where = [getattr(model, k) == values[k] for k in keys]
-        if session.exec(select(model).where(*where)).first() is not None:  # type: ignore[call-overload]
+        if session.execute(select(model).where(*where)).first() is not None:
             return False
         session.add(model(**values))
         session.flush()

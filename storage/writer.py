@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from parsers.fingerprint import Fingerprint, fingerprint
 from parsers.models import Claim as ExtractedClaim
@@ -91,7 +91,9 @@ class _Writer:
         self.session = session
         self.source_name = source_name
         aliases = dict(
-            session.execute(select(InstitutionAlias.alias_key, InstitutionAlias.canonical_key)).all()
+            session.execute(
+                select(col(InstitutionAlias.alias_key), col(InstitutionAlias.canonical_key))
+            ).all()
         )
         self.developments = DevelopmentResolver(session, aliases)
         self.now = utcnow()

@@ -26,7 +26,7 @@ VIEWS = {
 }
 
 
-def _content_hash_unique(bind) -> str | None:  # type: ignore[no-untyped-def]
+def _content_hash_unique(bind) -> str | None:
     for uc in sa.inspect(bind).get_unique_constraints("articles"):
         if uc.get("column_names") == ["content_hash"]:
             return uc.get("name") or "uq_articles_content_hash"

@@ -48,12 +48,14 @@ def _condition(column: str, values: tuple[str, ...]) -> str:
 def upgrade() -> None:
     conn = op.get_bind()
     for table, column, values in CHECKS:
-        bad = conn.execute(
-            sa.text(
-                f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL AND NOT ({_condition(column, values)})"
-            )
-        ).scalars()
-        bad = sorted(bad)
+        bad = sorted(
+            conn.execute(
+                sa.text(
+                    f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL "
+                    f"AND NOT ({_condition(column, values)})"
+                )
+            ).scalars()
+        )
         if bad:
             raise RuntimeError(f"{table}.{column} holds values outside the vocabulary: {bad}; fix them first")
     for name in VIEWS:  # SQLite rebuilds the tables below; views on them would block the rename
