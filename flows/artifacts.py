@@ -210,6 +210,7 @@ def timeline_png(rows: Sequence[tuple[str, str, int]], window: tuple[str, str]) 
     transparent background with light text: legible on the UI's dark theme)."""
     # The Figure API without pyplot: no global figure state or GUI backend to load (~0.3 s less).
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     months = _months(*window)
     counts: dict[str, dict[str, int]] = defaultdict(dict)
@@ -237,7 +238,7 @@ def timeline_png(rows: Sequence[tuple[str, str, int]], window: tuple[str, str]) 
     step = 3 if len(months) > 18 else 1
     ax.set_xticks(list(positions)[::step], months[::step], rotation=45, ha="right", fontsize=10, color=_TEXT)
     ax.tick_params(colors=_TEXT, labelsize=10)
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(axis="y", color=_GRID, linewidth=0.5)
     ax.set_axisbelow(True)
     for spine in ax.spines.values():

@@ -116,7 +116,7 @@ async def load_sources(sources_file: str) -> list[SourceSpec]:
 )
 async def ingest_source(
     spec: SourceSpec, box: Payload[SourceRun]
-) -> Payload[tuple[RunSummary, dict[str, float]]]:
+) -> Payload[tuple[RunSummary, dict[str, float]]] | State[Any]:
     """Read or fetch one source's articles in batches, parse and extract them and store them,
     pipelined: the next batch is fetched while the previous one is parsed and the one before
     is stored. Returns the source's summary and seconds per stage. Repeat-safe: a retry finds
@@ -245,9 +245,9 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
                     outcome = await ingest_source.fn(spec, Payload(run))
                 elif (tag := fetch_tag(spec)) in limited:
                     with tags(tag):  # the limit caps the sources fetched from one host at a time
-                        outcome = await ingest_source(spec, Payload(run), return_state=True)
+                        outcome = await ingest_source(spec, Payload(run), return_state=True)  # type: ignore[misc]  # Prefect types an async task's state as returned, not awaited
                 else:
-                    outcome = await ingest_source(spec, Payload(run), return_state=True)
+                    outcome = await ingest_source(spec, Payload(run), return_state=True)  # type: ignore[misc]  # as above
                 part, seconds = (await _source_result(outcome)).value
             except Exception as exc:  # a source that breaks must not stop the others
                 failure = Failed(
@@ -409,8 +409,12 @@ def dask_task_runner(settings: Settings | None) -> Iterator[Any]:
 def run_ingest(sources_file: str | None = None, database_url: str | None = None) -> dict[str, Any]:
     """Run the flow from synchronous code (the CLI, scripts); raises AllSourcesFailedError
     (with the summary) when every source failed."""
+
+    async def run() -> State[Any]:
+        return await ingest(sources_file=sources_file, database_url=database_url, return_state=True)
+
     try:
-        state = asyncio.run(ingest(sources_file=sources_file, database_url=database_url, return_state=True))
+        state = asyncio.run(run())
     finally:
         shutdown_pools()
     summary = state.data if isinstance(state.data, dict) else state.result(raise_on_failure=False)

@@ -24,6 +24,11 @@ SNAPSHOT_SECONDS = 0.5
 GRACE_SECONDS = 3.0
 
 
+# Write ends of the guards' pipes, kept open (and not inherited: os.pipe fds are
+# non-inheritable) until this process ends: the guard acts when its pipe closes.
+_GUARD_PIPES: list[int] = []
+
+
 def start_orphan_guard() -> subprocess.Popen[bytes]:
     """Start the guard for this process; it ends by itself when this process ends."""
     read_end, write_end = os.pipe()
@@ -34,8 +39,7 @@ def start_orphan_guard() -> subprocess.Popen[bytes]:
         close_fds=True,
     )
     os.close(read_end)
-    # Kept open (and not inherited: os.pipe fds are non-inheritable) until this process ends.
-    start_orphan_guard.write_end = write_end  # type: ignore[attr-defined]
+    _GUARD_PIPES.append(write_end)
     return guard
 
 
