@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
-import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -29,7 +28,7 @@ from flows.fetch import Fetcher
 from flows.local import LocalReadError, RawDocument, iter_local_documents, list_local_files
 from flows.settings import Settings
 from flows.summary import BatchOutcome, Failed, RunSummary
-from flows.web import Discovery, FetchedBatch, discover, fetch_articles, schedule
+from flows.web import Discovery, FetchedBatch, WebCounts, discover, fetch_articles, schedule
 from parsers.feeds import FeedEntry
 from parsers.html import DEFAULT_MAIN_TEXT_EXTRACTOR
 from parsers.models import SourceSpec
@@ -297,17 +296,16 @@ async def run_batches(
             states = [s for s in batch.states if s.url not in failed]
             if results or batch.failures or parse_failures or states or batch.retry or batch.settled:
                 async with run.storing:
-                    started = time.perf_counter()
-                    outcome = await store_batch(
-                        run.settings.database_url,
-                        batch.spec,
-                        results,
-                        batch.failures + parse_failures,
-                        states,
-                        batch.retry,
-                        batch.settled,
-                    )
-                    clock.seconds["store"] += time.perf_counter() - started
+                    with clock("store"):
+                        outcome = await store_batch(
+                            run.settings.database_url,
+                            batch.spec,
+                            results,
+                            batch.failures + parse_failures,
+                            states,
+                            batch.retry,
+                            batch.settled,
+                        )
                 summary.add(outcome)
 
     storing = asyncio.create_task(storer())
@@ -365,10 +363,18 @@ async def file_batches(
     if paths:
         summary.reached.add(spec.name)
     for chunk in _chunks(paths, run.settings.batch_size):
-        started = time.perf_counter()
-        docs, failures = await read_files(spec, chunk)
-        clock.seconds["read"] += time.perf_counter() - started
+        with clock("read"):
+            docs, failures = await read_files(spec, chunk)
         yield Batch(spec, docs, failures)
+
+
+def _count_web(summary: RunSummary, spec: SourceSpec, counts: WebCounts) -> None:
+    summary.fetched += counts.fetched
+    summary.not_modified += counts.not_modified
+    summary.unchanged += counts.unchanged
+    summary.already_listed += counts.already_listed
+    if counts.fetched or counts.not_modified:
+        summary.reached.add(spec.name)
 
 
 async def web_batches(
@@ -376,27 +382,16 @@ async def web_batches(
 ) -> AsyncIterator[Batch]:
     settings = run.settings
     limit = spec.max_articles or settings.max_articles_per_source
-    started = time.perf_counter()
-    found = await discover_urls(spec, run.fetcher, settings.database_url, limit, run.scheduled)
-    clock.seconds["fetch"] += time.perf_counter() - started
-    summary.fetched += found.counts.fetched
-    summary.not_modified += found.counts.not_modified
-    summary.unchanged += found.counts.unchanged
-    summary.already_listed += found.counts.already_listed
-    if found.counts.fetched or found.counts.not_modified:
-        summary.reached.add(spec.name)
+    with clock("fetch"):
+        found = await discover_urls(spec, run.fetcher, settings.database_url, limit, run.scheduled)
+    _count_web(summary, spec, found.counts)
     if found.failures:
         yield Batch(spec, [], list(found.failures))
     chunks = list(_chunks(found.entries, settings.batch_size))
     for n, chunk in enumerate(chunks, start=1):
-        started = time.perf_counter()
-        fetched = await fetch_batch(spec, run.fetcher, settings.database_url, chunk)
-        clock.seconds["fetch"] += time.perf_counter() - started
-        summary.fetched += fetched.counts.fetched
-        summary.not_modified += fetched.counts.not_modified
-        summary.unchanged += fetched.counts.unchanged
-        if fetched.counts.fetched or fetched.counts.not_modified:
-            summary.reached.add(spec.name)
+        with clock("fetch"):
+            fetched = await fetch_batch(spec, run.fetcher, settings.database_url, chunk)
+        _count_web(summary, spec, fetched.counts)
         states = list(fetched.states.values())
         if n == len(chunks):
             # The feed's own validators are saved with the last pages, after every earlier
