@@ -37,9 +37,22 @@ def _head_kind(word: str, heads: dict[str, str]) -> str | None:
     return kind
 
 
-_POSSESSIVE_END = re.compile(r"(’s|'s)$")
+# "Agency's", and the apostrophe alone after a plural ("Brightwave Therapeutics' gene therapy")
+_POSSESSIVE_END = re.compile(r"(’s|'s|(?<=s)[’'])$")
 _OPENERS = "\"“‘'(["
 _NAME_TOKEN = re.compile(r"[A-Z0-9\u00c0-\u00de][\w'’.&-]*$")
+
+
+def _stop_inside_name(text: str, space: int, token: str) -> bool:
+    """Whether a word ending in a full stop, met going left from a name, belongs to it: an
+    abbreviation ("St.", "Co.", "U.S."), or an initial after another name word ("Robert H.")."""
+    word = token[:-1]
+    if word in _ABBREVIATIONS or "." in word:
+        return True
+    if len(word) == 1 and word.isupper():
+        before = text[max(0, space - 40) : max(space, 0)].split()
+        return bool(before) and bool(_NAME_TOKEN.match(before[-1])) and not before[-1].endswith(".")
+    return False
 
 
 def _run_start(text: str, pos: int) -> int:
@@ -57,6 +70,8 @@ def _run_start(text: str, pos: int) -> int:
         if space == -1 and lo > 0:
             break
         token = text[space + 1 : start - 1]
+        if token.endswith(".") and not _stop_inside_name(text, space, token):
+            break  # the full stop ends the sentence before the name ("... hemophilia B. Harbor Bio")
         if token in _CONNECTORS or _NAME_TOKEN.match(token):
             start = space + 1
         elif token[:1] in _OPENERS and _NAME_TOKEN.match(token[1:]):
@@ -222,7 +237,7 @@ def _institutions_in_run(
                 return _institutions_in_run(text, run[:k], heads) + _institutions_in_run(text, right, heads)
     start, end = run[0][0], run[-1][1]
     name = text[start:end].rstrip(".,")
-    name = _POSSESSIVE_END.sub("", name) if name.endswith("s") else name
+    name = _POSSESSIVE_END.sub("", name) if name.endswith(("s", "'", "’")) else name
     kind = next((k for k in reversed(kinds) if k), "institute")
     # The kind of "Nansha Hospital of Guangzhou First People's Hospital" is the first head.
     first_kind = next(k for k in kinds if k)
