@@ -324,7 +324,7 @@ def _run_name() -> str:
     flow_run_name=_run_name,
     description="Read the configured sources, extract dated CGT claims and store them, deduplicated, in SQL.",
 )
-async def ingest(sources_file: str | None = None, database_url: str | None = None) -> Any:
+async def ingest(sources_file: str = "", database_url: str = "") -> Any:
     """Run cgt-monitor once over the sources into the database.
 
     Args:
@@ -334,7 +334,7 @@ async def ingest(sources_file: str | None = None, database_url: str | None = Non
             postgresql+psycopg://user@host/db). Empty: CGT_MONITOR_DATABASE_URL.
     """
     result = await run_pipeline(
-        load_settings(sources_file=sources_file, database_url=database_url), prefect=True
+        load_settings(sources_file=sources_file or None, database_url=database_url or None), prefect=True
     )
     if all_sources_failed(result):
         # Every source failed: the run ends Failed (automations and notifications can act) with
@@ -411,7 +411,9 @@ def run_ingest(sources_file: str | None = None, database_url: str | None = None)
     (with the summary) when every source failed."""
 
     async def run() -> State[Any]:
-        return await ingest(sources_file=sources_file, database_url=database_url, return_state=True)
+        return await ingest(
+            sources_file=sources_file or "", database_url=database_url or "", return_state=True
+        )
 
     try:
         state = asyncio.run(run())

@@ -33,6 +33,7 @@ class LocalReadError(OSError):
     def __init__(self, location: str, reason: str) -> None:
         super().__init__(f"{location}: {reason}")
         self.location = location
+        self.reason = reason  # without the location, which failures record apart
 
 
 def resolve_location(location: str, base_dir: Path) -> Path:

@@ -124,7 +124,7 @@ def _read(spec: SourceSpec, paths: Sequence[str]) -> tuple[list[RawDocument], li
     failures: list[Failed] = []
     for item in iter_local_documents([Path(p) for p in paths]):
         if isinstance(item, LocalReadError):
-            failures.append(Failed(spec.name, item.location, "read", str(item)))
+            failures.append(Failed(spec.name, item.location, "read", item.reason, spec.optional))
         else:
             docs.append(item)
     return docs, failures
@@ -358,7 +358,7 @@ async def file_batches(
     try:
         paths = await list_files(spec, run.base_dir)
     except LocalReadError as exc:
-        yield Batch(spec, [], [Failed(spec.name, exc.location, "read", str(exc), spec.optional)])
+        yield Batch(spec, [], [Failed(spec.name, exc.location, "read", exc.reason, spec.optional)])
         return
     if paths:
         summary.reached.add(spec.name)
