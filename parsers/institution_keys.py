@@ -3,6 +3,9 @@
 institution_key(name)         comparable key of an institution name
 institution_base_key(name)    the key with parent bodies, "of ..." qualifiers and a
                               "<known place>-based" prefix removed
+defined_acronyms(text)        acronyms the text defines for a name: "Children's Hospital of
+                              Philadelphia (CHOP)" -> {"CHOP": "Children's Hospital of
+                              Philadelphia"}, to use as aliases
 """
 
 from __future__ import annotations
@@ -96,8 +99,9 @@ def institution_key(name: str | None) -> str:
     """A comparable key for an institution name: lower case, ASCII letters and digits only."""
     if not name:
         return ""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    text = text.replace("'s ", " ").replace("’s ", " ")
+    # The possessive first: ASCII folding drops a typographic apostrophe ("Mary’s" -> "marys").
+    text = name.replace("’", "'").replace("'s ", " ").replace("'S ", " ")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
@@ -143,3 +147,44 @@ def institution_base_key(name: str | None) -> str:
         ):
             return " ".join(left)
     return key
+
+
+# -- acronyms ---------------------------------------------------------------------------------
+# "<Long Form> (ACR)": an acronym of 3-10 characters, two capitals at least, in brackets.
+_DEFINED = re.compile(r"\(([A-Z][A-Za-z0-9&.-]{2,9})\)")
+_SENTENCE_BREAK = re.compile(r"[.!?;:]\s|\n|\(|\)")
+
+
+def defined_acronyms(text: str) -> dict[str, str]:
+    """The acronyms ``text`` defines in brackets after a capitalised name, each with the name
+    (the first definition of each wins). The name is found as Schwartz and Hearst's algorithm
+    finds a long form (PSB 2003): the acronym's letters, right to left, in the words before the
+    bracket, the first one starting a word; at most min(n + 5, 2n) words for n letters."""
+    out: dict[str, str] = {}
+    for m in _DEFINED.finditer(text):
+        short = m.group(1)
+        letters = [c.lower() for c in short if c.isalnum()]
+        if len(letters) < 3 or sum(c.isupper() for c in short) < 2 or short in out:
+            continue
+        before = text[max(0, m.start() - 300) : m.start()]
+        breaks = list(_SENTENCE_BREAK.finditer(before))
+        clause = before[breaks[-1].end() :] if breaks else before
+        words = clause.split()[-min(len(letters) + 5, 2 * len(letters)) :]
+        long_form = _long_form(letters, " ".join(words))
+        if long_form and long_form[0].isupper() and len(long_form.split()) >= 2:
+            out[short] = long_form.rstrip(" ,")
+    return out
+
+
+def _long_form(letters: list[str], candidate: str) -> str | None:
+    at = len(candidate) - 1
+    for i in range(len(letters) - 1, -1, -1):
+        while at >= 0 and (
+            candidate[at].lower() != letters[i] or (i == 0 and at > 0 and candidate[at - 1].isalnum())
+        ):
+            at -= 1
+        if at < 0:
+            return None
+        at -= 1
+    start = candidate.rfind(" ", 0, at + 2) + 1
+    return candidate[start:]

@@ -10,6 +10,7 @@ from parsers.models import Claim as ExtractedClaim
 
 from . import statements as sql
 from .identity import child_patterns, condition_key, family, identity_keys, parent_institution_keys, party_key
+from .models import InstitutionAlias
 
 
 class DevelopmentResolver:
@@ -18,6 +19,29 @@ class DevelopmentResolver:
     def __init__(self, session: Session, aliases: dict[str, str]) -> None:
         self.session = session
         self.aliases = aliases
+
+    def learn_acronyms(self, acronyms: dict[str, str]) -> None:
+        """Store the acronyms an article defines ("Children's Hospital of Philadelphia (CHOP)")
+        as aliases of their names, so a later report that says only "CHOP" joins the same
+        developments. An alias already known (built in, the user's file, an earlier
+        definition) is kept."""
+        for short, long_form in acronyms.items():
+            alias = institution_key(short)
+            canonical = self.institution_key(long_form)
+            if not alias or not canonical or alias in self.aliases or alias == canonical:
+                continue
+            values = {
+                "alias_key": alias,
+                "canonical_key": canonical,
+                "canonical_name": long_form,
+                "origin": "acronym",
+            }
+            if sql.insert_ignore(self.session, InstitutionAlias, values, ["alias_key"]):
+                self.aliases[alias] = canonical
+            else:  # another transaction defined it first
+                known = self.session.get(InstitutionAlias, alias)
+                if known is not None:
+                    self.aliases[alias] = known.canonical_key
 
     def institution_key(self, name: str | None) -> str:
         if not name:

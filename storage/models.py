@@ -147,7 +147,7 @@ class InstitutionAlias(SQLModel, table=True):
     alias_key: str = Field(primary_key=True)
     canonical_key: str
     canonical_name: str
-    origin: str = "builtin"  # builtin or the aliases file it came from
+    origin: str = "builtin"  # builtin, the aliases file it came from, or "acronym" (an article defined it)
 
 
 class Development(SQLModel, table=True):

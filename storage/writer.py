@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from parsers.fingerprint import Fingerprint, fingerprint
+from parsers.institution_keys import defined_acronyms
 from parsers.models import Claim as ExtractedClaim
 from parsers.models import ParsedArticle
 from parsers.urls import site_of
@@ -132,6 +133,7 @@ class _Writer:
             # The page changed since it was stored: keep the row, take the new text.
             session.execute(sql.UPDATE_ARTICLE, {"id": article_id, **values})
             session.execute(sql.DELETE_BANDS, {"id": article_id})
+        self.developments.learn_acronyms(defined_acronyms(article.text))
         original = find_original(session, article_id, article.text, fp)
         if original is not None:
             session.execute(

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from parsers.models import Claim
 from storage.identity import identity_keys, parent_institution_keys
+from storage.reference import sync_aliases
 from storage.writer import store_article
 from tests.storage.test_dedup_tracking import BODY, article, distinct_body, engine_at
 
@@ -230,3 +231,46 @@ def test_a_run_reports_moves_against_what_was_stored_before_it(database_url):
     )
     [earlier] = describe_claims(engine, third.new_claim_ids)
     assert (earlier.kind, earlier.earlier_stages) == ("earlier", ("clinical_trial", "approved"))
+
+
+@pytest.mark.parametrize(
+    ("definition", "long_name", "acronym"),
+    [
+        (
+            "Doctors at the Children's Hospital of Philadelphia (CHOP) treated a boy with lupus.",
+            "Children's Hospital of Philadelphia",
+            "CHOP",
+        ),
+        (
+            "Memorial Sloan Kettering Cancer Center (MSK) reported the lupus results on Monday.",
+            "Memorial Sloan Kettering Cancer Center",
+            "MSK",
+        ),
+    ],
+)
+def test_an_acronym_an_article_defines_joins_later_reports_that_use_it(
+    database_url, definition, long_name, acronym
+):
+    engine = engine_at(database_url)
+    store(engine, 1, [claim(long_name)], body=definition + " " + distinct_body(1))
+    store(engine, 2, [claim(acronym)])  # another outlet says only the acronym
+    assert developments(engine) == [["https://outlet1.example/a", "https://outlet2.example/a"]]
+    with engine.connect() as conn:
+        origin = conn.execute(
+            text("SELECT origin FROM institution_aliases WHERE alias_key = :k"), {"k": acronym.lower()}
+        ).scalar_one()
+    assert origin == "acronym"
+
+
+def test_an_acronym_never_replaces_a_known_alias_and_undefined_ones_stay_apart(database_url):
+    engine = engine_at(database_url)
+    sync_aliases(engine, [("MSK", "Mount Sinai Kidney Center")], "aliases.csv")
+    store(
+        engine,
+        1,
+        [claim("Memorial Sloan Kettering Cancer Center")],
+        body="Memorial Sloan Kettering Cancer Center (MSK) reported it. " + distinct_body(1),
+    )
+    store(engine, 2, [claim("MSK")])
+    store(engine, 3, [claim("UCLH")])  # defined nowhere: its own development
+    assert len(developments(engine)) == 3
