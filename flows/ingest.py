@@ -14,6 +14,7 @@ its file path works as well.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import time
@@ -243,11 +244,11 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
             try:
                 if not prefect:
                     outcome = await ingest_source.fn(spec, Payload(run))
-                elif (tag := fetch_tag(spec)) in limited:
-                    with tags(tag):  # the limit caps the sources fetched from one host at a time
-                        outcome = await ingest_source(spec, Payload(run), return_state=True)  # type: ignore[misc]  # Prefect types an async task's state as returned, not awaited
                 else:
-                    outcome = await ingest_source(spec, Payload(run), return_state=True)  # type: ignore[misc]  # as above
+                    # A concurrency-limit tag caps the sources fetched from one host at a time.
+                    tag = fetch_tag(spec)
+                    with tags(tag) if tag in limited else contextlib.nullcontext():
+                        outcome = await ingest_source(spec, Payload(run), return_state=True)  # type: ignore[misc]  # Prefect types an async task's state as returned, not awaited
                 part, seconds = (await _source_result(outcome)).value
             except Exception as exc:  # a source that breaks must not stop the others
                 failure = Failed(
