@@ -44,6 +44,11 @@ def _md(text: object) -> str:
     return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ").replace("]", ")")
 
 
+def _href(url: str) -> str:
+    """A URL safe as a Markdown link target (brackets and spaces would end it)."""
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
 def _quote(evidence: str, limit: int = _QUOTE_CHARS) -> str:
     text = " ".join(evidence.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
@@ -95,7 +100,7 @@ def _item(c: NewClaimRow) -> list[str]:
         if x
     )
     label = ": ".join(x for x in (c.outlet or c.source, c.title) if x)
-    report = f"[{_md(label)}]({c.url})" if c.url else _md(label or c.source)
+    report = f"[{_md(label)}]({_href(c.url)})" if c.url else _md(label or c.source)
     quote = f" — “{_md(_quote(c.evidence))}”" if c.evidence else ""
     return [
         f"- **{c.reported} · {stage}** · {_md(c.therapy)} · {_md(c.indication)}  ",
@@ -175,7 +180,8 @@ def _short(text: str | None, limit: int) -> str:
 def new_claims_table(new_claims: Sequence[NewClaimRow]) -> list[dict[str, Any]]:
     """Rows for the table artifact (searchable in the UI). Every row has the same keys (the UI
     needs that) and short cells: the UI's tables do not wrap, and at 1600 px only about a
-    hundred characters fit across, so the evidence and the links are in the digest."""
+    hundred characters fit across: the outlet links to the article (the UI renders Markdown
+    links in cells), the evidence quotes are in the digest."""
     return [
         {
             "reported": c.first_seen.isoformat() if c.dated else "undated",
@@ -184,7 +190,11 @@ def new_claims_table(new_claims: Sequence[NewClaimRow]) -> list[dict[str, Any]]:
             "indication": _short(c.indication, 30),
             "institution": _short(c.institution, 22),
             "result": " · ".join(x for x in (f"{c.patients} pt" if c.patients else "", c.outcome or "") if x),
-            "outlet": _short(c.outlet or c.source, 16),
+            "outlet": (
+                f"[{_md(_short(c.outlet or c.source, 16))}]({_href(c.url)})"
+                if c.url
+                else _short(c.outlet or c.source, 16)
+            ),
         }
         for c in new_claims[:1000]
     ]

@@ -105,7 +105,10 @@ def test_the_table_puts_short_columns_first_and_every_row_has_the_same_keys():
     assert list(rows[0]) == ["reported", "stage", "therapy", "indication", "institution", "result", "outlet"]
     assert rows[1]["stage"] == "clinical_trial → approved" and rows[1]["institution"] == ""
     assert rows[0]["result"] == "3 pt · improved" and rows[0]["therapy"] == "CAR-T"
-    assert max(sum(len(str(v)) for v in r.values()) for r in rows) <= 125  # fits 1600 px
+    assert rows[0]["outlet"] == "[outlet1.example](https://outlet1.example/story)"  # a link to the article
+    assert new_claims_table([row(3, url=None)])[0]["outlet"] == "outlet3.example"  # no URL: plain
+    shown = [re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", " ".join(map(str, r.values()))) for r in rows]
+    assert max(len(s) for s in shown) <= 125  # the text shown fits 1600 px
 
 
 def test_the_chart_keeps_empty_months_and_states_its_window():
