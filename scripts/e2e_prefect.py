@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -51,33 +52,45 @@ def wait_healthy(api: str, timeout: float = 120) -> None:
     raise SystemExit(f"the Prefect server did not answer at {api}")
 
 
+DEPLOYMENT = "ingest/cgt-monitor-ingest"
+
+
+async def wait_for_deployment(client: Any, timeout: float = 120) -> Any:
+    """The deployment, once `cgt-monitor serve` has registered it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await client.read_deployment_by_name(DEPLOYMENT)
+        except Exception:
+            if time.monotonic() > deadline:
+                raise SystemExit("cgt-monitor serve did not register its deployment") from None
+            await asyncio.sleep(1)
+
+
+async def wait_until_final(client: Any, flow_run_id: Any, timeout: float) -> Any:
+    """The flow run, once it is in a final state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        flow_run = await client.read_flow_run(flow_run_id)
+        if flow_run.state and flow_run.state.is_final():
+            return flow_run
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the flow run did not finish in {timeout:.0f} s")
+        await asyncio.sleep(1)
+
+
 async def trigger_and_wait(api: str) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
     from prefect.deployments import run_deployment
 
     async with get_client() as client:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                deployment = await client.read_deployment_by_name("ingest/cgt-monitor-ingest")
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise SystemExit("cgt-monitor serve did not register its deployment") from None
-                await asyncio.sleep(1)
+        deployment = await wait_for_deployment(client)
         print(f"deployment: {deployment.name}  schedule: {[s.schedule.cron for s in deployment.schedules]}")
         print(f"parameters: {deployment.parameters}")
-        flow_run = await run_deployment("ingest/cgt-monitor-ingest", timeout=0)
+        flow_run = await run_deployment(DEPLOYMENT, timeout=0)
         print(f"triggered flow run {flow_run.id}")
-        deadline = time.monotonic() + 600
-        while True:
-            flow_run = await client.read_flow_run(flow_run.id)
-            if flow_run.state and flow_run.state.is_final():
-                break
-            if time.monotonic() > deadline:
-                raise SystemExit("the flow run did not finish in 10 minutes")
-            await asyncio.sleep(1)
+        flow_run = await wait_until_final(client, flow_run.id, 600)
         print(f"final state: {flow_run.state.type.value} ({flow_run.state.name})")
         artifacts = await client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run.id]))
@@ -89,7 +102,7 @@ async def read_yaml_deployment() -> None:
     from prefect.client.orchestration import get_client
 
     async with get_client() as client:
-        deployment = await client.read_deployment_by_name("ingest/cgt-monitor-ingest")
+        deployment = await client.read_deployment_by_name(DEPLOYMENT)
         print(
             f"prefect.yaml deployment: pool={deployment.work_pool_name} "
             f"schedule={[s.schedule.cron for s in deployment.schedules]} parameters={deployment.parameters}"

@@ -30,11 +30,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from e2e_prefect import BIN, ROOT, free_port, wait_healthy  # noqa: E402
+from e2e_prefect import (  # noqa: E402
+    BIN,
+    DEPLOYMENT,
+    ROOT,
+    free_port,
+    wait_for_deployment,
+    wait_healthy,
+    wait_until_final,
+)
 
 
 def split_articles(articles: Path, first: Path, second: Path, split: str) -> None:
@@ -65,28 +72,13 @@ async def run_deployment_with(sources: Path, database_url: str) -> str:
     from prefect.deployments import run_deployment
 
     async with get_client() as client:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                await client.read_deployment_by_name("ingest/cgt-monitor-ingest")
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise SystemExit("cgt-monitor serve did not register its deployment") from None
-                await asyncio.sleep(1)
+        await wait_for_deployment(client)
         flow_run = await run_deployment(
-            "ingest/cgt-monitor-ingest",
+            DEPLOYMENT,
             parameters={"sources_file": str(sources), "database_url": database_url},
             timeout=0,
         )
-        deadline = time.monotonic() + 900
-        while True:
-            flow_run = await client.read_flow_run(flow_run.id)
-            if flow_run.state and flow_run.state.is_final():
-                break
-            if time.monotonic() > deadline:
-                raise SystemExit("the flow run did not finish in 15 minutes")
-            await asyncio.sleep(1)
+        flow_run = await wait_until_final(client, flow_run.id, 900)
         print(f"run {flow_run.name}: {flow_run.state.name} - {flow_run.state.message}")
         return str(flow_run.id)
 
@@ -99,7 +91,7 @@ async def artifact_ids(flow_run_id: str) -> dict[str, str]:
         artifacts = await client.read_artifacts(
             artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
         )
-        deployment = await client.read_deployment_by_name("ingest/cgt-monitor-ingest")
+        deployment = await client.read_deployment_by_name(DEPLOYMENT)
     return {**{a.key: str(a.id) for a in artifacts if a.key}, "deployment": str(deployment.id)}
 
 
