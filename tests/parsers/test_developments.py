@@ -374,3 +374,28 @@ def test_a_regulator_or_its_committee_is_never_the_party(text):
 )
 def test_a_patient_death_is_an_adverse_outcome(text):
     assert only(text).outcome == "adverse"
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        (
+            "Harbor Biologics said its gene therapy for hemophilia B met the main goal of a phase 3 trial.",
+            "improved",
+        ),
+        (
+            "The phase 2 trial of the CAR-T cell therapy in lupus met its primary endpoint, Riverside Medical Center said.",
+            "improved",
+        ),
+        (
+            "Harbor Biologics said its gene therapy for hemophilia B missed the main goal of a phase 3 trial.",
+            "no_effect",
+        ),
+        (
+            "The phase 2 trial of the CAR-T cell therapy in lupus missed its primary endpoint, Riverside Medical Center said.",
+            "no_effect",
+        ),
+    ],
+)
+def test_a_trial_that_met_or_missed_its_main_goal_states_the_outcome(text, outcome):
+    assert only(text).outcome == outcome
