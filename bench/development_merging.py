@@ -10,6 +10,12 @@ file) and compares the stored developments with the set's ``same_development_as`
 - a *false merge* is a development carrying mentions from two articles that the set does not
   link (every such pair counts once).
 
+Both are measured twice: over developments (the long-lived record of a party's therapy for a
+condition, whose stage changes over time) and over news events (``storage.events``: the reports
+of one happening of a development). The set links reports of one happening ("the second death
+... a different development from" the first), so its links are judged at the event level; at
+the development level the false merges are reports of different happenings of one development.
+
 Only the links between articles are read from the set (no claim labels); nothing from it is
 written into the project. Prints one line per group and the totals.
 """
@@ -78,13 +84,15 @@ def run(dev: Path, workdir: Path) -> str:
     return database_url
 
 
-def developments_by_article(database_url: str) -> dict[str, set[int]]:
+def records_by_article(database_url: str, column: str) -> dict[str, set[int]]:
+    """The developments (column "c.development_id") or events ("m.event_id") each article's
+    mentions belong to."""
     engine = create_engine(database_url)
     out: dict[str, set[int]] = defaultdict(set)
     with engine.connect() as conn:
         rows = conn.execute(
             text(
-                "SELECT a.external_id, c.development_id FROM mentions m "
+                f"SELECT a.external_id, {column} FROM mentions m "
                 "JOIN claims c ON c.id = m.claim_id JOIN articles a ON a.id = m.article_id"
             )
         )
@@ -106,7 +114,19 @@ def main() -> None:
     groups, ids = groups_of(args.dev)
     with tempfile.TemporaryDirectory() as tmp:
         database_url = run(args.dev, Path(tmp))
-        found = developments_by_article(database_url)
+        levels = {
+            "development": records_by_article(database_url, "c.development_id"),
+            "event": records_by_article(database_url, "m.event_id"),
+        }
+    result: dict[str, object] = {"articles": len(ids), "groups": len(groups)}
+    for level, found in levels.items():
+        result[level] = score(groups, found, level)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+
+
+def score(groups: list[set[str]], found: dict[str, set[int]], level: str) -> dict[str, object]:
+    """Groups merged and false-merge pairs for one level (developments or events), printed."""
     merged = 0
     lines = []
     for group in groups:
@@ -115,31 +135,28 @@ def main() -> None:
         merged += ok
         lines.append(f"{'merged ' if ok else 'apart  '} {', '.join(sorted(group))}")
     group_of = {a: i for i, g in enumerate(groups) for a in g}
-    by_development: dict[int, set[str]] = defaultdict(set)
-    for article, developments in found.items():
-        for d in developments:
-            by_development[d].add(article)
+    by_record: dict[int, set[str]] = defaultdict(set)
+    for article, records in found.items():
+        for r in records:
+            by_record[r].add(article)
     false_pairs = sorted(
         {
             tuple(sorted(pair))
-            for articles in by_development.values()
+            for articles in by_record.values()
             for pair in combinations(sorted(articles), 2)
             if group_of.get(pair[0], f"solo:{pair[0]}") != group_of.get(pair[1], f"solo:{pair[1]}")
         }
     )
+    print(f"== {level}s")
     print("\n".join(lines))
     for a, b in false_pairs:
         print(f"false merge: {a} + {b}")
-    result = {
-        "articles": len(ids),
-        "groups": len(groups),
+    print(f"{level}s: groups merged: {merged} of {len(groups)}; false merges: {len(false_pairs)}")
+    return {
         "groups_merged": merged,
         "false_merges": len(false_pairs),
         "false_merge_pairs": [list(p) for p in false_pairs],
     }
-    print(f"groups merged: {merged} of {len(groups)}; false merges: {len(false_pairs)}")
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -33,3 +33,9 @@ def word_list(name: str) -> frozenset[str]:
 def number_words() -> dict[str, int]:
     """Number words and their values ("two" -> 2, "a" -> 1, "dozen" -> 12)."""
     return {row["word"].strip(): int(row["value"]) for row in _rows("number_words.csv")}
+
+
+@lru_cache(maxsize=1)
+def ordinal_words() -> dict[str, int]:
+    """Ordinal words and their values ("second" -> 2)."""
+    return {row["word"].strip(): int(row["value"]) for row in _rows("ordinals.csv")}

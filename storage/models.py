@@ -13,8 +13,12 @@
     development_parties  every named party of a development
     claims               one row per (development, stage): the development's stage history;
                          first_seen / last_seen = first / last reported (article dates)
+    events               the news events of a claim: reports of one development at one stage
+                         that are about one happening (dated within EVENT_WINDOW_DAYS of each
+                         other, or copies of one article, and numbering the same occurrence:
+                         "a second death" is another event than the first)
     mentions             which article states which claim, with the evidence ((claim_id,
-                         article_id) unique)
+                         article_id) unique) and the event it reports
     claim_months         (claim, month) pairs with at least one mention
     monthly_counts       mentions and claims per month by therapy, by indication and by stage,
                          kept up to date in the same transaction as the mentions (claims_by_month)
@@ -228,6 +232,20 @@ class Claim(SQLModel, table=True):
     updated_at: datetime = _ts(nullable=False, default=utcnow)
 
 
+class Event(SQLModel, table=True):
+    """One news event of a claim (see ``storage.events``): its reports share development, stage
+    and stated occurrence, and their dates lie within the event window."""
+
+    __tablename__ = "events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claims.id", index=True)
+    occurrence: int = 1  # the ordinal its reports give it ("a second death" -> 2), else 1
+    first_reported: date | None = None  # from dated reports only; None when none is dated
+    last_reported: date | None = None
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
 class Mention(SQLModel, table=True):
     __tablename__ = "mentions"
     __table_args__ = (
@@ -245,6 +263,7 @@ class Mention(SQLModel, table=True):
     patients: int | None = None
     outcome: str | None = None
     created_at: datetime = _ts(nullable=False, default=utcnow)
+    event_id: int | None = Field(default=None, foreign_key="events.id", index=True)
 
 
 class ClaimMonth(SQLModel, table=True):

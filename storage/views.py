@@ -11,6 +11,11 @@ development_stages   the stage history of each development: one row per stage re
                      its order (stage_order 0 research .. 4 approved), first/last reported dates
                      (from dated reports; dated false when no report of it states a date),
                      mentions and distinct outlets
+development_events   the news events of each development: one row per event (reports of one
+                     happening at one stage: a first and a second death are two), with its
+                     stage and order, the occurrence its reports number (1 unless "a second
+                     ..."), first/last reported (dated reports only; dated false when none is),
+                     mentions, distinct outlets and articles
 development_outlets  which outlets reported each development, with how many mentions and when
 mentions_by_month    per month (dated reports only), therapy, stage and indication: claims,
                      developments and mentions, with the indication's group (indication_group:
@@ -52,6 +57,7 @@ SELECT m.id AS mention_id,
        a.fetched_at,
        a.id AS article_id,
        a.duplicate_of_id,
+       m.event_id,
        m.evidence
 FROM mentions m
 JOIN claims c ON c.id = m.claim_id
@@ -95,6 +101,34 @@ JOIN articles a ON a.id = m.article_id
 GROUP BY c.development_id, a.outlet
 """
 
+DEVELOPMENT_EVENTS = f"""
+CREATE VIEW development_events AS
+SELECT e.id AS event_id,
+       d.id AS development_id,
+       d.institution,
+       d.therapy,
+       d.indication,
+       d.product,
+       c.stage,
+       {STAGE_ORDER} AS stage_order,
+       c.id AS claim_id,
+       e.occurrence,
+       e.first_reported,
+       e.last_reported,
+       CASE WHEN e.first_reported IS NULL THEN 0 ELSE 1 END = 1 AS dated,
+       COUNT(m.id) AS mentions,
+       COUNT(DISTINCT a.outlet) AS outlets,
+       COUNT(DISTINCT m.article_id) AS articles,
+       MIN(m.seen_on) AS first_read_or_reported
+FROM events e
+JOIN claims c ON c.id = e.claim_id
+JOIN developments d ON d.id = c.development_id
+JOIN mentions m ON m.event_id = e.id
+JOIN articles a ON a.id = m.article_id
+GROUP BY e.id, d.id, d.institution, d.therapy, d.indication, d.product, c.stage, c.id, e.occurrence,
+         e.first_reported, e.last_reported
+"""
+
 CLAIMS_BY_MONTH = """
 CREATE VIEW claims_by_month AS
 SELECT month,
@@ -128,6 +162,7 @@ VIEWS = {
     "claim_timeline": CLAIM_TIMELINE,
     "development_stages": DEVELOPMENT_STAGES,
     "development_outlets": DEVELOPMENT_OUTLETS,
+    "development_events": DEVELOPMENT_EVENTS,
     "claims_by_month": CLAIMS_BY_MONTH,
     "mentions_by_month": MENTIONS_BY_MONTH,
 }

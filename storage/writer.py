@@ -23,6 +23,7 @@ from parsers.urls import site_of
 from . import statements as sql
 from .articles import article_key, ensure_source, find_original
 from .developments import DevelopmentResolver
+from .events import assign_event
 from .models import InstitutionAlias, utcnow
 
 
@@ -156,7 +157,9 @@ class _Writer:
             development_id = self.developments.development(
                 claim, article_id, original[0] if original else None
             )
-            claim_id, claim_new, mention_new = self.claim(claim, article_id, seen_on, development_id)
+            claim_id, claim_new, mention_new = self.claim(
+                claim, article_id, seen_on, development_id, original[0] if original else None
+            )
             if claim_new:
                 new_ids.append(claim_id)
             updated += (not claim_new) and mention_new
@@ -172,7 +175,12 @@ class _Writer:
         )
 
     def claim(
-        self, claim: ExtractedClaim, article_id: int, seen_on: date, development_id: int
+        self,
+        claim: ExtractedClaim,
+        article_id: int,
+        seen_on: date,
+        development_id: int,
+        original_id: int | None = None,
     ) -> tuple[int, bool, bool]:
         session = self.session
         key = self.developments.institution_key((claim.institution or "").split(";")[0].strip())
@@ -201,24 +209,30 @@ class _Writer:
         if claim_new:
             self.created.add(claim_id)
         month = seen_on.isoformat()[:7]
-        mention_new = (
-            session.execute(
-                sql.INSERT_MENTION,
-                {
-                    "claim_id": claim_id,
-                    "article_id": article_id,
-                    "seen_on": seen_on,
-                    "seen_month": month,
-                    "dated": self.dated,
-                    "evidence": claim.evidence,
-                    "patients": claim.patients,
-                    "outcome": claim.outcome,
-                    "now": self.now,
-                },
-            ).scalar_one_or_none()
-            is not None
-        )
-        if mention_new:
+        mention_id = session.execute(
+            sql.INSERT_MENTION,
+            {
+                "claim_id": claim_id,
+                "article_id": article_id,
+                "seen_on": seen_on,
+                "seen_month": month,
+                "dated": self.dated,
+                "evidence": claim.evidence,
+                "patients": claim.patients,
+                "outcome": claim.outcome,
+                "now": self.now,
+            },
+        ).scalar_one_or_none()
+        mention_new = mention_id is not None
+        if mention_id is not None:
+            assign_event(
+                session,
+                mention_id=mention_id,
+                claim_id=claim_id,
+                published=seen_on if self.dated else None,
+                evidence=claim.evidence,
+                original_id=original_id,
+            )
             self.touched.add(claim_id)
             if self.dated:  # an undated report was not made in the month it was read
                 self.months.append((claim_id, month, claim))

@@ -103,6 +103,6 @@ def test_timeline_and_db_commands(seed_sources, database_url):
     assert out.exit_code == 0
     assert "stem cell therapy | Parkinson's disease" in out.stdout and "clinical_trial" in out.stdout
     assert "Pan Guangjin" in out.stdout  # the evidence of the mention
-    assert runner.invoke(app, ["db", "current", "--database-url", database_url]).stdout.strip() == "0006"
+    assert runner.invoke(app, ["db", "current", "--database-url", database_url]).stdout.strip() == "0007"
     upgraded = runner.invoke(app, ["db", "upgrade", "--database-url", database_url])
     assert upgraded.exit_code == 0 and "0006 -> 0006" in upgraded.stdout

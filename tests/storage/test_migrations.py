@@ -61,7 +61,7 @@ def second_database(url):
 def test_fresh_and_upgraded_databases_have_the_same_schema_and_keep_data(database_url):
     fresh = make_engine(database_url)
     upgrade_database(fresh)
-    assert current_revision(fresh) == "0006"
+    assert current_revision(fresh) == "0007"
     assert differences(fresh) == []
 
     upgraded = make_engine(second_database(database_url))
@@ -101,7 +101,7 @@ def test_fresh_and_upgraded_databases_have_the_same_schema_and_keep_data(databas
             {"t": datetime(2026, 1, 1, tzinfo=UTC)},
         )
     upgrade_database(upgraded)
-    assert current_revision(upgraded) == "0006"
+    assert current_revision(upgraded) == "0007"
     assert differences(upgraded) == []
     assert schema(upgraded) == schema(fresh)
 
@@ -142,7 +142,7 @@ def test_a_database_made_before_migrations_is_adopted(tmp_path):
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE alembic_version"))  # as if created with create_all
     upgrade_database(engine)
-    assert current_revision(engine) == "0006" and differences(engine) == []
+    assert current_revision(engine) == "0007" and differences(engine) == []
 
 
 def test_upgrades_started_together_on_an_empty_database_all_succeed(database_url):
@@ -172,7 +172,7 @@ def test_upgrades_started_together_on_an_empty_database_all_succeed(database_url
     assert not any(thread.is_alive() for thread in threads), "an upgrade hung"
     assert errors == []
     engine = make_engine(database_url)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     assert differences(engine) == []
 
 
@@ -226,7 +226,7 @@ def test_upgrading_from_0003_keys_the_existing_developments_and_keeps_their_data
                 {**t, "n": n, "article": 1 if n < 3 else 2},
             )
     upgrade_database(engine)
-    assert current_revision(engine) == "0006" and differences(engine) == []
+    assert current_revision(engine) == "0007" and differences(engine) == []
     with engine.connect() as conn:
         identities = conn.execute(text("SELECT id, identity_key FROM developments ORDER BY id")).all()
         outlets = conn.execute(text("SELECT outlet FROM articles ORDER BY id")).scalars().all()
@@ -313,5 +313,80 @@ def test_an_upgrade_over_values_outside_the_vocabulary_stops_and_names_them(data
     with engine.begin() as conn:
         conn.execute(text("UPDATE developments SET therapy = 'stem cell therapy'"))
     upgrade_database(engine)
-    assert current_revision(engine) == "0006"
+    assert current_revision(engine) == "0007"
     engine.dispose()
+
+
+def test_upgrading_from_0006_puts_the_stored_mentions_into_events(database_url):
+    """Mentions stored before events existed get them by the rule new ones follow: reports
+    eight years apart are two events; an undated report numbering a second death a third."""
+    engine = make_engine(database_url)
+    upgrade_database(engine, "0006")
+    t = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO sources (name, kind, location, created_at) VALUES ('s', 'files', '.', :t)"),
+            {"t": t},
+        )
+        for n, published in enumerate(("2017-08-31", "2025-04-17", None), start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO articles (source_id, url, published, fetched_at, content_hash, text, claim_count, "
+                    "article_key, date_source) VALUES (1, :url, :published, :t, :h, 'x', 1, :url, :ds)"
+                ),
+                {
+                    "url": f"https://x{n}.org/a",
+                    "published": published,
+                    "t": t,
+                    "h": f"h{n}",
+                    "ds": "page" if published else "fetched",
+                },
+            )
+        conn.execute(
+            text(
+                "INSERT INTO developments (institution_key, institution, therapy, indication, identity_key) "
+                "VALUES ('example', 'Example', 'gene therapy', 'muscular dystrophy', 'party:example')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO claims (development_id, institution_key, therapy, indication, stage, first_seen, "
+                "last_seen, mention_count, source_count, outlet_count, dated, created_at, updated_at) VALUES "
+                "(1, 'example', 'gene therapy', 'muscular dystrophy', 'clinical_use', '2017-08-31', '2025-04-17', "
+                "3, 1, 3, :yes, :t, :t)"
+            ),
+            {"t": t, "yes": True},
+        )
+        for n, (seen_on, dated, evidence) in enumerate(
+            (
+                ("2017-08-31", True, "A patient died."),
+                ("2025-04-17", True, "A patient died."),
+                ("2026-01-01", False, "A second patient has died."),
+            ),
+            start=1,
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO mentions (claim_id, article_id, seen_on, seen_month, dated, evidence, created_at) "
+                    "VALUES (1, :n, :seen_on, :month, :dated, :evidence, :t)"
+                ),
+                {
+                    "n": n,
+                    "seen_on": seen_on,
+                    "month": seen_on[:7],
+                    "dated": dated,
+                    "evidence": evidence,
+                    "t": t,
+                },
+            )
+    upgrade_database(engine)
+    assert current_revision(engine) == "0007" and differences(engine) == []
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT m.article_id, e.occurrence FROM mentions m JOIN events e ON e.id = m.event_id ORDER BY m.article_id"
+            )
+        ).all()
+        assert [r[1] for r in rows] == [1, 1, 2]
+        assert conn.execute(text("SELECT COUNT(DISTINCT event_id) FROM mentions")).scalar_one() == 3
+        assert conn.execute(text("SELECT COUNT(*) FROM development_events")).scalar_one() == 3

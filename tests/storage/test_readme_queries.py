@@ -80,6 +80,11 @@ def populate(engine):
             date(2022, 11, 28),
             [claim("CSL Behring", "gene therapy", "hemophilia B", "approved", product="Hemgenix")],
         ),
+        (  # the same outlet, seven months later: another approval, another event
+            "https://c.example/2",
+            date(2023, 6, 1),
+            [claim("CSL Behring", "gene therapy", "hemophilia B", "approved", product="Hemgenix")],
+        ),
         (
             "https://e.example/1",
             date(2024, 9, 1),
@@ -139,6 +144,8 @@ def test_every_readme_query_runs_and_answers(database_url):
     assert diabetes == {("2024-09", "clinical_trial"), ("2024-09", "clinical_use")}
     [disagreement] = answers[7]
     assert (disagreement["fewest"], disagreement["most"]) == (6, 7)
+    events = [(str(r["first_reported"]), str(r["last_reported"]), r["outlets"]) for r in answers[9]]
+    assert events == [("2022-11-23", "2022-11-28", 2), ("2023-06-01", "2023-06-01", 1)]
 
 
 def test_a_claim_shows_the_latest_dated_report_and_keeps_each_report(database_url):

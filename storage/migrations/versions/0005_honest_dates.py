@@ -15,12 +15,21 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import op
 
-from storage.views import VIEWS
-
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
+
+
+# The views as this revision created them (frozen: a later revision that changes them recreates
+# its own; 0006 recreates these unchanged).
+VIEWS_CREATED = {
+    "claim_timeline": "\nCREATE VIEW claim_timeline AS\nSELECT m.id AS mention_id,\n       m.seen_on AS reported_on,\n       m.seen_month AS month,\n       m.dated,\n       a.date_source,\n       c.id AS claim_id,\n       c.development_id,\n       c.institution,\n       c.institution_key,\n       c.therapy,\n       c.indication,\n       cond.group_name AS indication_group,\n       cond.icd10,\n       c.stage,\n       m.patients,\n       m.outcome,\n       s.name AS source,\n       a.outlet,\n       a.source_name AS outlet_name,\n       a.url,\n       a.title,\n       a.published,\n       a.fetched_at,\n       a.id AS article_id,\n       a.duplicate_of_id,\n       m.evidence\nFROM mentions m\nJOIN claims c ON c.id = m.claim_id\nJOIN articles a ON a.id = m.article_id\nJOIN sources s ON s.id = a.source_id\nLEFT JOIN conditions cond ON cond.name = c.indication\n",
+    "development_stages": "\nCREATE VIEW development_stages AS\nSELECT d.id AS development_id,\n       d.institution,\n       d.institution_key,\n       d.therapy,\n       d.indication,\n       d.product,\n       c.stage,\n       CASE c.stage WHEN 'research' THEN 0 WHEN 'preclinical' THEN 1 WHEN 'clinical_trial' THEN 2 WHEN 'clinical_use' THEN 3 WHEN 'approved' THEN 4 END AS stage_order,\n       c.id AS claim_id,\n       c.first_seen AS first_reported,\n       c.last_seen AS last_reported,\n       c.dated,\n       c.mention_count,\n       c.source_count,\n       c.outlet_count\nFROM developments d\nJOIN claims c ON c.development_id = d.id\n",
+    "development_outlets": "\nCREATE VIEW development_outlets AS\nSELECT c.development_id,\n       a.outlet,\n       COUNT(*) AS mentions,\n       MIN(CASE WHEN m.dated THEN m.seen_on END) AS first_reported,\n       MAX(CASE WHEN m.dated THEN m.seen_on END) AS last_reported,\n       MIN(m.seen_on) AS first_read_or_reported\nFROM mentions m\nJOIN claims c ON c.id = m.claim_id\nJOIN articles a ON a.id = m.article_id\nGROUP BY c.development_id, a.outlet\n",
+    "claims_by_month": "\nCREATE VIEW claims_by_month AS\nSELECT month,\n       NULLIF(therapy, '') AS therapy,\n       NULLIF(indication, '') AS indication,\n       NULLIF(stage, '') AS stage,\n       claims,\n       mentions\nFROM monthly_counts\n",
+    "mentions_by_month": "\nCREATE VIEW mentions_by_month AS\nSELECT m.seen_month AS month,\n       c.therapy,\n       c.stage,\n       CASE c.stage WHEN 'research' THEN 0 WHEN 'preclinical' THEN 1 WHEN 'clinical_trial' THEN 2 WHEN 'clinical_use' THEN 3 WHEN 'approved' THEN 4 END AS stage_order,\n       c.indication,\n       COALESCE(cond.group_name, c.indication) AS indication_group,\n       COUNT(DISTINCT c.id) AS claims,\n       COUNT(DISTINCT c.development_id) AS developments,\n       COUNT(*) AS mentions\nFROM mentions m\nJOIN claims c ON c.id = m.claim_id\nLEFT JOIN conditions cond ON cond.name = c.indication\nWHERE m.dated\nGROUP BY m.seen_month, c.therapy, c.stage, c.indication, cond.group_name\n",
+}
 
 
 def upgrade() -> None:
@@ -78,12 +87,12 @@ def upgrade() -> None:
             f"SELECT m.seen_month, {values}, COUNT(DISTINCT c.id), COUNT(*) "
             f"FROM mentions m JOIN claims c ON c.id = m.claim_id WHERE m.dated GROUP BY m.seen_month, c.{column}"
         )
-    for sql in VIEWS.values():
+    for sql in VIEWS_CREATED.values():
         op.execute(sql)
 
 
 def downgrade() -> None:
-    for name in VIEWS:
+    for name in VIEWS_CREATED:
         op.execute(f"DROP VIEW IF EXISTS {name}")
     op.drop_table("conditions")
     with op.batch_alter_table("claims") as batch:

@@ -1,0 +1,128 @@
+"""Which news event a new mention reports. A development's claim at one stage can be reported
+for several happenings (a first and a second death; a 2017 primate study and a 2025 trial of
+one team's cells); analysts count and date those apart, so each mention joins one event:
+
+- a copy of an earlier article joins the event of the original's report of the same claim;
+- else an event of the same claim that numbers the same occurrence ("a second patient has
+  died" -> 2, else 1; ``parsers.occurrence``) and, for a dated report, whose dated reports and
+  this one lie within ``EVENT_WINDOW_DAYS`` (an event none of whose reports is dated fits any
+  date); the nearest one, dated events before undated ones;
+- an undated report joins the latest such event (undated events count as the latest);
+- else a new event.
+
+Claims are locked by their upsert until the transaction ends (PostgreSQL) or writes are
+serialised (SQLite), so two runs never make two events for one happening at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Date, Integer, bindparam, text
+from sqlmodel import Session
+
+from parsers.occurrence import stated_occurrence
+
+from .models import UTCDateTime, utcnow
+
+EVENT_WINDOW_DAYS = 30
+"""Reports of one happening fall within this many days of each other: outlets report news
+within days, follow-ups within weeks; a report months later at the same stage is news of its own."""
+
+_EVENTS_OF_CLAIM = text(
+    "SELECT id, first_reported, last_reported FROM events WHERE claim_id = :claim_id AND occurrence = :occurrence"
+).columns(id=Integer, first_reported=Date, last_reported=Date)
+_EVENT_OF_ORIGINAL = text(
+    "SELECT event_id FROM mentions WHERE claim_id = :claim_id AND article_id = :article_id"
+).columns(event_id=Integer)
+_INSERT_EVENT = (
+    text(
+        "INSERT INTO events (claim_id, occurrence, first_reported, last_reported, created_at) "
+        "VALUES (:claim_id, :occurrence, :published, :published, :now) RETURNING id"
+    )
+    .bindparams(bindparam("published", type_=Date()), bindparam("now", type_=UTCDateTime()))
+    .columns(id=Integer)
+)
+_WIDEN_EVENT = text(
+    "UPDATE events SET "
+    "first_reported = CASE WHEN first_reported IS NULL OR first_reported > :published THEN :published "
+    "ELSE first_reported END, "
+    "last_reported = CASE WHEN last_reported IS NULL OR last_reported < :published THEN :published "
+    "ELSE last_reported END WHERE id = :id"
+).bindparams(bindparam("published", type_=Date()))
+_SET_EVENT = text("UPDATE mentions SET event_id = :event_id WHERE id = :mention_id")
+_MENTIONS_WITHOUT_EVENT = text(
+    "SELECT m.id, m.claim_id, m.article_id, m.seen_on, m.dated, m.evidence, a.duplicate_of_id "
+    "FROM mentions m JOIN articles a ON a.id = m.article_id WHERE m.event_id IS NULL ORDER BY m.id"
+).columns(seen_on=Date)
+
+
+def assign_event(
+    session: Session | Connection,
+    *,
+    mention_id: int,
+    claim_id: int,
+    published: date | None,
+    evidence: str,
+    original_id: int | None,
+) -> int:
+    """Put a new mention into its event (see the module docstring); returns the event's id."""
+    event_id = None
+    if original_id is not None:
+        event_id = session.execute(
+            _EVENT_OF_ORIGINAL, {"claim_id": claim_id, "article_id": original_id}
+        ).scalar_one_or_none()
+    occurrence = stated_occurrence(evidence) or 1
+    if event_id is None:
+        events = session.execute(_EVENTS_OF_CLAIM, {"claim_id": claim_id, "occurrence": occurrence}).all()
+        event_id = matching_event([(e.id, e.first_reported, e.last_reported) for e in events], published)
+    if event_id is None:
+        event_id = session.execute(
+            _INSERT_EVENT,
+            {"claim_id": claim_id, "occurrence": occurrence, "published": published, "now": utcnow()},
+        ).scalar_one()
+    elif published is not None:
+        session.execute(_WIDEN_EVENT, {"id": event_id, "published": published})
+    session.execute(_SET_EVENT, {"event_id": event_id, "mention_id": mention_id})
+    return event_id
+
+
+def matching_event(events: list[tuple[int, date | None, date | None]], published: date | None) -> int | None:
+    """The event (id, first reported, last reported) a report dated ``published`` joins, if any."""
+    undated = [e for e in events if e[1] is None or e[2] is None]
+    if published is None:
+        if undated:
+            return max(e[0] for e in undated)
+        return max(events, key=lambda e: (e[2], e[0]))[0] if events else None
+    window = timedelta(days=EVENT_WINDOW_DAYS)
+    fitting = [
+        (_distance(published, first, last), event_id)
+        for event_id, first, last in events
+        if first is not None and last is not None and max(last, published) - min(first, published) <= window
+    ]
+    if fitting:
+        return min(fitting)[1]
+    return max(e[0] for e in undated) if undated else None
+
+
+def _distance(day: date, first: date, last: date) -> timedelta:
+    if first <= day <= last:
+        return timedelta(0)
+    return min(abs(day - first), abs(day - last))
+
+
+def assign_missing_events(connection: Connection | Session) -> int:
+    """Give every mention without an event its event, in the order the mentions were stored
+    (used by the migration that added events); returns how many were assigned."""
+    rows: list[Any] = list(connection.execute(_MENTIONS_WITHOUT_EVENT).all())
+    for row in rows:
+        assign_event(
+            connection,
+            mention_id=row.id,
+            claim_id=row.claim_id,
+            published=row.seen_on if row.dated else None,
+            evidence=row.evidence,
+            original_id=row.duplicate_of_id,
+        )
+    return len(rows)

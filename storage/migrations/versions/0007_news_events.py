@@ -1,0 +1,68 @@
+"""News events below the development: events (the reports of one happening of a claim: a first
+and a second death of one development are two) and mentions.event_id; existing mentions are
+put into events in the order they were stored, by the same rule new ones follow
+(``storage.events``). Views: claim_timeline gains event_id; development_events is new.
+
+Revision ID: 0007
+Revises: 0006
+"""
+
+import importlib.util
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import op
+
+from storage.events import assign_missing_events
+from storage.models import UTCDateTime
+from storage.views import VIEWS
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    for name in _previous_views():
+        op.execute(f"DROP VIEW IF EXISTS {name}")
+    op.create_table(
+        "events",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("claim_id", sa.Integer(), sa.ForeignKey("claims.id"), nullable=False),
+        sa.Column("occurrence", sa.Integer(), nullable=False),
+        sa.Column("first_reported", sa.Date(), nullable=True),
+        sa.Column("last_reported", sa.Date(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_events_claim_id", "events", ["claim_id"])
+    with op.batch_alter_table("mentions") as batch:
+        batch.add_column(sa.Column("event_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key("fk_mentions_event_id_events", "events", ["event_id"], ["id"])
+        batch.create_index("ix_mentions_event_id", ["event_id"])
+    assign_missing_events(op.get_bind())
+    for sql in VIEWS.values():
+        op.execute(sql)
+
+
+def downgrade() -> None:
+    for name in VIEWS:
+        op.execute(f"DROP VIEW IF EXISTS {name}")
+    with op.batch_alter_table("mentions") as batch:
+        batch.drop_index("ix_mentions_event_id")
+        batch.drop_constraint("fk_mentions_event_id_events", type_="foreignkey")
+        batch.drop_column("event_id")
+    op.drop_index("ix_events_claim_id", "events")
+    op.drop_table("events")
+    for sql in _previous_views().values():
+        op.execute(sql)
+
+
+def _previous_views() -> dict[str, str]:
+    """The views 0005 created and 0006 kept."""
+    path = Path(__file__).with_name("0005_honest_dates.py")
+    spec = importlib.util.spec_from_file_location("revision_0005", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.VIEWS_CREATED
