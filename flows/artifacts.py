@@ -2,16 +2,20 @@
 their history across runs):
 
     cgt-monitor-digest      Markdown an analyst reads first: a headline with the counts; new
-                            developments, stage moves and earlier stages reported, each with its
-                            report ([outlet: title](url)) and an evidence quote; undated reports
-                            apart; failures with their reasons
-    cgt-monitor-new-claims  table: the claims first stored in this run, short columns first
+                            developments, stage moves, new happenings of known developments (a
+                            later report at a stage already stored: a second death, a renewed
+                            approval) and earlier stages reported, each with its report
+                            ([outlet: title](url)) and an evidence quote; undated reports apart;
+                            failures with their reasons
+    cgt-monitor-new-claims  table: the claims first stored in this run and the new happenings,
+                            short columns first
     cgt-monitor-timeline    Markdown with a PNG chart (a data URI; the UI renders it, see
                             PREFECT-UI notes): claims reported per month by therapy, every month
                             of the window shown, dated reports only
     cgt-monitor-progress    progress of the run, updated as sources complete
 
-The builders are pure functions of the run summary and ``storage.queries.NewClaimRow``s.
+The builders are pure functions of the run summary, ``storage.queries.NewClaimRow``s and
+``NewEventRow``s.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from storage.queries import NewClaimRow
+from storage.queries import NewClaimRow, NewEventRow
 
 DIGEST_KEY = "cgt-monitor-digest"
 TABLE_KEY = "cgt-monitor-new-claims"
@@ -58,13 +62,17 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
-def headline(summary: dict[str, Any], new_claims: Sequence[NewClaimRow]) -> str:
-    """One line with what matters: developments, moves, articles, failures."""
+def headline(
+    summary: dict[str, Any], new_claims: Sequence[NewClaimRow], new_events: Sequence[NewEventRow] = ()
+) -> str:
+    """One line with what matters: developments, moves, new happenings, articles, failures."""
     kinds = _by_kind(new_claims)
     parts = [
         _plural(len({c.development_id for c in kinds["new"]}), "new development"),
         _plural(len(kinds["move"]), "stage move"),
     ]
+    if new_events:
+        parts.append(_plural(len(new_events), "new happening"))
     if kinds["earlier"]:
         parts.append(_plural(len(kinds["earlier"]), "earlier stage") + " reported")
     line = " · ".join(parts)
@@ -109,13 +117,40 @@ def _item(c: NewClaimRow) -> list[str]:
     ]
 
 
-def digest_markdown(summary: dict[str, Any], new_claims: Sequence[NewClaimRow]) -> str:
+def _event_item(e: NewEventRow) -> list[str]:
+    """A new happening, like a claim (``_item``), saying which one and when the previous was."""
+    which = f"occurrence {e.occurrence}" if e.occurrence > 1 else "again"
+    result = " · ".join(
+        x
+        for x in (
+            e.institution or "(no party named)",
+            _plural(e.patients, "patient") if e.patients else "",
+            e.outcome or "",
+            f"previous report {e.previous}",
+        )
+        if x
+    )
+    label = ": ".join(x for x in (e.outlet or e.source, e.title) if x)
+    report = f"[{_md(label)}]({_href(e.url)})" if e.url else _md(label or e.source)
+    quote = f" — “{_md(_quote(e.evidence))}”" if e.evidence else ""
+    return [
+        f"- **{e.reported} · {e.stage} · {which}** · {_md(e.therapy)} · {_md(e.indication)}  ",
+        f"  {_md(result)}  ",
+        f"  {report}{quote}",
+    ]
+
+
+def digest_markdown(
+    summary: dict[str, Any], new_claims: Sequence[NewClaimRow], new_events: Sequence[NewEventRow] = ()
+) -> str:
     """The run digest (see the module docstring)."""
     kinds = _by_kind(new_claims)
-    lines = ["# What is new", "", headline(summary, new_claims), ""]
-    sections = (
+    lines = ["# What is new", "", headline(summary, new_claims, new_events), ""]
+    happenings = "New happenings of known developments (a stage already stored, reported for another event)"
+    sections: tuple[tuple[str, Sequence[NewClaimRow | NewEventRow], str | None], ...] = (
         ("New developments", [c for c in kinds["new"] if c.dated], "None this run."),
         ("Stage moves", [c for c in kinds["move"] if c.dated], "None this run."),
+        (happenings, new_events, None),
         (
             "Earlier stages reported (a development already stored at a later stage; not a move)",
             [c for c in kinds["earlier"] if c.dated],
@@ -134,7 +169,7 @@ def digest_markdown(summary: dict[str, Any], new_claims: Sequence[NewClaimRow]) 
         if not items:
             lines.append(empty or "")
         for c in items[:_MAX_ROWS]:
-            lines += _item(c)
+            lines += _event_item(c) if isinstance(c, NewEventRow) else _item(c)
         if len(items) > _MAX_ROWS:
             lines.append(f"\n… and {len(items) - _MAX_ROWS} more (see the {TABLE_KEY} table).")
         lines.append("")
@@ -177,7 +212,9 @@ def _short(text: str | None, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def new_claims_table(new_claims: Sequence[NewClaimRow]) -> list[dict[str, Any]]:
+def new_claims_table(
+    new_claims: Sequence[NewClaimRow], new_events: Sequence[NewEventRow] = ()
+) -> list[dict[str, Any]]:
     """Rows for the table artifact (searchable in the UI). Every row has the same keys (the UI
     needs that) and short cells: the UI's tables do not wrap, and at 1600 px only about a
     hundred characters fit across: the outlet links to the article (the UI renders Markdown
@@ -197,6 +234,21 @@ def new_claims_table(new_claims: Sequence[NewClaimRow]) -> list[dict[str, Any]]:
             ),
         }
         for c in new_claims[:1000]
+    ] + [
+        {
+            "reported": e.reported_on.isoformat() if e.dated else "undated",
+            "stage": f"{e.stage} (occurrence {e.occurrence})" if e.occurrence > 1 else f"{e.stage} (again)",
+            "therapy": _THERAPY_SHORT.get(e.therapy, e.therapy),
+            "indication": _short(e.indication, 30),
+            "institution": _short(e.institution, 22),
+            "result": " · ".join(x for x in (f"{e.patients} pt" if e.patients else "", e.outcome or "") if x),
+            "outlet": (
+                f"[{_md(_short(e.outlet or e.source, 16))}]({_href(e.url)})"
+                if e.url
+                else _short(e.outlet or e.source, 16)
+            ),
+        }
+        for e in new_events[:1000]
     ]
 
 

@@ -313,7 +313,7 @@ def timeline(
 
     Example: cgt-monitor timeline --indication parkinson --mentions
     """
-    from storage.queries import development_history, development_mentions
+    from storage.queries import development_events, development_history, development_mentions
 
     from .bootstrap import engine_for
     from .settings import load_settings
@@ -327,14 +327,24 @@ def timeline(
     for row in rows:
         by_development.setdefault(row.development_id, []).append(row)
     found = development_mentions(engine, by_development) if mentions else []
+    events: dict[tuple[int, str], list] = {}
+    for event in development_events(engine, by_development):
+        events.setdefault((event.development_id, event.stage), []).append(event)
     for development_id, stages in by_development.items():
         first = stages[0]
         typer.echo(f"{first.institution or '(no institution)'} | {first.therapy} | {first.indication}")
         for st in stages:
             typer.echo(
-                f"  {st.first_reported} .. {st.last_reported}  {st.stage:<15} "
-                f"{st.mentions} mention(s), {st.sources} source(s)"
+                f"  {st.reported:<25}  {st.stage:<15} {st.mentions} mention(s), {st.sources} source(s)"
             )
+            happenings = events.get((development_id, st.stage), [])
+            if len(happenings) > 1:  # reported for several happenings: list them
+                for n, ev in enumerate(happenings, start=1):
+                    occurrence = f", occurrence {ev.occurrence}" if ev.occurrence > 1 else ""
+                    typer.echo(
+                        f"    event {n}: {ev.reported}{occurrence}, {ev.mentions} mention(s), "
+                        f"{ev.outlets} outlet(s)"
+                    )
         for m in (m for m in found if m.development_id == development_id):
             typer.echo(f"    {m.reported_on}  [{m.stage}] {m.source}  {m.url or ''}")
             typer.echo(f"      {m.evidence[:200]}")

@@ -68,7 +68,7 @@ from parsers.errors import ParseError
 from parsers.models import SourceSpec
 from parsers.sources import parse_sources
 from storage.failures import record_failure
-from storage.queries import describe_claims, monthly_claims_by_therapy
+from storage.queries import describe_claims, describe_events, monthly_claims_by_therapy
 from storage.reference import sync_aliases
 
 _log = logging.getLogger(__name__)
@@ -360,14 +360,15 @@ async def publish_artifacts(engine: Engine, summary: dict[str, Any]) -> str:
     """The digest, the new-claims table and the timeline chart (see ``flows.artifacts``);
     returns the digest's headline (the run's state message)."""
     new_claims = describe_claims(engine, summary["new_claim_ids"])
-    line = headline(summary, new_claims)
+    new_events = describe_events(engine, summary["new_event_ids"])
+    line = headline(summary, new_claims, new_events)
     await acreate_markdown_artifact(
-        digest_markdown(summary, new_claims), key=DIGEST_KEY, description=f"What is new: {line}"
+        digest_markdown(summary, new_claims, new_events), key=DIGEST_KEY, description=f"What is new: {line}"
     )
     await acreate_table_artifact(
-        new_claims_table(new_claims),
+        new_claims_table(new_claims, new_events),
         key=TABLE_KEY,
-        description=f"{len(new_claims)} claim(s) first stored in this run",
+        description=f"{len(new_claims)} claim(s) first stored in this run, {len(new_events)} new happening(s)",
     )
     today = datetime.now(UTC).date()
     first_month = chart_window(today)[0]

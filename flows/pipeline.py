@@ -106,6 +106,7 @@ def store_results(
         outcome.claims_updated += result.claims_updated
         outcome.mentions_new += result.mentions_new
         outcome.new_claim_ids.extend(result.new_claim_ids)
+        outcome.new_event_ids.extend(result.new_event_ids)
     for failure in outcome.failures:
         record_failure(engine, failure.source, failure.location, failure.stage, failure.reason)
     return outcome

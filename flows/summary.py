@@ -27,6 +27,7 @@ class BatchOutcome:
     mentions_new: int = 0
     failures: list[Failed] = field(default_factory=list)
     new_claim_ids: list[int] = field(default_factory=list)
+    new_event_ids: list[int] = field(default_factory=list)  # new happenings of known claims
 
 
 @dataclass
@@ -48,6 +49,7 @@ class RunSummary:
     warnings: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
     new_claim_ids: list[int] = field(default_factory=list)
+    new_event_ids: list[int] = field(default_factory=list)  # new happenings of known claims
     stage_seconds: dict[str, float] = field(default_factory=dict)
     reached: set[str] = field(default_factory=set)  # sources that produced anything but failures
 
@@ -59,6 +61,7 @@ class RunSummary:
         self.claims_updated += outcome.claims_updated
         self.mentions_new += outcome.mentions_new
         self.new_claim_ids.extend(outcome.new_claim_ids)
+        self.new_event_ids.extend(outcome.new_event_ids)
         self.add_failures(outcome.failures)
 
     def merge(self, other: RunSummary) -> None:

@@ -66,9 +66,10 @@ def assign_event(
     published: date | None,
     evidence: str,
     original_id: int | None,
-) -> int:
-    """Put a new mention into its event (see the module docstring); returns the event's id."""
-    event_id = None
+) -> tuple[int, bool]:
+    """Put a new mention into its event (see the module docstring); returns the event's id
+    and whether this mention started it."""
+    event_id, created = None, False
     if original_id is not None:
         event_id = session.execute(
             _EVENT_OF_ORIGINAL, {"claim_id": claim_id, "article_id": original_id}
@@ -82,10 +83,11 @@ def assign_event(
             _INSERT_EVENT,
             {"claim_id": claim_id, "occurrence": occurrence, "published": published, "now": utcnow()},
         ).scalar_one()
+        created = True
     elif published is not None:
         session.execute(_WIDEN_EVENT, {"id": event_id, "published": published})
     session.execute(_SET_EVENT, {"event_id": event_id, "mention_id": mention_id})
-    return event_id
+    return event_id, created
 
 
 def matching_event(events: list[tuple[int, date | None, date | None]], published: date | None) -> int | None:

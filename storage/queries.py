@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.engine import Engine
@@ -116,6 +117,13 @@ class StageRow:
     last_reported: date
     mentions: int
     sources: int
+    dated: bool = True  # False: no report of this stage states a date (the dates are read days)
+
+    @property
+    def reported(self) -> str:
+        if not self.dated:
+            return f"undated (read {self.first_reported})"
+        return f"{self.first_reported} .. {self.last_reported}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +162,7 @@ def development_history(
         col(Claim.last_seen),
         col(Claim.mention_count),
         col(Claim.source_count),
+        col(Claim.dated),
     ).join(Claim, col(Claim.development_id) == col(Development.id))
     for condition in (
         _like(col(Development.institution), institution),
@@ -183,6 +192,52 @@ def development_mentions(engine: Engine, development_ids: Iterable[int]) -> list
             {"ids": ids},
         ).all()
     return [MentionRow(date.fromisoformat(str(r[0])[:10]), *r[1:]) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """One news event of a development's stage (a row of the development_events view)."""
+
+    development_id: int
+    stage: str
+    occurrence: int
+    first_reported: date | None  # None when no report of it is dated
+    last_reported: date | None
+    mentions: int
+    outlets: int
+    first_read: date
+
+    @property
+    def reported(self) -> str:
+        if self.first_reported is None or self.last_reported is None:
+            return f"undated (read {self.first_read})"
+        return f"{self.first_reported} .. {self.last_reported}"
+
+
+def development_events(engine: Engine, development_ids: Iterable[int]) -> list[EventRow]:
+    """The news events of the given developments, oldest first within each stage."""
+    ids = list(development_ids)
+    if not ids:
+        return []
+    with Session(engine) as session:
+        rows = session.execute(
+            text(
+                "SELECT development_id, stage, occurrence, first_reported, last_reported, mentions, outlets, "
+                "first_read_or_reported FROM development_events WHERE development_id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": ids},
+        ).all()
+    events = [
+        EventRow(r[0], r[1], r[2], _day(r[3]), _day(r[4]), r[5], r[6], _day(r[7]) or date.min) for r in rows
+    ]
+    return sorted(
+        events, key=lambda e: (e.development_id, e.stage, e.first_reported or e.first_read, e.occurrence)
+    )
+
+
+def _day(value: object) -> date | None:
+    """A view's date column as a date (SQLite returns text)."""
+    return None if value is None else date.fromisoformat(str(value)[:10])
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,3 +366,80 @@ def monthly_claims_by_therapy(engine: Engine, since_month: str | None = None) ->
             (r[0], r[1], int(r[2]))
             for r in session.execute(text(sql + " ORDER BY month, therapy"), params).all()
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class NewEventRow:
+    """A new happening of a claim stored before it (a later approval, a second death): an event
+    a run started that is not its claim's first, with its first report and the claim's
+    previous event."""
+
+    event_id: int
+    development_id: int
+    institution: str | None
+    therapy: str
+    indication: str
+    stage: str
+    occurrence: int
+    reported_on: date  # the first report's date, or the day it was read (dated False)
+    dated: bool
+    patients: int | None
+    outcome: str | None
+    source: str
+    outlet: str | None
+    title: str | None
+    url: str | None
+    evidence: str
+    previous: str  # when the claim's previous event was first reported ("2017-08-31", "undated")
+
+    @property
+    def reported(self) -> str:
+        return (
+            self.reported_on.isoformat() if self.dated else f"undated (read {self.reported_on.isoformat()})"
+        )
+
+
+def describe_events(engine: Engine, event_ids: Sequence[int]) -> list[NewEventRow]:
+    """The given events (those a run started) that are not their claim's first event, each
+    with its first report (a dated one if any); dated first, newest first."""
+    ids = list(dict.fromkeys(event_ids))
+    out: list[NewEventRow] = []
+    with Session(engine) as session:
+        for i in range(0, len(ids), 500):
+            rows = session.execute(
+                text(
+                    "SELECT e.id, e.claim_id, e.occurrence, t.development_id, t.institution, t.therapy, "
+                    "t.indication, t.stage, t.reported_on, t.dated, t.patients, t.outcome, t.source, t.outlet, "
+                    "t.title, t.url, t.evidence, t.mention_id "
+                    "FROM events e JOIN claim_timeline t ON t.event_id = e.id WHERE e.id IN :ids"
+                ).bindparams(bindparam("ids", expanding=True)),
+                {"ids": ids[i : i + 500]},
+            ).all()
+            first: dict[int, Any] = {}
+            for r in rows:  # the event's first report: dated before undated, then the earliest
+                rank = (not r.dated, str(r.reported_on), r.mention_id)
+                if r.id not in first or rank < first[r.id][0]:
+                    first[r.id] = (rank, r)
+            claims = {r.claim_id for _, r in first.values()}
+            earlier: dict[int, list[tuple[int, str]]] = defaultdict(list)
+            for event_id, claim_id, first_reported in session.execute(
+                text("SELECT id, claim_id, first_reported FROM events WHERE claim_id IN :claims").bindparams(
+                    bindparam("claims", expanding=True)
+                ),
+                {"claims": sorted(claims)},
+            ).all():
+                earlier[claim_id].append(
+                    (event_id, str(first_reported)[:10] if first_reported else "undated")
+                )
+            for _, r in first.values():
+                before = [(e, day) for e, day in sorted(earlier[r.claim_id]) if e < r.id]
+                if not before:  # the claim's first event: the claim itself is new
+                    continue
+                out.append(
+                    NewEventRow(
+                        r.id, r.development_id, r.institution, r.therapy, r.indication, r.stage, r.occurrence,
+                        _day(r.reported_on) or date.min, bool(r.dated), r.patients, r.outcome, r.source,
+                        r.outlet, r.title, r.url, r.evidence or "", before[-1][1],
+                    )
+                )  # fmt: skip
+    return sorted(out, key=lambda r: (r.dated, r.reported_on, r.event_id), reverse=True)

@@ -36,6 +36,7 @@ class StoreResult:
     mentions_new: int = 0
     new_claim_ids: tuple[int, ...] = ()
     duplicate_of: int | None = None
+    new_event_ids: tuple[int, ...] = ()  # events this article started under claims stored before it
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,7 @@ class _Writer:
         self.touched: set[int] = set()  # claims that got a mention
         self.months: list[tuple[int, str, ExtractedClaim]] = []  # (claim, month) of new dated mentions
         self.dated = True  # whether the article being stored states its date
+        self.new_events: list[int] = []  # events started under known claims (the article being stored)
 
     def article(self, source_id: int, item: ArticleToStore) -> StoreResult:
         session, article = self.session, item.article
@@ -153,6 +155,7 @@ class _Writer:
         self.dated = article.published is not None
         updated = mentions = 0
         new_ids: list[int] = []
+        self.new_events = []
         for claim in item.claims:
             development_id = self.developments.development(
                 claim, article_id, original[0] if original else None
@@ -172,6 +175,7 @@ class _Writer:
             mentions,
             tuple(new_ids),
             duplicate_of=original[0] if original else None,
+            new_event_ids=tuple(self.new_events),
         )
 
     def claim(
@@ -225,7 +229,7 @@ class _Writer:
         ).scalar_one_or_none()
         mention_new = mention_id is not None
         if mention_id is not None:
-            assign_event(
+            event_id, event_new = assign_event(
                 session,
                 mention_id=mention_id,
                 claim_id=claim_id,
@@ -233,6 +237,8 @@ class _Writer:
                 evidence=claim.evidence,
                 original_id=original_id,
             )
+            if event_new and not claim_new:
+                self.new_events.append(event_id)
             self.touched.add(claim_id)
             if self.dated:  # an undated report was not made in the month it was read
                 self.months.append((claim_id, month, claim))

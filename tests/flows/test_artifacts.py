@@ -12,7 +12,7 @@ from flows.artifacts import (
     timeline_markdown,
     timeline_png,
 )
-from storage.queries import NewClaimRow
+from storage.queries import NewClaimRow, NewEventRow
 
 
 def row(n, stage="clinical_trial", earlier=(), dated=True, development=None, **kw):
@@ -98,6 +98,57 @@ def test_the_digest_headline_sections_links_quotes_and_failures():
     assert "- `feed-b` [fetch] https://b.example/x — timeout" in digest
     quotes = re.findall(r"“([^”]*)”", digest)
     assert len(quotes) == 5 and max(len(q) for q in quotes) <= 160  # quotes are short
+
+
+def happening(n, occurrence=2, dated=True):
+    return NewEventRow(
+        event_id=n,
+        development_id=n,
+        institution="Example Therapeutics",
+        therapy="gene therapy",
+        indication="Duchenne muscular dystrophy",
+        stage="clinical_use",
+        occurrence=occurrence,
+        reported_on=date(2025, 6, n),
+        dated=dated,
+        patients=1,
+        outcome="adverse",
+        source="feed-a",
+        outlet=f"outlet{n}.example",
+        title=f"Second death {n}",
+        url=f"https://outlet{n}.example/death",
+        evidence="A second patient has died of acute liver failure after receiving the gene therapy.",
+        previous="2025-03-18",
+    )
+
+
+def test_new_happenings_of_known_developments_have_their_section_headline_and_table_rows():
+    events = [happening(1), happening(2, occurrence=1, dated=False)]
+    line = headline(SUMMARY, [row(1)], events)
+    assert line.startswith("1 new development · 0 stage moves · 2 new happenings — ")
+    digest = digest_markdown(SUMMARY, [row(1), row(2, stage="approved", earlier=["clinical_trial"])], events)
+    sections = [ln for ln in digest.splitlines() if ln.startswith("## ")]
+    assert sections[:3] == [
+        "## New developments",
+        "## Stage moves",
+        "## New happenings of known developments (a stage already stored, reported for another event)",
+    ]
+    assert (
+        "- **2025-06-01 · clinical_use · occurrence 2** · gene therapy · Duchenne muscular dystrophy"
+        in digest
+    )
+    assert "- **undated (read 2025-06-02) · clinical_use · again**" in digest
+    assert "Example Therapeutics · 1 patient · adverse · previous report 2025-03-18" in digest
+    assert "[outlet1.example: Second death 1](https://outlet1.example/death) — “A second patient" in digest
+    # without happenings the section is left out
+    assert "New happenings" not in digest_markdown(SUMMARY, [row(1)])
+    table = new_claims_table([row(1)], events)
+    assert [r["stage"] for r in table] == [
+        "clinical_trial",
+        "clinical_use (occurrence 2)",
+        "clinical_use (again)",
+    ]
+    assert len({tuple(r) for r in table}) == 1 and table[2]["reported"] == "undated"
 
 
 def test_the_table_puts_short_columns_first_and_every_row_has_the_same_keys():

@@ -127,3 +127,29 @@ def test_matching_event_prefers_the_nearest_dated_event_and_keeps_the_span_withi
     assert matching_event(events_[:2], d + timedelta(days=200)) is None
     assert matching_event(events_[:2], None) == 2  # undated: the latest
     assert matching_event([], None) is None
+
+
+def test_a_run_reports_the_happenings_it_started_under_known_claims(database_url):
+    from storage.queries import describe_events
+
+    engine = engine_at(database_url)
+    first = store(engine, 1, date(2025, 3, 18), death())
+    again = store(engine, 2, date(2025, 3, 19), death())
+    second = store(engine, 3, date(2025, 6, 20), death("A second patient has died of liver failure."))
+    assert first.new_claim_ids and not first.new_event_ids  # the claim is new, not a happening of it
+    assert not again.new_event_ids  # a further report of the same happening
+    [event_id] = second.new_event_ids
+    [row] = describe_events(engine, [*first.new_event_ids, event_id])
+    assert (row.event_id, row.occurrence, row.reported, row.previous) == (
+        event_id,
+        2,
+        "2025-06-20",
+        "2025-03-18",
+    )
+    assert (row.institution, row.stage, row.outlet, row.url) == (
+        "Example Therapeutics",
+        "clinical_use",
+        "outlet3.example",
+        "https://outlet3.example/a",
+    )
+    assert describe_events(engine, []) == []
