@@ -16,7 +16,8 @@ their `published` field (undated ones go to the second run), the others go to th
 The default, `scripts/ui_demo/`, holds short articles written for this demo about fictional
 institutions (nothing quoted from real news, so the screenshots may be kept in the
 repository): a trial that is approved by the second run (a stage move), an animal study of a
-development already in clinical use (an earlier stage, not a move), a new development and an
+development already in clinical use (an earlier stage, not a move), a second patient of a
+trial the first run stored (a new happening of a known development), a new development and an
 undated report. Needs `chromium` (Debian/Ubuntu package) on the PATH.
 """
 

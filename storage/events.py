@@ -7,7 +7,9 @@ one team's cells); analysts count and date those apart, so each mention joins on
   died" -> 2, else 1; ``parsers.occurrence``) and, for a dated report, whose dated reports and
   this one lie within ``EVENT_WINDOW_DAYS`` (an event none of whose reports is dated fits any
   date); the nearest one, dated events before undated ones;
-- an undated report joins the latest such event (undated events count as the latest);
+- an undated report joins the latest such event (undated events count as the latest), and so
+  does a *background* report: one whose article reports a later stage of the same development
+  (an approval story recalls the trial that led to it; that is no new trial news);
 - else a new event.
 
 Claims are locked by their upsert until the transaction ends (PostgreSQL) or writes are
@@ -22,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Date, Integer, bindparam, text
 from sqlmodel import Session
 
+from parsers.models import stage_order
 from parsers.occurrence import stated_occurrence
 
 from .models import UTCDateTime, utcnow
@@ -53,8 +56,9 @@ _WIDEN_EVENT = text(
 ).bindparams(bindparam("published", type_=Date()))
 _SET_EVENT = text("UPDATE mentions SET event_id = :event_id WHERE id = :mention_id")
 _MENTIONS_WITHOUT_EVENT = text(
-    "SELECT m.id, m.claim_id, m.article_id, m.seen_on, m.dated, m.evidence, a.duplicate_of_id "
-    "FROM mentions m JOIN articles a ON a.id = m.article_id WHERE m.event_id IS NULL ORDER BY m.id"
+    "SELECT m.id, m.claim_id, m.article_id, m.seen_on, m.dated, m.evidence, a.duplicate_of_id, "
+    "c.development_id, c.stage FROM mentions m JOIN articles a ON a.id = m.article_id "
+    "JOIN claims c ON c.id = m.claim_id WHERE m.event_id IS NULL ORDER BY m.id"
 ).columns(seen_on=Date)
 
 
@@ -66,6 +70,7 @@ def assign_event(
     published: date | None,
     evidence: str,
     original_id: int | None,
+    background: bool = False,
 ) -> tuple[int, bool]:
     """Put a new mention into its event (see the module docstring); returns the event's id
     and whether this mention started it."""
@@ -77,7 +82,8 @@ def assign_event(
     occurrence = stated_occurrence(evidence) or 1
     if event_id is None:
         events = session.execute(_EVENTS_OF_CLAIM, {"claim_id": claim_id, "occurrence": occurrence}).all()
-        event_id = matching_event([(e.id, e.first_reported, e.last_reported) for e in events], published)
+        found = [(e.id, e.first_reported, e.last_reported) for e in events]
+        event_id = matching_event(found, None if background else published)
     if event_id is None:
         event_id = session.execute(
             _INSERT_EVENT,
@@ -118,6 +124,10 @@ def assign_missing_events(connection: Connection | Session) -> int:
     """Give every mention without an event its event, in the order the mentions were stored
     (used by the migration that added events); returns how many were assigned."""
     rows: list[Any] = list(connection.execute(_MENTIONS_WITHOUT_EVENT).all())
+    highest: dict[tuple[int, int], int] = {}  # (article, development) -> its highest stage's order
+    for row in rows:
+        key = (row.article_id, row.development_id)
+        highest[key] = max(highest.get(key, -1), stage_order(row.stage))
     for row in rows:
         assign_event(
             connection,
@@ -126,5 +136,6 @@ def assign_missing_events(connection: Connection | Session) -> int:
             published=row.seen_on if row.dated else None,
             evidence=row.evidence,
             original_id=row.duplicate_of_id,
+            background=stage_order(row.stage) < highest[(row.article_id, row.development_id)],
         )
     return len(rows)

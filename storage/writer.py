@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 from parsers.fingerprint import Fingerprint, fingerprint
 from parsers.institution_keys import defined_acronyms
 from parsers.models import Claim as ExtractedClaim
-from parsers.models import ParsedArticle
+from parsers.models import ParsedArticle, stage_order
 from parsers.urls import site_of
 
 from . import statements as sql
@@ -156,12 +156,21 @@ class _Writer:
         updated = mentions = 0
         new_ids: list[int] = []
         self.new_events = []
-        for claim in item.claims:
-            development_id = self.developments.development(
-                claim, article_id, original[0] if original else None
-            )
+        resolved = [
+            (claim, self.developments.development(claim, article_id, original[0] if original else None))
+            for claim in item.claims
+        ]
+        highest: dict[int, int] = {}  # development -> the highest stage this article reports of it
+        for claim, development_id in resolved:
+            highest[development_id] = max(highest.get(development_id, -1), stage_order(claim.stage))
+        for claim, development_id in resolved:
             claim_id, claim_new, mention_new = self.claim(
-                claim, article_id, seen_on, development_id, original[0] if original else None
+                claim,
+                article_id,
+                seen_on,
+                development_id,
+                original[0] if original else None,
+                background=stage_order(claim.stage) < highest[development_id],
             )
             if claim_new:
                 new_ids.append(claim_id)
@@ -185,6 +194,7 @@ class _Writer:
         seen_on: date,
         development_id: int,
         original_id: int | None = None,
+        background: bool = False,
     ) -> tuple[int, bool, bool]:
         session = self.session
         key = self.developments.institution_key((claim.institution or "").split(";")[0].strip())
@@ -236,6 +246,7 @@ class _Writer:
                 published=seen_on if self.dated else None,
                 evidence=claim.evidence,
                 original_id=original_id,
+                background=background,
             )
             if event_new and not claim_new:
                 self.new_events.append(event_id)

@@ -15,16 +15,17 @@ from tests.storage.test_dedup_tracking import BODY, distinct_body, engine_at
 READ = datetime(2026, 11, 25, tzinfo=UTC)
 
 
-def death(evidence="A patient with the disease has died after receiving the gene therapy."):
-    return Claim(
-        institution="Example Therapeutics",
-        therapy="gene therapy",
-        indication="Duchenne muscular dystrophy",
-        stage="clinical_use",
-        outcome="adverse",
-        patients=1,
-        evidence=evidence,
-    )
+def death(evidence="A patient with the disease has died after receiving the gene therapy.", **changes):
+    values = {
+        "institution": "Example Therapeutics",
+        "therapy": "gene therapy",
+        "indication": "Duchenne muscular dystrophy",
+        "stage": "clinical_use",
+        "outcome": "adverse",
+        "patients": 1,
+        "evidence": evidence,
+    }
+    return Claim(**{**values, **changes})
 
 
 def store(engine, n, published, claim, body=None):
@@ -153,3 +154,28 @@ def test_a_run_reports_the_happenings_it_started_under_known_claims(database_url
         "https://outlet3.example/a",
     )
     assert describe_events(engine, []) == []
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [("clinical_trial", "approved"), ("preclinical", "clinical_trial")],
+)
+def test_a_later_stage_story_recalling_an_earlier_stage_adds_no_happening(database_url, earlier, later):
+    """An approval story recalls the trial, a trial story the animal work: background, not news."""
+    engine = engine_at(database_url)
+    first = store(engine, 1, date(2025, 3, 12), death(stage=earlier, outcome=None))
+    article = ParsedArticle(
+        text=distinct_body(2), fetched_at=READ, published=date(2025, 9, 18), url="https://outlet2.example/a"
+    )
+    claims = [death(stage=s, outcome=None) for s in (later, earlier)]
+    story = store_article(engine, "s", "feed", "https://outlet.example/feed", article, claims)
+    assert first.new_claim_ids and story.new_event_ids == ()
+    by_stage = {}
+    with engine.connect() as conn:
+        for stage, n, first_reported in conn.execute(
+            text("SELECT stage, mentions, first_reported FROM development_events").columns(
+                first_reported=Date
+            )
+        ):
+            by_stage.setdefault(stage, []).append((n, first_reported))
+    assert by_stage == {earlier: [(2, date(2025, 3, 12))], later: [(1, date(2025, 9, 18))]}

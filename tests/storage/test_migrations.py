@@ -319,7 +319,8 @@ def test_an_upgrade_over_values_outside_the_vocabulary_stops_and_names_them(data
 
 def test_upgrading_from_0006_puts_the_stored_mentions_into_events(database_url):
     """Mentions stored before events existed get them by the rule new ones follow: reports
-    eight years apart are two events; an undated report numbering a second death a third."""
+    eight years apart are two events; an undated report numbering a second death a third; an
+    approval story a year later recalling the use joins the latest event of that use."""
     engine = make_engine(database_url)
     upgrade_database(engine, "0006")
     t = datetime(2026, 1, 1, tzinfo=UTC)
@@ -328,7 +329,7 @@ def test_upgrading_from_0006_puts_the_stored_mentions_into_events(database_url):
             text("INSERT INTO sources (name, kind, location, created_at) VALUES ('s', 'files', '.', :t)"),
             {"t": t},
         )
-        for n, published in enumerate(("2017-08-31", "2025-04-17", None), start=1):
+        for n, published in enumerate(("2017-08-31", "2025-04-17", None, "2026-03-01"), start=1):
             conn.execute(
                 text(
                     "INSERT INTO articles (source_id, url, published, fetched_at, content_hash, text, claim_count, "
@@ -357,11 +358,21 @@ def test_upgrading_from_0006_puts_the_stored_mentions_into_events(database_url):
             ),
             {"t": t, "yes": True},
         )
+        conn.execute(
+            text(
+                "INSERT INTO claims (development_id, institution_key, therapy, indication, stage, first_seen, "
+                "last_seen, mention_count, source_count, outlet_count, dated, created_at, updated_at) VALUES "
+                "(1, 'example', 'gene therapy', 'muscular dystrophy', 'approved', '2026-03-01', '2026-03-01', "
+                "1, 1, 1, :yes, :t, :t)"
+            ),
+            {"t": t, "yes": True},
+        )
         for n, (seen_on, dated, evidence) in enumerate(
             (
                 ("2017-08-31", True, "A patient died."),
                 ("2025-04-17", True, "A patient died."),
                 ("2026-01-01", False, "A second patient has died."),
+                ("2026-03-01", True, "Patients have been treated with it since 2025."),
             ),
             start=1,
         ):
@@ -379,14 +390,23 @@ def test_upgrading_from_0006_puts_the_stored_mentions_into_events(database_url):
                     "t": t,
                 },
             )
+        conn.execute(
+            text(
+                "INSERT INTO mentions (claim_id, article_id, seen_on, seen_month, dated, evidence, created_at) "
+                "VALUES (2, 4, '2026-03-01', '2026-03', :yes, 'Approved.', :t)"
+            ),
+            {"t": t, "yes": True},
+        )
     upgrade_database(engine)
     assert current_revision(engine) == "0007" and differences(engine) == []
     with engine.connect() as conn:
         rows = conn.execute(
             text(
-                "SELECT m.article_id, e.occurrence FROM mentions m JOIN events e ON e.id = m.event_id ORDER BY m.article_id"
+                "SELECT m.article_id, m.event_id, e.occurrence FROM mentions m JOIN events e ON e.id = m.event_id "
+                "WHERE m.claim_id = 1 ORDER BY m.article_id"
             )
         ).all()
-        assert [r[1] for r in rows] == [1, 1, 2]
-        assert conn.execute(text("SELECT COUNT(DISTINCT event_id) FROM mentions")).scalar_one() == 3
-        assert conn.execute(text("SELECT COUNT(*) FROM development_events")).scalar_one() == 3
+        assert [r[2] for r in rows] == [1, 1, 2, 1]
+        assert len({r[1] for r in rows[:3]}) == 3 and rows[3][1] == rows[1][1]  # background: the 2025 event
+        assert conn.execute(text("SELECT COUNT(DISTINCT event_id) FROM mentions")).scalar_one() == 4
+        assert conn.execute(text("SELECT COUNT(*) FROM development_events")).scalar_one() == 4
