@@ -94,47 +94,31 @@ def _by_kind(new_claims: Sequence[NewClaimRow]) -> dict[str, list[NewClaimRow]]:
     return out
 
 
-def _item(c: NewClaimRow) -> list[str]:
-    """One claim as three short Markdown lines: when and what; who and with what result; the
-    report it comes from, with a quote."""
-    stage = f"{c.moved_from} → {c.stage}" if c.kind == "move" else c.stage
+def _item(r: NewClaimRow | NewEventRow) -> list[str]:
+    """One claim or new happening as three short Markdown lines: when and what; who and with
+    what result (for a happening, when its previous one was reported); the report it comes
+    from, with a quote."""
+    if isinstance(r, NewEventRow):
+        stage = f"{r.stage} · {f'occurrence {r.occurrence}' if r.occurrence > 1 else 'again'}"
+        previous = f"previous report {r.previous}"
+    else:
+        stage = f"{r.moved_from} → {r.stage}" if r.kind == "move" else r.stage
+        previous = ""
     result = " · ".join(
         x
         for x in (
-            c.institution or "(no party named)",
-            _plural(c.patients, "patient") if c.patients else "",
-            c.outcome or "",
+            r.institution or "(no party named)",
+            _plural(r.patients, "patient") if r.patients else "",
+            r.outcome or "",
+            previous,
         )
         if x
     )
-    label = ": ".join(x for x in (c.outlet or c.source, c.title) if x)
-    report = f"[{_md(label)}]({_href(c.url)})" if c.url else _md(label or c.source)
-    quote = f" — “{_md(_quote(c.evidence))}”" if c.evidence else ""
+    label = ": ".join(x for x in (r.outlet or r.source, r.title) if x)
+    report = f"[{_md(label)}]({_href(r.url)})" if r.url else _md(label or r.source)
+    quote = f" — “{_md(_quote(r.evidence))}”" if r.evidence else ""
     return [
-        f"- **{c.reported} · {stage}** · {_md(c.therapy)} · {_md(c.indication)}  ",
-        f"  {_md(result)}  ",
-        f"  {report}{quote}",
-    ]
-
-
-def _event_item(e: NewEventRow) -> list[str]:
-    """A new happening, like a claim (``_item``), saying which one and when the previous was."""
-    which = f"occurrence {e.occurrence}" if e.occurrence > 1 else "again"
-    result = " · ".join(
-        x
-        for x in (
-            e.institution or "(no party named)",
-            _plural(e.patients, "patient") if e.patients else "",
-            e.outcome or "",
-            f"previous report {e.previous}",
-        )
-        if x
-    )
-    label = ": ".join(x for x in (e.outlet or e.source, e.title) if x)
-    report = f"[{_md(label)}]({_href(e.url)})" if e.url else _md(label or e.source)
-    quote = f" — “{_md(_quote(e.evidence))}”" if e.evidence else ""
-    return [
-        f"- **{e.reported} · {e.stage} · {which}** · {_md(e.therapy)} · {_md(e.indication)}  ",
+        f"- **{r.reported} · {stage}** · {_md(r.therapy)} · {_md(r.indication)}  ",
         f"  {_md(result)}  ",
         f"  {report}{quote}",
     ]
@@ -169,7 +153,7 @@ def digest_markdown(
         if not items:
             lines.append(empty or "")
         for c in items[:_MAX_ROWS]:
-            lines += _event_item(c) if isinstance(c, NewEventRow) else _item(c)
+            lines += _item(c)
         if len(items) > _MAX_ROWS:
             lines.append(f"\n… and {len(items) - _MAX_ROWS} more (see the {TABLE_KEY} table).")
         lines.append("")
@@ -219,37 +203,31 @@ def new_claims_table(
     needs that) and short cells: the UI's tables do not wrap, and at 1600 px only about a
     hundred characters fit across: the outlet links to the article (the UI renders Markdown
     links in cells), the evidence quotes are in the digest."""
-    return [
-        {
-            "reported": c.first_seen.isoformat() if c.dated else "undated",
-            "stage": f"{c.moved_from} → {c.stage}" if c.kind == "move" else c.stage,
-            "therapy": _THERAPY_SHORT.get(c.therapy, c.therapy),
-            "indication": _short(c.indication, 30),
-            "institution": _short(c.institution, 22),
-            "result": " · ".join(x for x in (f"{c.patients} pt" if c.patients else "", c.outcome or "") if x),
-            "outlet": (
-                f"[{_md(_short(c.outlet or c.source, 16))}]({_href(c.url)})"
-                if c.url
-                else _short(c.outlet or c.source, 16)
-            ),
-        }
+    claims = [
+        _table_row(c, c.first_seen, f"{c.moved_from} → {c.stage}" if c.kind == "move" else c.stage)
         for c in new_claims[:1000]
-    ] + [
-        {
-            "reported": e.reported_on.isoformat() if e.dated else "undated",
-            "stage": f"{e.stage} (occurrence {e.occurrence})" if e.occurrence > 1 else f"{e.stage} (again)",
-            "therapy": _THERAPY_SHORT.get(e.therapy, e.therapy),
-            "indication": _short(e.indication, 30),
-            "institution": _short(e.institution, 22),
-            "result": " · ".join(x for x in (f"{e.patients} pt" if e.patients else "", e.outcome or "") if x),
-            "outlet": (
-                f"[{_md(_short(e.outlet or e.source, 16))}]({_href(e.url)})"
-                if e.url
-                else _short(e.outlet or e.source, 16)
-            ),
-        }
+    ]
+    # short: the stage column must stay as narrow as a move's "clinical_trial → approved"
+    events = [
+        _table_row(
+            e, e.reported_on, f"{e.stage} · #{e.occurrence}" if e.occurrence > 1 else f"{e.stage} · again"
+        )
         for e in new_events[:1000]
     ]
+    return claims + events
+
+
+def _table_row(r: NewClaimRow | NewEventRow, reported: date, stage: str) -> dict[str, Any]:
+    outlet = _short(r.outlet or r.source, 16)
+    return {
+        "reported": reported.isoformat() if r.dated else "undated",
+        "stage": stage,
+        "therapy": _THERAPY_SHORT.get(r.therapy, r.therapy),
+        "indication": _short(r.indication, 24),
+        "institution": _short(r.institution, 20),
+        "result": " · ".join(x for x in (f"{r.patients} pt" if r.patients else "", r.outcome or "") if x),
+        "outlet": f"[{_md(outlet)}]({_href(r.url)})" if r.url else outlet,
+    }
 
 
 def _months(first: str, last: str) -> list[str]:

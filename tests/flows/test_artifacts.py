@@ -145,8 +145,8 @@ def test_new_happenings_of_known_developments_have_their_section_headline_and_ta
     table = new_claims_table([row(1)], events)
     assert [r["stage"] for r in table] == [
         "clinical_trial",
-        "clinical_use (occurrence 2)",
-        "clinical_use (again)",
+        "clinical_use · #2",
+        "clinical_use · again",
     ]
     assert len({tuple(r) for r in table}) == 1 and table[2]["reported"] == "undated"
 
