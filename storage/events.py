@@ -85,15 +85,19 @@ def assign_event(
         found = [(e.id, e.first_reported, e.last_reported) for e in events]
         event_id = matching_event(found, None if background else published)
     if event_id is None:
-        event_id = session.execute(
-            _INSERT_EVENT,
-            {"claim_id": claim_id, "occurrence": occurrence, "published": published, "now": utcnow()},
-        ).scalar_one()
-        created = True
+        event_id, created = start_event(session, claim_id, published, occurrence), True
     elif published is not None:
         session.execute(_WIDEN_EVENT, {"id": event_id, "published": published})
     session.execute(_SET_EVENT, {"event_id": event_id, "mention_id": mention_id})
     return event_id, created
+
+
+def start_event(session: Session | Connection, claim_id: int, published: date | None, occurrence: int) -> int:
+    """A new event of a claim (its first report dated ``published``, or undated); its id."""
+    return session.execute(
+        _INSERT_EVENT,
+        {"claim_id": claim_id, "occurrence": occurrence, "published": published, "now": utcnow()},
+    ).scalar_one()
 
 
 def matching_event(events: list[tuple[int, date | None, date | None]], published: date | None) -> int | None:

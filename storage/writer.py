@@ -18,12 +18,13 @@ from parsers.fingerprint import Fingerprint, fingerprint
 from parsers.institution_keys import defined_acronyms
 from parsers.models import Claim as ExtractedClaim
 from parsers.models import ParsedArticle, stage_order
+from parsers.occurrence import stated_occurrence
 from parsers.urls import site_of
 
 from . import statements as sql
 from .articles import article_key, ensure_source, find_original
 from .developments import DevelopmentResolver
-from .events import assign_event
+from .events import assign_event, start_event
 from .models import InstitutionAlias, utcnow
 
 
@@ -223,6 +224,14 @@ class _Writer:
         if claim_new:
             self.created.add(claim_id)
         month = seen_on.isoformat()[:7]
+        published = seen_on if self.dated else None
+        # A claim this call created has no events and no mentions yet: its first event is made
+        # first and the mention inserted into it (the general rule would find nothing to join).
+        first_event = (
+            start_event(session, claim_id, published, stated_occurrence(claim.evidence) or 1)
+            if claim_new
+            else None
+        )
         mention_id = session.execute(
             sql.INSERT_MENTION,
             {
@@ -235,21 +244,23 @@ class _Writer:
                 "patients": claim.patients,
                 "outcome": claim.outcome,
                 "now": self.now,
+                "event_id": first_event,
             },
         ).scalar_one_or_none()
         mention_new = mention_id is not None
         if mention_id is not None:
-            event_id, event_new = assign_event(
-                session,
-                mention_id=mention_id,
-                claim_id=claim_id,
-                published=seen_on if self.dated else None,
-                evidence=claim.evidence,
-                original_id=original_id,
-                background=background,
-            )
-            if event_new and not claim_new:
-                self.new_events.append(event_id)
+            if first_event is None:
+                event_id, event_new = assign_event(
+                    session,
+                    mention_id=mention_id,
+                    claim_id=claim_id,
+                    published=published,
+                    evidence=claim.evidence,
+                    original_id=original_id,
+                    background=background,
+                )
+                if event_new:
+                    self.new_events.append(event_id)
             self.touched.add(claim_id)
             if self.dated:  # an undated report was not made in the month it was read
                 self.months.append((claim_id, month, claim))
