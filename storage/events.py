@@ -18,6 +18,7 @@ serialised (SQLite), so two runs never make two events for one happening at once
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -62,6 +63,65 @@ _MENTIONS_WITHOUT_EVENT = text(
 ).columns(seen_on=Date)
 
 
+@dataclass(frozen=True, slots=True)
+class EventChoice:
+    """Where a report goes: an existing event (``event_id``; ``widen`` when its date lies
+    outside the event's dates), or a new one of ``occurrence`` (``event_id`` None)."""
+
+    event_id: int | None
+    occurrence: int
+    widen: bool = False
+
+
+def choose_event(
+    session: Session | Connection,
+    *,
+    claim_id: int,
+    published: date | None,
+    evidence: str,
+    original_id: int | None,
+    background: bool = False,
+) -> EventChoice:
+    """The event a report of a claim joins (see the module docstring), read only: nothing is
+    written until the report's mention is known to be new (``settle_event``)."""
+    occurrence = stated_occurrence(evidence) or 1
+    if original_id is not None:
+        event_id = session.execute(
+            _EVENT_OF_ORIGINAL, {"claim_id": claim_id, "article_id": original_id}
+        ).scalar_one_or_none()
+        if event_id is not None:
+            return EventChoice(event_id, occurrence, widen=published is not None)
+    events = session.execute(_EVENTS_OF_CLAIM, {"claim_id": claim_id, "occurrence": occurrence}).all()
+    found = [(e.id, e.first_reported, e.last_reported) for e in events]
+    event_id = matching_event(found, None if background else published)
+    if event_id is None:
+        return EventChoice(None, occurrence)
+    first, last = next((f, la) for i, f, la in found if i == event_id)
+    widen = published is not None and (first is None or last is None or not first <= published <= last)
+    return EventChoice(event_id, occurrence, widen)
+
+
+def settle_event(
+    session: Session | Connection,
+    choice: EventChoice,
+    *,
+    mention_id: int,
+    claim_id: int,
+    published: date | None,
+    mention_has_event: bool,
+) -> tuple[int, bool]:
+    """Write a new mention's choice: start the new event, or widen the chosen one's dates; set
+    the mention's event_id unless it was inserted with it. Returns (event id, started)."""
+    event_id, created = choice.event_id, False
+    if event_id is None:
+        event_id, created = start_event(session, claim_id, published, choice.occurrence), True
+    elif choice.widen:
+        session.execute(_WIDEN_EVENT, {"id": event_id, "published": published})
+    if created or not mention_has_event:
+        session.execute(_SET_EVENT, {"event_id": event_id, "mention_id": mention_id})
+    return event_id, created
+
+
 def assign_event(
     session: Session | Connection,
     *,
@@ -72,24 +132,24 @@ def assign_event(
     original_id: int | None,
     background: bool = False,
 ) -> tuple[int, bool]:
-    """Put a new mention into its event (see the module docstring); returns the event's id
-    and whether this mention started it."""
-    event_id, created = None, False
-    if original_id is not None:
-        event_id = session.execute(
-            _EVENT_OF_ORIGINAL, {"claim_id": claim_id, "article_id": original_id}
-        ).scalar_one_or_none()
-    occurrence = stated_occurrence(evidence) or 1
-    if event_id is None:
-        events = session.execute(_EVENTS_OF_CLAIM, {"claim_id": claim_id, "occurrence": occurrence}).all()
-        found = [(e.id, e.first_reported, e.last_reported) for e in events]
-        event_id = matching_event(found, None if background else published)
-    if event_id is None:
-        event_id, created = start_event(session, claim_id, published, occurrence), True
-    elif published is not None:
-        session.execute(_WIDEN_EVENT, {"id": event_id, "published": published})
-    session.execute(_SET_EVENT, {"event_id": event_id, "mention_id": mention_id})
-    return event_id, created
+    """Put a stored mention without an event into its event; returns the event's id and
+    whether this mention started it."""
+    choice = choose_event(
+        session,
+        claim_id=claim_id,
+        published=published,
+        evidence=evidence,
+        original_id=original_id,
+        background=background,
+    )
+    return settle_event(
+        session,
+        choice,
+        mention_id=mention_id,
+        claim_id=claim_id,
+        published=published,
+        mention_has_event=False,
+    )
 
 
 def start_event(session: Session | Connection, claim_id: int, published: date | None, occurrence: int) -> int:

@@ -24,7 +24,7 @@ from parsers.urls import site_of
 from . import statements as sql
 from .articles import article_key, ensure_source, find_original
 from .developments import DevelopmentResolver
-from .events import assign_event, start_event
+from .events import EventChoice, choose_event, settle_event, start_event
 from .models import InstitutionAlias, utcnow
 
 
@@ -225,13 +225,20 @@ class _Writer:
             self.created.add(claim_id)
         month = seen_on.isoformat()[:7]
         published = seen_on if self.dated else None
-        # A claim this call created has no events and no mentions yet: its first event is made
-        # first and the mention inserted into it (the general rule would find nothing to join).
-        first_event = (
-            start_event(session, claim_id, published, stated_occurrence(claim.evidence) or 1)
-            if claim_new
-            else None
-        )
+        # The event is chosen before the mention is inserted, so that the mention is inserted
+        # into it; a claim this call created has no events yet: its first one is made first.
+        if claim_new:
+            occurrence = stated_occurrence(claim.evidence) or 1
+            choice = EventChoice(start_event(session, claim_id, published, occurrence), occurrence)
+        else:
+            choice = choose_event(
+                session,
+                claim_id=claim_id,
+                published=published,
+                evidence=claim.evidence,
+                original_id=original_id,
+                background=background,
+            )
         mention_id = session.execute(
             sql.INSERT_MENTION,
             {
@@ -244,20 +251,19 @@ class _Writer:
                 "patients": claim.patients,
                 "outcome": claim.outcome,
                 "now": self.now,
-                "event_id": first_event,
+                "event_id": choice.event_id,
             },
         ).scalar_one_or_none()
         mention_new = mention_id is not None
         if mention_id is not None:
-            if first_event is None:
-                event_id, event_new = assign_event(
+            if not claim_new:
+                event_id, event_new = settle_event(
                     session,
+                    choice,
                     mention_id=mention_id,
                     claim_id=claim_id,
                     published=published,
-                    evidence=claim.evidence,
-                    original_id=original_id,
-                    background=background,
+                    mention_has_event=choice.event_id is not None,
                 )
                 if event_new:
                     self.new_events.append(event_id)
