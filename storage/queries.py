@@ -180,18 +180,24 @@ def development_history(
 
 def development_mentions(engine: Engine, development_ids: Iterable[int]) -> list[MentionRow]:
     """Every mention of the given developments' claims, in date order (from claim_timeline)."""
+    rows = _of_developments(
+        engine,
+        "SELECT reported_on, development_id, stage, source, url, title, evidence FROM claim_timeline "
+        "WHERE development_id IN :ids ORDER BY reported_on, mention_id",
+        development_ids,
+    )
+    return [MentionRow(date.fromisoformat(str(r[0])[:10]), *r[1:]) for r in rows]
+
+
+def _of_developments(engine: Engine, sql: str, development_ids: Iterable[int]) -> list[Any]:
+    """The rows of ``sql`` (a query of a view with ``IN :ids``) for the given developments."""
     ids = list(development_ids)
     if not ids:
         return []
     with Session(engine) as session:
-        rows = session.execute(
-            text(
-                "SELECT reported_on, development_id, stage, source, url, title, evidence FROM claim_timeline "
-                "WHERE development_id IN :ids ORDER BY reported_on, mention_id"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {"ids": ids},
-        ).all()
-    return [MentionRow(date.fromisoformat(str(r[0])[:10]), *r[1:]) for r in rows]
+        return list(
+            session.execute(text(sql).bindparams(bindparam("ids", expanding=True)), {"ids": ids}).all()
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,17 +222,12 @@ class EventRow:
 
 def development_events(engine: Engine, development_ids: Iterable[int]) -> list[EventRow]:
     """The news events of the given developments, oldest first within each stage."""
-    ids = list(development_ids)
-    if not ids:
-        return []
-    with Session(engine) as session:
-        rows = session.execute(
-            text(
-                "SELECT development_id, stage, occurrence, first_reported, last_reported, mentions, outlets, "
-                "first_read_or_reported FROM development_events WHERE development_id IN :ids"
-            ).bindparams(bindparam("ids", expanding=True)),
-            {"ids": ids},
-        ).all()
+    rows = _of_developments(
+        engine,
+        "SELECT development_id, stage, occurrence, first_reported, last_reported, mentions, outlets, "
+        "first_read_or_reported FROM development_events WHERE development_id IN :ids",
+        development_ids,
+    )
     events = [
         EventRow(r[0], r[1], r[2], _day(r[3]), _day(r[4]), r[5], r[6], _day(r[7]) or date.min) for r in rows
     ]

@@ -26,6 +26,9 @@ claims_by_month      per month (YYYY-MM of the publication date; undated reports
                      row exactly one of therapy / indication / stage is set, the others are NULL)
 """
 
+import importlib.util
+from pathlib import Path
+
 from parsers.models import Stage
 
 STAGE_ORDER = "CASE c.stage " + " ".join(f"WHEN '{s.value}' THEN {s.order}" for s in Stage) + " END"
@@ -166,3 +169,14 @@ VIEWS = {
     "claims_by_month": CLAIMS_BY_MONTH,
     "mentions_by_month": MENTIONS_BY_MONTH,
 }
+
+
+def views_created_by(revision_file: str, name: str = "VIEWS_CREATED") -> dict[str, str]:
+    """The views (name -> CREATE VIEW) an older migration froze, read from its file in
+    ``storage/migrations/versions`` (revision files are not importable by module name)."""
+    path = Path(__file__).with_name("migrations") / "versions" / revision_file
+    spec = importlib.util.spec_from_file_location(f"revision_{revision_file[:4]}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)

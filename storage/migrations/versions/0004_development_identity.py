@@ -9,13 +9,11 @@ Revision ID: 0004
 Revises: 0003
 """
 
-import importlib.util
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
 
 from storage.identity import party_key
+from storage.views import views_created_by
 
 revision = "0004"
 down_revision = "0003"
@@ -141,14 +139,5 @@ def downgrade() -> None:
     op.drop_table("development_keys")
     with op.batch_alter_table("articles") as batch:
         batch.drop_column("outlet")
-    for sql in _views_of_0002().values():
+    for sql in views_created_by("0002_dedup_tracking.py", "VIEWS").values():
         op.execute(sql)
-
-
-def _views_of_0002() -> dict[str, str]:
-    path = Path(__file__).with_name("0002_dedup_tracking.py")
-    spec = importlib.util.spec_from_file_location("revision_0002", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.VIEWS

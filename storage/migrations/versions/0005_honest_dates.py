@@ -9,11 +9,10 @@ Revision ID: 0005
 Revises: 0004
 """
 
-import importlib.util
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
+
+from storage.views import views_created_by
 
 revision = "0005"
 down_revision = "0004"
@@ -33,7 +32,7 @@ VIEWS_CREATED = {
 
 
 def upgrade() -> None:
-    for name in _views_of("0004_development_identity.py"):
+    for name in views_created_by("0004_development_identity.py"):
         op.execute(f"DROP VIEW IF EXISTS {name}")
     with op.batch_alter_table("articles") as batch:
         batch.add_column(sa.Column("date_source", sa.String(), nullable=False, server_default="fetched"))
@@ -101,15 +100,5 @@ def downgrade() -> None:
         batch.drop_column("dated")
     with op.batch_alter_table("articles") as batch:
         batch.drop_column("date_source")
-    for sql in _views_of("0004_development_identity.py").values():
+    for sql in views_created_by("0004_development_identity.py").values():
         op.execute(sql)
-
-
-def _views_of(filename: str) -> dict[str, str]:
-    """The views a revision created (each revision that changes views freezes their SQL)."""
-    path = Path(__file__).with_name(filename)
-    spec = importlib.util.spec_from_file_location(f"revision_{filename[:4]}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.VIEWS_CREATED

@@ -7,11 +7,10 @@ Revision ID: 0006
 Revises: 0005
 """
 
-import importlib.util
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
+
+from storage.views import views_created_by
 
 revision = "0006"
 down_revision = "0005"
@@ -59,34 +58,25 @@ def upgrade() -> None:
         )
         if bad:
             raise RuntimeError(f"{table}.{column} holds values outside the vocabulary: {bad}; fix them first")
-    for name in _views():  # SQLite rebuilds the tables below; views on them would block the rename
+    # SQLite rebuilds the tables below; views on them would block the rename
+    for name in views_created_by("0005_honest_dates.py"):
         op.execute(f"DROP VIEW IF EXISTS {name}")
     for table in dict.fromkeys(t for t, _, _ in CHECKS):
         with op.batch_alter_table(table) as batch:
             for t, column, values in CHECKS:
                 if t == table:
                     batch.create_check_constraint(f"ck_{table}_{column}", _condition(column, values))
-    for sql in _views().values():
+    for sql in views_created_by("0005_honest_dates.py").values():
         op.execute(sql)
 
 
 def downgrade() -> None:
-    for name in _views():
+    for name in views_created_by("0005_honest_dates.py"):
         op.execute(f"DROP VIEW IF EXISTS {name}")
     for table in dict.fromkeys(t for t, _, _ in CHECKS):
         with op.batch_alter_table(table) as batch:
             for t, column, _values in CHECKS:
                 if t == table:
                     batch.drop_constraint(f"ck_{table}_{column}", type_="check")
-    for sql in _views().values():
+    for sql in views_created_by("0005_honest_dates.py").values():
         op.execute(sql)
-
-
-def _views() -> dict[str, str]:
-    """The views of 0005 (unchanged by this revision, which recreates them around its table rebuilds)."""
-    path = Path(__file__).with_name("0005_honest_dates.py")
-    spec = importlib.util.spec_from_file_location("revision_0005", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.VIEWS_CREATED

@@ -7,15 +7,12 @@ Revision ID: 0007
 Revises: 0006
 """
 
-import importlib.util
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
 
 from storage.events import assign_missing_events
 from storage.models import UTCDateTime
-from storage.views import VIEWS
+from storage.views import VIEWS, views_created_by
 
 revision = "0007"
 down_revision = "0006"
@@ -24,7 +21,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    for name in _previous_views():
+    for name in views_created_by("0005_honest_dates.py"):
         op.execute(f"DROP VIEW IF EXISTS {name}")
     op.create_table(
         "events",
@@ -54,15 +51,5 @@ def downgrade() -> None:
         batch.drop_column("event_id")
     op.drop_index("ix_events_claim_id", "events")
     op.drop_table("events")
-    for sql in _previous_views().values():
+    for sql in views_created_by("0005_honest_dates.py").values():
         op.execute(sql)
-
-
-def _previous_views() -> dict[str, str]:
-    """The views 0005 created and 0006 kept."""
-    path = Path(__file__).with_name("0005_honest_dates.py")
-    spec = importlib.util.spec_from_file_location("revision_0005", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.VIEWS_CREATED
