@@ -9,7 +9,17 @@ from parsers.institution_keys import institution_base_key, institution_key
 from parsers.models import Claim as ExtractedClaim
 
 from . import statements as sql
-from .identity import child_patterns, condition_key, family, identity_keys, parent_institution_keys, party_key
+from .identity import (
+    child_patterns,
+    condition_key,
+    family,
+    identity_keys,
+    named_parents,
+    parent_institution_keys,
+    parent_key,
+    parent_pattern,
+    party_key,
+)
 from .models import InstitutionAlias
 
 
@@ -70,11 +80,11 @@ class DevelopmentResolver:
         development_id = self._by_keys([k for _, k in keys])
         if development_id is None and original_id is not None:
             development_id = self._original_development(original_id, claim)
+        given = [p for _, name in parties for p in named_parents(name, self.institution_key)]
         if development_id is None and parties:
             parents = [
                 party_key(p, claim.therapy, claim.indication)
-                for k, _ in parties
-                for p in parent_institution_keys(k)
+                for p in [*(p for k, _ in parties for p in parent_institution_keys(k)), *given]
             ]
             development_id = self._by_keys(parents) if parents else None
         if development_id is None and parties:
@@ -95,6 +105,7 @@ class DevelopmentResolver:
             ).scalar_one()
         elif claim.product:
             session.execute(sql.FILL_DEVELOPMENT_PRODUCT, {"id": development_id, "product": claim.product})
+        keys += [("parent", parent_key(p, claim.therapy, claim.indication, development_id)) for p in given]
         session.execute(
             sql.INSERT_DEVELOPMENT_KEY,
             [{"key": key, "development_id": development_id, "kind": kind} for kind, key in keys],
@@ -119,6 +130,10 @@ class DevelopmentResolver:
             found: set[int] = set()
             for pattern in child_patterns(key, claim.therapy, claim.indication):
                 found.update(self.session.execute(sql.DEVELOPMENTS_LIKE_KEY, {"pattern": pattern}).scalars())
+            pattern = parent_pattern(key, claim.therapy, claim.indication)  # "Hospital, <key>"
+            found.update(
+                self.session.execute(sql.DEVELOPMENTS_LIKE_PARENT_KEY, {"pattern": pattern}).scalars()
+            )
             if len(found) == 1:
                 return found.pop()
         return None

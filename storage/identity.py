@@ -16,12 +16,16 @@ condition; its stage is an attribute over time. Keys, strongest first:
 
 A university hospital reports under its university's name as often as under its own, so a
 party key also looks up its parent ("kyoto university hospital" -> "kyoto university"), and a
-parent-named report joins a child-named development when exactly one child matches.
+parent-named report joins a child-named development when exactly one child matches. A parent
+given after a comma ("Tianjin First Central Hospital, Peking University", "Zhongshan Hospital,
+Fudan University") counts the same way; since the party's key drops it, the development keeps
+it as "parent:<parent key>|<family>|<condition>|<development id>" (one per development, so
+"exactly one" can be counted).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from parsers.models import Claim, Therapy
 
@@ -60,6 +64,29 @@ def parent_institution_keys(institution_key: str) -> list[str]:
             if len(words) - j - 1 >= 2:
                 parents.append(" ".join(words[j + 1 :]))
     return [p for p in dict.fromkeys(parents) if p != institution_key]
+
+
+def named_parents(name: str, key_of: Callable[[str], str]) -> list[str]:
+    """The parents a name gives after a comma, as keys (``key_of``: name -> key), each with its
+    own parents: "Tianjin First Central Hospital, Peking University" -> ["peking university"];
+    "X Hospital, Fudan University School of Medicine" -> [..., "fudan university"]. Universities
+    only, as ``parent_institution_keys``; "Institute X, Chinese Academy of Sciences" gives none."""
+    out: list[str] = []
+    for part in name.split(",")[1:]:
+        key = key_of(part.strip())
+        words = key.split()
+        if len(words) >= 2 and any(head in words for head in _PARENT_HEADS):
+            out += [key, *parent_institution_keys(key)]
+    return list(dict.fromkeys(out))
+
+
+def parent_key(parent: str, therapy: str, indication: str, development_id: int) -> str:
+    return f"parent:{parent}|{family(therapy)}|{condition_key(indication)}|{development_id}"
+
+
+def parent_pattern(parent: str, therapy: str, indication: str) -> str:
+    """The LIKE pattern of ``parent_key`` for any development."""
+    return _escape_like(f"parent:{parent}|{family(therapy)}|{condition_key(indication)}|") + "%"
 
 
 def identity_keys(claim: Claim, party_keys: Sequence[str], article_id: int) -> list[tuple[str, str]]:

@@ -72,6 +72,10 @@ DEVELOPMENTS_LIKE_KEY = text(
     "SELECT DISTINCT development_id FROM development_keys WHERE kind = 'party' AND key LIKE :pattern ESCAPE '\\'"
 )
 
+DEVELOPMENTS_LIKE_PARENT_KEY = text(
+    "SELECT DISTINCT development_id FROM development_keys WHERE kind = 'parent' AND key LIKE :pattern ESCAPE '\\'"
+)
+
 INSERT_DEVELOPMENT_KEY = text(
     "INSERT INTO development_keys (key, development_id, kind) VALUES (:key, :development_id, :kind) "
     "ON CONFLICT (key) DO NOTHING"

@@ -134,6 +134,36 @@ def test_a_university_hospital_and_its_university_are_one_party(database_url, or
     assert [len(d) for d in developments(engine)] == [2]
 
 
+@pytest.mark.parametrize("order", [("child", "parent"), ("parent", "child")])
+@pytest.mark.parametrize(
+    ("child", "parent"),
+    [
+        ("Tianjin First Central Hospital, Peking University", "Peking University"),
+        ("Zhongshan Hospital, Fudan University School of Medicine", "Fudan University"),
+    ],
+)
+def test_a_parent_given_after_a_comma_is_a_parent_too(database_url, order, child, parent):
+    engine = engine_at(database_url)
+    names = {"child": child, "parent": parent}
+    kw = {"therapy": "iPSC-derived cell therapy", "indication": "type 1 diabetes", "stage": "clinical_trial"}
+    for n, which in enumerate(order):
+        # outlets word the therapy more or less specifically: the family decides
+        therapy = "stem cell therapy" if which == "parent" else kw["therapy"]
+        store(engine, n, [claim(names[which], **{**kw, "therapy": therapy})])
+    assert [len(d) for d in developments(engine)] == [2]
+
+
+def test_a_comma_parent_does_not_pick_between_two_hospitals_nor_make_an_academy_a_parent(database_url):
+    engine = engine_at(database_url)
+    kw = {"therapy": "CAR-T cell therapy", "indication": "systemic lupus erythematosus"}
+    store(engine, 1, [claim("Tianjin First Central Hospital, Peking University", **kw)])
+    store(engine, 2, [claim("Shenzhen Hospital, Peking University", **kw)])
+    store(engine, 3, [claim("Peking University", **kw)])
+    store(engine, 4, [claim("Institute of Zoology, Chinese Academy of Sciences", **kw)])
+    store(engine, 5, [claim("Chinese Academy of Sciences", **kw)])
+    assert [len(d) for d in developments(engine)] == [1, 1, 1, 1, 1]
+
+
 def test_a_parent_named_report_does_not_pick_between_two_of_its_hospitals(database_url):
     engine = engine_at(database_url)
     kw = {"therapy": "CAR-T cell therapy", "indication": "systemic lupus erythematosus"}
