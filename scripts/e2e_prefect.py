@@ -34,6 +34,17 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+def stop_processes(procs: list[subprocess.Popen[Any]]) -> None:
+    """Stop the processes this script started, the last started first (killed after 30 s)."""
+    for proc in reversed(procs):
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -221,13 +232,7 @@ def main() -> None:
         asyncio.run(read_yaml_deployment())
         create_example_automation(env, tmp)
     finally:
-        for proc in reversed(procs):
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+        stop_processes(procs)
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
 

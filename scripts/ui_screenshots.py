@@ -39,6 +39,7 @@ from e2e_prefect import (  # noqa: E402
     DEPLOYMENT,
     ROOT,
     free_port,
+    stop_processes,
     wait_for_deployment,
     wait_healthy,
     wait_until_final,
@@ -187,12 +188,7 @@ def main() -> None:
         for name, url, height in shots:
             screenshot(chromium, url, args.out / name, height)
     finally:
-        for proc in reversed(procs):
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(procs)
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
         else:
