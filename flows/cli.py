@@ -139,6 +139,11 @@ def extract(
     as_json: Annotated[
         bool, typer.Option("--json", help="print one JSON array, one object per article")
     ] = False,
+    extractor_name: Annotated[
+        str | None,
+        typer.Option("--extractor", help="learned or rules (default: the extractor setting)"),
+    ] = None,
+    model: Annotated[Path | None, typer.Option("--model", help="model file of the learned extractor")] = None,
 ) -> None:
     """Extract claims from article files, without a database or Prefect.
 
@@ -148,11 +153,21 @@ def extract(
     {"id", "source_path", "title", "published", "claims": [...]} objects; a file that cannot be
     read is reported on stderr and left out, and the others are still printed.
     """
-    from parsers.claims import RuleBasedExtractor
+    from parsers.claims import claim_extractor
+    from parsers.claims.model import ModelFileError
     from parsers.errors import ParseError
     from parsers.pipeline import process_document
 
-    extractor = RuleBasedExtractor()
+    from .settings import load_settings
+
+    settings = load_settings()
+    try:
+        extractor = claim_extractor(
+            extractor_name or settings.extractor, model or settings.claim_model or None
+        )
+    except (ValueError, ModelFileError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     items: list[dict[str, object]] = []
     failed = 0
     for path in _collect_files(paths):

@@ -6,7 +6,7 @@ the flow itself was loaded (a file path entrypoint, ``python -m prefect.engine``
 flow): so it imports no Prefect and nothing from the flow's module, and everything sent to a
 worker is defined in an importable module.
 
-    results, failures, seconds = await extract_batch(spec, docs, "lxml", workers=2)
+    results, failures, seconds = await extract_batch(spec, docs, ExtractionOptions("lxml"), workers=2)
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from parsers.claims import RuleBasedExtractor
+from parsers.claims import DEFAULT_EXTRACTOR, claim_extractor
 from parsers.errors import ParseError
 from parsers.html import DEFAULT_MAIN_TEXT_EXTRACTOR
 from parsers.models import SourceSpec
@@ -65,12 +65,30 @@ class StageClock:
             self.seconds[stage] += value
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ExtractionOptions:
+    """How a batch is read: the main-text mode of HTML pages and the claim extractor (with its
+    model file; empty: the one shipped). Sent to worker processes with each batch."""
+
+    main_text: str = DEFAULT_MAIN_TEXT_EXTRACTOR
+    claims: str = DEFAULT_EXTRACTOR
+    claim_model: str = ""
+
+
+DEFAULT_OPTIONS = ExtractionOptions()
+
+
 def extract_documents(
-    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR
+    spec: SourceSpec, docs: Sequence[RawDocument], options: ExtractionOptions = DEFAULT_OPTIONS
 ) -> ExtractResult:
     """Parse and extract each document; a bad one becomes a Failed with a one-line reason.
-    Returns the results, the failures and the seconds spent per stage."""
-    extractor = RuleBasedExtractor()
+    Returns the results, the failures and the seconds spent per stage. A claim extractor that
+    cannot be made (a damaged model file) fails every document of the batch with its reason."""
+    try:
+        extractor = claim_extractor(options.claims, options.claim_model or None)
+    except Exception as exc:  # noqa: BLE001 - a bad setting or model file: recorded for each document
+        reason = f"claim extractor {options.claims!r}: {exc}"
+        return [], [Failed(spec.name, doc.location, "extract", reason, spec.optional) for doc in docs], {}
     clock = StageClock()
     results: list[tuple[RawDocument, ExtractedArticle]] = []
     failures: list[Failed] = []
@@ -88,7 +106,7 @@ def extract_documents(
                 charset=doc.charset,
                 is_html=doc.content_type == "text/html",
                 keywords=spec.keywords,
-                main_text_extractor=main_text_extractor,
+                main_text_extractor=options.main_text,
                 timer=clock,
                 trusted_sites=[listing] if (listing := site_of(doc.listed_by)) else [],
             ):
@@ -190,13 +208,13 @@ def _merge(parts: Sequence[ExtractResult]) -> ExtractResult:
 
 
 async def _in_pool(
-    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str, workers: int
+    spec: SourceSpec, docs: Sequence[RawDocument], options: ExtractionOptions, workers: int
 ) -> ExtractResult:
     loop = asyncio.get_running_loop()
     pool = _pool(workers)
     size = -(-len(docs) // workers)
     calls = [
-        pickle.dumps((extract_documents, (spec, docs[i : i + size], main_text_extractor)))
+        pickle.dumps((extract_documents, (spec, docs[i : i + size], options)))
         for i in range(0, len(docs), size)
     ]
     parts = await asyncio.gather(*(loop.run_in_executor(pool, run_pickled, call) for call in calls))
@@ -204,7 +222,7 @@ async def _in_pool(
 
 
 async def extract_batch(
-    spec: SourceSpec, docs: Sequence[RawDocument], main_text_extractor: str, workers: int
+    spec: SourceSpec, docs: Sequence[RawDocument], options: ExtractionOptions, workers: int
 ) -> ExtractResult:
     """Parse and extract a batch; with ``workers`` > 1 the documents are split over that many
     processes (parsing HTML is CPU-bound: threads would not help).
@@ -215,21 +233,19 @@ async def extract_batch(
     recorded as failed (to be tried again next run) while the next batch gets a fresh pool.
     Either way the worker's error is recorded for the source."""
     if workers <= 1 or len(docs) < MIN_DOCS_PER_WORKER * workers or _IN_PROCESS_REASON:
-        return await asyncio.to_thread(extract_documents, spec, docs, main_text_extractor)
+        return await asyncio.to_thread(extract_documents, spec, docs, options)
     try:
-        return await _in_pool(spec, docs, main_text_extractor, workers)
+        return await _in_pool(spec, docs, options, workers)
     except WorkerSetupError as exc:
         await asyncio.to_thread(_discard_pool, workers)
         _IN_PROCESS_REASON.append(str(exc))
-        results, failures, seconds = await asyncio.to_thread(
-            extract_documents, spec, docs, main_text_extractor
-        )
+        results, failures, seconds = await asyncio.to_thread(extract_documents, spec, docs, options)
         note = f"parse worker processes cannot run the extraction ({exc}); parsing in the flow's process"
         return results, [*failures, Failed(spec.name, spec.location, "workers", note, optional=True)], seconds
     except BrokenProcessPool as exc:
         first = await asyncio.to_thread(_discard_pool, workers) or str(exc)
     try:
-        results, failures, seconds = await _in_pool(spec, docs, main_text_extractor, workers)
+        results, failures, seconds = await _in_pool(spec, docs, options, workers)
     except BrokenProcessPool as exc:
         again = await asyncio.to_thread(_discard_pool, workers) or str(exc)
         reason = f"a parse worker process died twice on this batch ({first}; then {again})"

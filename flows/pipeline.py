@@ -23,14 +23,20 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from flows.bootstrap import engine_for
-from flows.extraction import ExtractResult, StageClock, extract_batch, parse_workers
+from flows.extraction import (
+    DEFAULT_OPTIONS,
+    ExtractionOptions,
+    ExtractResult,
+    StageClock,
+    extract_batch,
+    parse_workers,
+)
 from flows.fetch import Fetcher
 from flows.local import LocalReadError, RawDocument, iter_local_documents, list_local_files
 from flows.settings import Settings
 from flows.summary import BatchOutcome, Failed, RunSummary
 from flows.web import Discovery, FetchedBatch, WebCounts, discover, fetch_articles, schedule
 from parsers.feeds import FeedEntry
-from parsers.html import DEFAULT_MAIN_TEXT_EXTRACTOR
 from parsers.models import SourceSpec
 from parsers.pipeline import ExtractedArticle
 from parsers.urls import InvalidURLError, checked_url
@@ -225,11 +231,11 @@ async def store_batch(
 async def extract_batch_task(
     spec: SourceSpec,
     box: Payload[Sequence[RawDocument]],
-    main_text_extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
+    options: ExtractionOptions = DEFAULT_OPTIONS,
 ) -> Payload[ExtractResult]:
     """A batch's parsing and extraction as a task run of its own: used only with the Dask task
     runner, which runs it on the cluster's workers (one process each: no pool inside)."""
-    return Payload(await extract_batch(spec, box.value, main_text_extractor, workers=1))
+    return Payload(await extract_batch(spec, box.value, options, workers=1))
 
 
 @dataclasses.dataclass
@@ -267,11 +273,11 @@ class Batch:
 async def _extract(spec: SourceSpec, docs: list[RawDocument], run: SourceRun) -> ExtractResult:
     settings = run.settings
     if run.dask is not None and run.flow_context is not None:
-        parameters = {"spec": spec, "box": Payload(docs), "main_text_extractor": settings.main_text_extractor}
+        parameters = {"spec": spec, "box": Payload(docs), "options": settings.extraction_options()}
         future = run.flow_context.copy().run(run.dask.submit, extract_batch_task, parameters)
         return (await asyncio.to_thread(future.result)).value
     return await extract_batch(
-        spec, docs, settings.main_text_extractor, parse_workers(settings.parse_workers)
+        spec, docs, settings.extraction_options(), parse_workers(settings.parse_workers)
     )
 
 

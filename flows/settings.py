@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .extraction import ExtractionOptions
 from .fetch import FetchConfig
 
 DEFAULT_USER_AGENT = "cgt-monitor/0.1 (+https://github.com/cgt-monitor/cgt-monitor; news monitoring bot)"
@@ -34,6 +35,13 @@ class Settings(BaseSettings):
     main_text_extractor: Literal["auto", "lxml", "trafilatura"] = Field(
         "auto",
         description="auto (the fast heuristic, trafilatura where its check fails), lxml (the heuristic alone) or trafilatura",
+    )
+    extractor: Literal["learned", "rules"] = Field(
+        "learned",
+        description="claim extractor: learned (decisions trained on labelled news) or rules",
+    )
+    claim_model: str = Field(
+        "", description="model file of the learned extractor (empty: the one shipped with cgt-monitor)"
     )
     max_articles_per_source: int = Field(
         200, ge=1, description="per run, unless the source sets max_articles"
@@ -67,6 +75,9 @@ class Settings(BaseSettings):
         "",
         description="comma-separated IPs or CIDRs that may be fetched although not public (e.g. 127.0.0.1/32)",
     )
+
+    def extraction_options(self) -> ExtractionOptions:
+        return ExtractionOptions(self.main_text_extractor, self.extractor, self.claim_model)
 
     def fetch_config(self) -> FetchConfig:
         return FetchConfig(

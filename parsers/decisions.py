@@ -182,7 +182,7 @@ class Analysis(DevelopmentLinker):
         if stage in (Stage.CLINICAL_TRIAL, Stage.CLINICAL_USE, Stage.PRECLINICAL):
             self._patients(draft, events)
             for i in dev.ordered():
-                found = self._outcomes(i)
+                found = self.outcomes_in(i)
                 if found:
                     draft.outcomes |= found
                     draft.sentences.add(i)
@@ -221,7 +221,7 @@ class Analysis(DevelopmentLinker):
                 )
                 return
 
-    def _outcomes(self, i: int) -> set[str]:
+    def outcomes_in(self, i: int) -> set[str]:
         if i not in self._outcome_cache:
             self._outcome_cache[i] = self._sentence_outcomes(i) if self.of_role(i, "outcome") else set()
         return self._outcome_cache[i]
@@ -244,7 +244,7 @@ class Analysis(DevelopmentLinker):
             out.add(m.value)
         return out
 
-    def _institutions_in(self, i: int) -> list[Institution]:
+    def institutions_in(self, i: int) -> list[Institution]:
         """Institutions named in the sentence, but not those said not to be involved."""
         if i not in self._institution_cache:
             self._institution_cache[i] = self._find_institutions_in(i)
@@ -266,7 +266,7 @@ class Analysis(DevelopmentLinker):
         product = self.vocab.products.get(dev.product) if dev.product else None
         if draft.stage == Stage.APPROVED:
             for i, _ in events[Stage.APPROVED]:
-                companies = [inst for inst in self._institutions_in(i) if inst.kind == "company"]
+                companies = [inst for inst in self.institutions_in(i) if inst.kind == "company"]
                 if companies:
                     draft.institution = without_prefix(companies[0].name)
                     draft.why["institution"] = f"company named with the approval (sentence {i + 1})"
@@ -282,7 +282,7 @@ class Analysis(DevelopmentLinker):
                 draft.why["institution"] = "the company the article names first"
             return
         for i in sorted(dev.link_sentences | {i for i, _ in events[draft.stage]}):
-            here = self._institutions_in(i)
+            here = self.institutions_in(i)
             if here:
                 draft.institution = without_prefix(here[0].name)
                 draft.why["institution"] = f"named in sentence {i + 1}"
@@ -308,7 +308,7 @@ class Analysis(DevelopmentLinker):
                     draft.why["institution"] = f"affiliation of {word}, quoted in sentence {i + 1}"
                     return
         for i in dev.ordered():
-            here = self._institutions_in(i)
+            here = self.institutions_in(i)
             if here:
                 draft.institution = without_prefix(here[0].name)
                 draft.why["institution"] = f"named in sentence {i + 1} of the development"
@@ -319,7 +319,7 @@ class Analysis(DevelopmentLinker):
             draft.why["institution"] = f"developer of {dev.product} (products.csv), named in the article"
             return
         counted = Counter(
-            merge_key(inst.name) for i in range(len(self.sentences)) for inst in self._institutions_in(i)
+            merge_key(inst.name) for i in range(len(self.sentences)) for inst in self.institutions_in(i)
         )
         if counted:
             key, _ = max(counted.items(), key=lambda kv: kv[1])
@@ -337,13 +337,13 @@ class Analysis(DevelopmentLinker):
                     return
         for pool in (sentences, draft.development.ordered(), self._place_sentences()):
             for i in pool:
-                places = self._places(i)
+                places = self.places_in(i)
                 if places:
                     name = self.words(places[0])
                     draft.location = name if name == places[0].value else f"{name}, {places[0].value}"
                     return
 
-    def _places(self, i: int) -> list[Match]:
+    def places_in(self, i: int) -> list[Match]:
         """Places the sentence names, outside institutions' names."""
         found = self.of_role(i, "place")
         if not found:

@@ -28,6 +28,7 @@ A development is a therapy (a class, or a product that maps to one) applied to a
 from __future__ import annotations
 
 from .decisions import Analysis, Draft, merge_key
+from .linking import Development
 from .models import Claim, Outcome, Stage, Therapy
 from .registries import registry_ids
 from .vocab import Vocabulary
@@ -46,7 +47,13 @@ def _outcome(values: set[str]) -> Outcome | None:
 def extract(text: str, vocab: Vocabulary) -> list[tuple[Claim, dict[str, str]]]:
     """The claims of ``text`` with, for each, why its fields are what they are."""
     analysis = Analysis(text, vocab)
-    drafts = [d for dev in analysis.developments() for d in analysis.drafts(dev)]
+    return claims_of(analysis, analysis.developments())
+
+
+def claims_of(analysis: Analysis, developments: list[Development]) -> list[tuple[Claim, dict[str, str]]]:
+    """The rules' claims of an analysed article's developments (see ``extract``)."""
+    text = analysis.text
+    drafts = [d for dev in developments for d in analysis.drafts(dev)]
     merged: dict[tuple[str, str, str, str], Draft] = {}
     for d in drafts:
         key = (merge_key(d.institution), d.therapy, d.development.condition, d.stage)
@@ -71,6 +78,7 @@ def extract(text: str, vocab: Vocabulary) -> list[tuple[Claim, dict[str, str]]]:
             therapy=Therapy(d.therapy),
             therapy_detail=d.therapy_detail,
             indication=d.development.condition,
+            condition=d.development.condition,
             stage=Stage(d.stage),
             patients=d.patients,
             outcome=_outcome(d.outcomes),

@@ -212,7 +212,7 @@ class DevelopmentLinker(ArticleMentions):
             term = terms[value]
             if term.scope is None:
                 continue
-            narrower = [v for v, t in terms.items() if self._narrower(t, term)]
+            narrower = [v for v, t in terms.items() if self.narrower(t, term)]
             if term.scope == "catchall" and not narrower:
                 narrower = [v for v, t in terms.items() if t.scope is None]
             if not narrower:

@@ -116,7 +116,7 @@ class ArticleMentions:
             cats = self.categories(i, m, "condition")
             if cats & _NOT_INDICATION or self._inside_institution(m) or self._starts_a_name(m):
                 continue
-            if m.term.event and not self._indication_marked(i, m):
+            if m.term.event and not self.indication_marked(i, m):
                 continue
             named.append((m, cats))
         if len(named) > 1:
@@ -125,7 +125,7 @@ class ArticleMentions:
             named = [
                 (m, cats)
                 for m, cats in named
-                if not any(self._narrower(o.term, m.term) for o in heads)
+                if not any(self.narrower(o.term, m.term) for o in heads)
                 # "large B-cell lymphoma, including DLBCL": the example belongs to the head ...
                 and not ("MEMBER" in cats and any(h.end <= m.start and h.term.scope is None for h in heads))
                 # ... "blood diseases such as leukemia": the umbrella head gives way to its example
@@ -141,7 +141,7 @@ class ArticleMentions:
         following = self.text[m.end : m.end + 2]
         return len(following) == 2 and following[0] == " " and following[1].isupper()
 
-    def _indication_marked(self, i: int, m: Match) -> bool:
+    def indication_marked(self, i: int, m: Match) -> bool:
         lo = max(self.sentences[i].start, m.start - 40)
         return bool(
             _INDICATION_BEFORE.search(self.norm, lo, m.start) or _PATIENTS_AFTER.match(self.norm, m.end)
@@ -160,7 +160,7 @@ class ArticleMentions:
     def _field(self, term: Term) -> str:
         return (term.category or "").split("-")[0]
 
-    def _narrower(self, a: Term, b: Term) -> bool:
+    def narrower(self, a: Term, b: Term) -> bool:
         """True when condition ``a`` is a narrower condition of ``b``'s field."""
         if a.value == b.value or self._field(a) != self._field(b):
             return False

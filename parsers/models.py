@@ -116,8 +116,11 @@ class Claim:
     therapy_detail: str | None = None
     patients: int | None = None
     outcome: Outcome | None = None
-    # Identity beyond the names: the product the development is about (products.csv name) and
-    # the trial registry identifiers (NCT..., ChiCTR...) the article ties to it.
+    # Identity beyond the names: the vocabulary's name of the condition (``indication`` is the
+    # article's own words; storage files the claim under this name when there is one), the
+    # product the development is about (products.csv name) and the trial registry identifiers
+    # (NCT..., ChiCTR...) the article ties to it.
+    condition: str | None = None
     product: str | None = None
     registry_ids: tuple[str, ...] = ()
     # Which rule and which words produced each field ("stage", "institution", ...): a trace for
@@ -140,6 +143,7 @@ class Claim:
         return {
             **claim_fields(self),
             "evidence": self.evidence,
+            "condition": self.condition,
             "product": self.product,
             "registry_ids": list(self.registry_ids),
         }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
@@ -42,12 +42,23 @@ class StoreResult:
 
 @dataclass(frozen=True, slots=True)
 class ArticleToStore:
-    """One article of a batch: its claims, where it was read from, and its fingerprint."""
+    """One article of a batch: its claims, where it was read from, and its fingerprint.
+
+    A claim is filed under the vocabulary's name of its condition when the extractor gives one
+    ("lupus" and "SLE" in two articles are one development of "systemic lupus erythematosus");
+    its ``indication`` in the article's own words is kept in the evidence."""
 
     article: ParsedArticle
     claims: tuple[ExtractedClaim, ...] = ()
     location: str | None = None
     fp: Fingerprint | None = None
+
+    def __post_init__(self) -> None:
+        filed = tuple(
+            replace(c, indication=c.condition) if c.condition and c.condition != c.indication else c
+            for c in self.claims
+        )
+        object.__setattr__(self, "claims", filed)
 
 
 def store_article(

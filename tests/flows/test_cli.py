@@ -30,6 +30,7 @@ def test_extract_json_on_the_seed_folder_prints_one_array_with_the_five_claims()
             "patients",
             "outcome",
             "evidence",
+            "condition",
             "product",
             "registry_ids",
             "why",

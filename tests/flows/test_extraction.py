@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 import pytest
 
 from flows import extraction
-from flows.extraction import extract_batch, extract_documents
+from flows.extraction import ExtractionOptions, extract_batch, extract_documents
 from flows.local import RawDocument
 from parsers.models import SourceSpec
 from tests.corpus import make_corpus
 
 WORKERS = 2
+LXML = ExtractionOptions("lxml")
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ SPEC = SourceSpec(name="corpus", kind="files", location="corpus")
 
 def test_workers_give_the_in_process_results(tmp_path, fresh_pools):
     docs = documents(tmp_path / "c", extraction.MIN_DOCS_PER_WORKER * WORKERS + 10)
-    pooled, failures, seconds = asyncio.run(extract_batch(SPEC, docs, "lxml", WORKERS))
+    pooled, failures, seconds = asyncio.run(extract_batch(SPEC, docs, LXML, WORKERS))
     assert WORKERS in extraction._POOLS  # the batch really went to worker processes
     single, _, _ = extract_documents(SPEC, docs)
     assert failures == [] and claims_of(pooled) == claims_of(single) and len(pooled) == len(docs)
@@ -78,7 +79,7 @@ def test_workers_that_cannot_import_the_work_report_why_and_the_batch_is_parsed_
     spec = unimportable_spec(tmp_path)
     docs = documents(tmp_path / "c", extraction.MIN_DOCS_PER_WORKER * WORKERS + 10)
     try:
-        results, failures, _ = asyncio.run(extract_batch(spec, docs, "lxml", WORKERS))
+        results, failures, _ = asyncio.run(extract_batch(spec, docs, LXML, WORKERS))
     finally:
         del sys.modules["cgt_loaded_by_path_only"]
     assert len(results) == len(docs)  # nothing lost: parsed in this process
@@ -86,13 +87,13 @@ def test_workers_that_cannot_import_the_work_report_why_and_the_batch_is_parsed_
     assert warning.stage == "workers" and warning.optional
     assert "No module named 'cgt_loaded_by_path_only'" in warning.reason  # the worker's own error
     # Later batches are parsed here at once, without trying the workers again.
-    more, failures, _ = asyncio.run(extract_batch(SPEC, docs, "lxml", WORKERS))
+    more, failures, _ = asyncio.run(extract_batch(SPEC, docs, LXML, WORKERS))
     assert len(more) == len(docs) and failures == [] and WORKERS not in extraction._POOLS
 
 
 async def _kill_workers_while_parsing(docs, kills):
     """Run a pooled batch and SIGKILL one worker of each of the first ``kills`` pools it uses."""
-    task = asyncio.ensure_future(extract_batch(SPEC, docs, "lxml", WORKERS))
+    task = asyncio.ensure_future(extract_batch(SPEC, docs, LXML, WORKERS))
     killed = []
     deadline = time.monotonic() + 60
     while len(killed) < kills and not task.done() and time.monotonic() < deadline:
@@ -123,5 +124,5 @@ def test_a_batch_whose_workers_die_twice_is_recorded_per_document(tmp_path, fres
     assert sorted(f.location for f in failures) == sorted(d.location for d in docs)
     assert all(f.stage == "parse" and "died twice" in f.reason and "SIGKILL" in f.reason for f in failures)
     # The next batch gets a fresh pool.
-    again, failures, _ = asyncio.run(extract_batch(SPEC, docs, "lxml", WORKERS))
+    again, failures, _ = asyncio.run(extract_batch(SPEC, docs, LXML, WORKERS))
     assert len(again) == len(docs) and failures == []

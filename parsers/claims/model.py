@@ -1,0 +1,178 @@
+"""The trained decision layer as data: feature names and weights in one JSON file.
+
+    model = load_model()                       # parsers/data/claim_model.json
+    p = model.claim.probability(features)      # is it a claim?
+    probs = model.stage.probabilities(f)       # {"clinical_trial": 0.91, ...}
+    model.stage.explain(f, "clinical_trial")   # [("clinical_trial:own_done", 1.8), ...]
+
+Only weights are stored (no article text, no gold records), so the file is small and loads in
+milliseconds; scikit-learn is needed to train a model (``scripts/train_extractor.py``), not to
+use one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from .features import FEATURE_VERSION, Features
+
+MODEL_FORMAT = "cgt-monitor claim model"
+MODEL_FORMAT_VERSION = 1
+DEFAULT_MODEL = "claim_model.json"
+RETRAIN = "python scripts/train_extractor.py --data DIR [DIR ...] --out MODEL.json"
+
+
+class ModelFileError(RuntimeError):
+    """The model file is missing, damaged or from another version of cgt-monitor."""
+
+
+@dataclass(frozen=True)
+class BinaryModel:
+    """A logistic regression over named features."""
+
+    bias: float
+    weights: dict[str, float]
+
+    def score(self, features: Features) -> float:
+        w = self.weights
+        return self.bias + sum(w.get(name, 0.0) * value for name, value in features.items())
+
+    def probability(self, features: Features) -> float:
+        return _sigmoid(self.score(features))
+
+    def explain(self, features: Features, top: int = 3) -> list[tuple[str, float]]:
+        """The features that pushed the score most, with their contributions (weight x value)."""
+        parts = [(name, self.weights.get(name, 0.0) * v) for name, v in features.items() if name != "bias"]
+        return sorted((p for p in parts if p[1]), key=lambda p: -abs(p[1]))[:top]
+
+
+@dataclass(frozen=True)
+class SoftmaxModel:
+    """A multinomial logistic regression over named features: one weight per class."""
+
+    classes: tuple[str, ...]
+    bias: tuple[float, ...]
+    weights: dict[str, tuple[float, ...]]
+
+    def probabilities(self, features: Features) -> dict[str, float]:
+        scores = list(self.bias)
+        for name, value in features.items():
+            row = self.weights.get(name)
+            if row is not None and value:
+                for k, w in enumerate(row):
+                    scores[k] += w * value
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
+
+    def explain(self, features: Features, cls: str, top: int = 3) -> list[tuple[str, float]]:
+        """The features that favour ``cls`` most over the average class."""
+        k = self.classes.index(cls)
+        parts = []
+        for name, value in features.items():
+            row = self.weights.get(name)
+            if row is None or not value or name == "bias":
+                continue
+            parts.append((name, (row[k] - sum(row) / len(row)) * value))
+        return sorted((p for p in parts if p[1] > 0), key=lambda p: -p[1])[:top]
+
+
+@dataclass(frozen=True)
+class ClaimModel:
+    claim: BinaryModel
+    stage: SoftmaxModel
+    claim_threshold: float  # a candidate whose claim probability is above this is a claim
+    second_stage_threshold: float  # a second stage is reported when its probability is above this
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "format": MODEL_FORMAT,
+            "format_version": MODEL_FORMAT_VERSION,
+            "feature_version": FEATURE_VERSION,
+            "claim": {"bias": self.claim.bias, "weights": self.claim.weights},
+            "stage": {
+                "classes": list(self.stage.classes),
+                "bias": list(self.stage.bias),
+                "weights": {k: list(v) for k, v in self.stage.weights.items()},
+            },
+            "thresholds": {"claim": self.claim_threshold, "second_stage": self.second_stage_threshold},
+        }
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def model_from_json(data: object, origin: str) -> ClaimModel:
+    """A model from its JSON form; ModelFileError naming ``origin`` and the retrain command
+    when it is not one this version can use."""
+
+    def bad(why: str) -> ModelFileError:
+        return ModelFileError(f"claim model {origin}: {why}; retrain it with: {RETRAIN}")
+
+    if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
+        raise bad("not a cgt-monitor claim model")
+    if data.get("format_version") != MODEL_FORMAT_VERSION or data.get("feature_version") != FEATURE_VERSION:
+        raise bad(
+            f"made for model format {data.get('format_version')} / features {data.get('feature_version')}, "
+            f"this cgt-monitor reads {MODEL_FORMAT_VERSION} / {FEATURE_VERSION}"
+        )
+    try:
+        claim, stage, thresholds = data["claim"], data["stage"], data["thresholds"]
+        classes = tuple(str(c) for c in stage["classes"])
+        weights = {str(k): tuple(float(x) for x in v) for k, v in stage["weights"].items()}
+        if any(len(v) != len(classes) for v in weights.values()) or len(stage["bias"]) != len(classes):
+            raise ValueError("stage weights do not match its classes")
+        return ClaimModel(
+            claim=BinaryModel(float(claim["bias"]), {str(k): float(v) for k, v in claim["weights"].items()}),
+            stage=SoftmaxModel(classes, tuple(float(b) for b in stage["bias"]), weights),
+            claim_threshold=float(thresholds["claim"]),
+            second_stage_threshold=float(thresholds["second_stage"]),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise bad(f"damaged ({type(exc).__name__}: {exc})") from None
+
+
+def load_model(path: str | Path | None = None) -> ClaimModel:
+    """The model at ``path``, or the one shipped with cgt-monitor."""
+    if path is None:
+        return _shipped_model()
+    return _read(Path(path), str(path))
+
+
+def _read(path: Path, origin: str) -> ClaimModel:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ModelFileError(f"claim model {origin}: no such file; train one with: {RETRAIN}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelFileError(
+            f"claim model {origin}: cannot be read ({exc}); retrain it with: {RETRAIN}"
+        ) from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(
+            f"claim model {origin}: not valid JSON ({exc}); retrain it with: {RETRAIN}"
+        ) from None
+    return model_from_json(data, origin)
+
+
+@lru_cache(maxsize=1)
+def _shipped_model() -> ClaimModel:
+    resource = resources.files("parsers").joinpath("data", DEFAULT_MODEL)
+    with resources.as_file(resource) as path:
+        return _read(Path(path), f"parsers/data/{DEFAULT_MODEL}")
+
+
+def save_model(model: ClaimModel, path: str | Path) -> None:
+    Path(path).write_text(json.dumps(model.to_json(), indent=0, sort_keys=True) + "\n", encoding="utf-8")
