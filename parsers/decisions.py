@@ -349,7 +349,7 @@ class Analysis(DevelopmentLinker):
         if not found:
             return found
         if i not in self._place_cache:
-            self._place_cache[i] = [m for m in found if not self._inside_institution(m)]
+            self._place_cache[i] = [m for m in found if not self.inside_institution(m)]
         return self._place_cache[i]
 
     def _place_sentences(self) -> list[int]:

@@ -98,7 +98,7 @@ class ArticleMentions:
     def words(self, m: Match) -> str:
         return self.text[m.start : m.end]
 
-    def _inside_institution(self, m: Match) -> bool:
+    def inside_institution(self, m: Match) -> bool:
         k = bisect.bisect_right(self._inst_starts, m.start) - 1
         return k >= 0 and m.end <= self.institutions[k].end
 
@@ -114,7 +114,7 @@ class ArticleMentions:
         named: list[tuple[Match, set[str]]] = []
         for m in self.roles[i]["condition"]:
             cats = self.categories(i, m, "condition")
-            if cats & _NOT_INDICATION or self._inside_institution(m) or self._starts_a_name(m):
+            if cats & _NOT_INDICATION or self.inside_institution(m) or self._starts_a_name(m):
                 continue
             if m.term.event and not self.indication_marked(i, m):
                 continue
@@ -204,7 +204,7 @@ class ArticleMentions:
         cues = [m for role in roles for m in self.of_role(i, role) if m.value != "description"]
         if not cues:
             return []
-        cues = [m for m in cues if not self._inside_institution(m)]
+        cues = [m for m in cues if not self.inside_institution(m)]
         cleared = self.of_role(i, "trial_approval")  # "before human trials were approved"
         if cleared:
             cues = [m for m in cues if not any(c.start <= m.start and m.end <= c.end for c in cleared)]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ..models import Stage
 from ..wordlists import word_list
 from .candidates import Candidate, looks_abbreviated
-from .reading import Reading
+from .reading import UNLISTED, Reading
 
 FEATURE_VERSION = 1
 STAGES = tuple(Stage)
@@ -137,6 +137,7 @@ def claim_features(reading: Reading, facts: ArticleFacts, c: Candidate) -> Featu
     f["umbrella"] = float(term.scope == "umbrella")
     f["catchall"] = float(term.scope == "catchall")
     f["event_condition"] = float(term.event)
+    f["unlisted"] = float(term.category == UNLISTED)
     others = [reading.conditions[o][0].match.term for o in reading.conditions if o != c.condition]
     f["narrower_named"] = float(any(a.narrower(o, term) for o in others))
     f["broader_named"] = float(any(a.narrower(term, o) for o in others))

@@ -2,8 +2,8 @@
 
     model = load_model()                       # parsers/data/claim_model.json
     p = model.claim.probability(features)      # is it a claim?
-    probs = model.stage.probabilities(f)       # {"clinical_trial": 0.91, ...}
-    model.stage.explain(f, "clinical_trial")   # [("clinical_trial:own_done", 1.8), ...]
+    probs = model.stage.probabilities(g)       # {"clinical_trial": 0.91, ...}
+    model.stage.explain(g, "clinical_trial")   # [("clinical_trial:own_done", 1.8), ...]
 
 Only weights are stored (no article text, no gold records), so the file is small and loads in
 milliseconds; scikit-learn is needed to train a model (``scripts/train_extractor.py``), not to
@@ -19,12 +19,14 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from ..models import Stage
 from .features import FEATURE_VERSION, Features
 
 MODEL_FORMAT = "cgt-monitor claim model"
 MODEL_FORMAT_VERSION = 1
 DEFAULT_MODEL = "claim_model.json"
 RETRAIN = "python scripts/train_extractor.py --data DIR [DIR ...] --out MODEL.json"
+STAGE_NAMES = frozenset(s.value for s in Stage)
 
 
 class ModelFileError(RuntimeError):
@@ -52,41 +54,23 @@ class BinaryModel:
 
 
 @dataclass(frozen=True)
-class SoftmaxModel:
-    """A multinomial logistic regression over named features: one weight per class."""
+class StageModel:
+    """One logistic regression per stage ("is the claim at this stage?"): a claim can be at two
+    (an approval and the trial behind it)."""
 
-    classes: tuple[str, ...]
-    bias: tuple[float, ...]
-    weights: dict[str, tuple[float, ...]]
+    stages: dict[str, BinaryModel]
 
     def probabilities(self, features: Features) -> dict[str, float]:
-        scores = list(self.bias)
-        for name, value in features.items():
-            row = self.weights.get(name)
-            if row is not None and value:
-                for k, w in enumerate(row):
-                    scores[k] += w * value
-        top = max(scores)
-        exps = [math.exp(s - top) for s in scores]
-        total = sum(exps)
-        return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
+        return {stage: model.probability(features) for stage, model in self.stages.items()}
 
-    def explain(self, features: Features, cls: str, top: int = 3) -> list[tuple[str, float]]:
-        """The features that favour ``cls`` most over the average class."""
-        k = self.classes.index(cls)
-        parts = []
-        for name, value in features.items():
-            row = self.weights.get(name)
-            if row is None or not value or name == "bias":
-                continue
-            parts.append((name, (row[k] - sum(row) / len(row)) * value))
-        return sorted((p for p in parts if p[1] > 0), key=lambda p: -p[1])[:top]
+    def explain(self, features: Features, stage: str, top: int = 3) -> list[tuple[str, float]]:
+        return self.stages[stage].explain(features, top)
 
 
 @dataclass(frozen=True)
 class ClaimModel:
     claim: BinaryModel
-    stage: SoftmaxModel
+    stage: StageModel
     claim_threshold: float  # a candidate whose claim probability is above this is a claim
     second_stage_threshold: float  # a second stage is reported when its probability is above this
 
@@ -97,9 +81,8 @@ class ClaimModel:
             "feature_version": FEATURE_VERSION,
             "claim": {"bias": self.claim.bias, "weights": self.claim.weights},
             "stage": {
-                "classes": list(self.stage.classes),
-                "bias": list(self.stage.bias),
-                "weights": {k: list(v) for k, v in self.stage.weights.items()},
+                stage: {"bias": model.bias, "weights": model.weights}
+                for stage, model in self.stage.stages.items()
             },
             "thresholds": {"claim": self.claim_threshold, "second_stage": self.second_stage_threshold},
         }
@@ -128,18 +111,23 @@ def model_from_json(data: object, origin: str) -> ClaimModel:
         )
     try:
         claim, stage, thresholds = data["claim"], data["stage"], data["thresholds"]
-        classes = tuple(str(c) for c in stage["classes"])
-        weights = {str(k): tuple(float(x) for x in v) for k, v in stage["weights"].items()}
-        if any(len(v) != len(classes) for v in weights.values()) or len(stage["bias"]) != len(classes):
-            raise ValueError("stage weights do not match its classes")
+        if not stage or not set(stage) <= STAGE_NAMES:
+            raise ValueError(f"stages {sorted(stage)} are not those of cgt-monitor")
         return ClaimModel(
-            claim=BinaryModel(float(claim["bias"]), {str(k): float(v) for k, v in claim["weights"].items()}),
-            stage=SoftmaxModel(classes, tuple(float(b) for b in stage["bias"]), weights),
+            claim=_binary(claim),
+            stage=StageModel({str(name): _binary(part) for name, part in stage.items()}),
             claim_threshold=float(thresholds["claim"]),
             second_stage_threshold=float(thresholds["second_stage"]),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise bad(f"damaged ({type(exc).__name__}: {exc})") from None
+
+
+def _binary(part: dict[str, object]) -> BinaryModel:
+    weights = part["weights"]
+    if not isinstance(weights, dict):
+        raise ValueError("weights are not a mapping of feature names")
+    return BinaryModel(float(part["bias"]), {str(k): float(v) for k, v in weights.items()})  # type: ignore[arg-type]
 
 
 def load_model(path: str | Path | None = None) -> ClaimModel:

@@ -21,9 +21,12 @@ from ..developments import claims_of
 from ..linking import EDITED_IMMUNE_CELLS, Development
 from ..mentions import NOT_DONE
 from ..models import Claim, Stage, Therapy
-from ..vocab import Match, Vocabulary
+from ..vocab import Match, Term, Vocabulary
+from .conditions import unlisted_conditions
 
 FAMILIES = ("cell", "gene")  # what the scorer and storage tell apart; "cgt" names both
+UNLISTED = "unlisted"  # the category of a condition the vocabulary does not list
+_NOT_INDICATION = frozenset({"OTHER", "SIDE_EFFECT", "BACKGROUND"})
 
 
 def therapy_family(therapy: str) -> str:
@@ -121,6 +124,14 @@ def read_article_text(text: str, title: str | None, vocab: Vocabulary) -> Readin
                 for m, cats in analysis.stage_cues(i, weak=True)
             )
         )
+    known = [(m.match.start, m.match.end) for ms in conditions.values() for m in ms]
+    for start, end, name in unlisted_conditions(text, known):
+        at = analysis.sentence_at(start)
+        match = Match(start, end, Term("condition", name, category=UNLISTED))
+        if at is None or analysis.inside_institution(match):
+            continue
+        cats = frozenset(analysis.categories(at, match, "condition"))
+        conditions[name].append(ConditionMention(at, match, cats, not cats & _NOT_INDICATION))
     title = title or ""
     in_title = vocab.scan(title) if title else []
     return Reading(

@@ -27,7 +27,7 @@ from pathlib import Path
 from ..models import Stage
 from ..vocab import Vocabulary, default_vocabulary
 from .learned import Described, choose, describe, fields_for
-from .model import BinaryModel, ClaimModel, SoftmaxModel
+from .model import BinaryModel, ClaimModel, StageModel
 from .reading import Reading, read_article_text
 
 STAGE_NAMES = tuple(s.value for s in Stage)
@@ -279,36 +279,23 @@ def fit(
         float(claim.intercept_[0]),
         {str(n): float(w) for n, w in zip(names, claim.coef_[0], strict=True) if w},
     )
-    rows, labels, weights = [], [], []
-    for ex in examples:
-        for stage in sorted(ex.stages):
-            rows.append(ex.described.stage)
-            labels.append(stage)
-            weights.append(1.0 / len(ex.stages))
+    # One model per stage, on the candidates that are claims: is the claim at this stage?
+    claims = [ex for ex in examples if ex.stages]
     svec = DictVectorizer()
-    sx = svec.fit_transform(rows)
-    stage = LogisticRegression(C=C_STAGE, max_iter=5000, random_state=SEED).fit(
-        sx, labels, sample_weight=weights
-    )
-    classes = [str(c) for c in stage.classes_]
-    coef = stage.coef_
-    intercept = stage.intercept_
-    if len(classes) == 2:  # sklearn keeps one row for two classes: the second's score
-        coef = [-coef[0] / 2, coef[0] / 2]
-        intercept = [-intercept[0] / 2, intercept[0] / 2]
-    # Stages never seen in training get no chance at all.
-    missing = [s for s in STAGE_NAMES if s not in classes]
+    sx = svec.fit_transform([ex.described.stage for ex in claims])
     snames = svec.get_feature_names_out()
-    stage_weights = {
-        str(n): tuple(float(coef[k][j]) for k in range(len(classes))) + (0.0,) * len(missing)
-        for j, n in enumerate(snames)
-        if any(coef[k][j] for k in range(len(classes)))
-    }
-    stage_model = SoftmaxModel(
-        tuple(classes + missing),
-        tuple(float(b) for b in intercept) + (-50.0,) * len(missing),
-        stage_weights,
-    )
+    stages = {}
+    for stage in STAGE_NAMES:
+        ys = [int(stage in ex.stages) for ex in claims]
+        if sum(ys) < 2 or sum(ys) == len(ys):
+            stages[stage] = BinaryModel(-20.0, {})  # never (or always) seen: never chosen
+            continue
+        fitted = LogisticRegression(C=C_STAGE, max_iter=5000, random_state=SEED).fit(sx, ys)
+        stages[stage] = BinaryModel(
+            float(fitted.intercept_[0]),
+            {str(n): float(w) for n, w in zip(snames, fitted.coef_[0], strict=True) if w},
+        )
+    stage_model = StageModel(stages)
     return ClaimModel(claim_model, stage_model, claim_threshold, second_stage)
 
 
@@ -335,7 +322,7 @@ def f1(
 
 
 CLAIM_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
-SECOND_STAGE_THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.5, 1.0)
+SECOND_STAGE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 1.01)
 
 
 def _oof(readings: Sequence[LabelledReading], fold_of: dict[str, int], k: int) -> dict[str, ClaimModel]:
