@@ -9,7 +9,7 @@ not patient counts. Words for numbers and patients are lists here, not rules per
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .wordlists import number_words, word_list
@@ -100,16 +100,25 @@ def count_patients(sentence: str, nouns: Sequence[tuple[int, int]] | None = None
     """The first patient count the sentence states, or None. ``nouns``, the (start, end) spans of the
     sentence's patient nouns when the caller knows them, spares a look at every word: a count
     ends in one of them."""
+    return next(iter(_counts(sentence, nouns)), None)
+
+
+def patient_counts(sentence: str, nouns: Sequence[tuple[int, int]] | None = None) -> list[PatientCount]:
+    """Every patient count the sentence states, the one ``count_patients`` gives first."""
+    return list(_counts(sentence, nouns))
+
+
+def _counts(sentence: str, nouns: Sequence[tuple[int, int]] | None) -> Iterator[PatientCount]:
     m = _OUT_OF.search(sentence) if "of" in sentence else None
     if m:
-        return PatientCount(int(m.group(2).replace(",", "")), m.start(), m.end())
+        yield PatientCount(int(m.group(2).replace(",", "")), m.start(), m.end())
     at = sentence.find(" of ")
     while at != -1:  # "two of the four patients": the four
         m = _OF_TOTAL.match(sentence, at + 1)
         part = m and _PART_BEFORE.search(sentence, max(0, at - 20), at + 1)
         if m and part:
             raw = m.group(1).lower()
-            return PatientCount(int(raw) if raw.isdigit() else NUMBER_WORDS[raw], part.start(), m.end())
+            yield PatientCount(int(raw) if raw.isdigit() else NUMBER_WORDS[raw], part.start(), m.end())
         at = sentence.find(" of ", at + 1)
     for m_start, m_end, number_end in _candidates(sentence, nouns):
         raw = sentence[m_start:number_end].lower()
@@ -136,6 +145,6 @@ def count_patients(sentence: str, nouns: Sequence[tuple[int, int]] | None = None
                 continue
             if 1900 <= value <= 2100 and not _NOUN_NEXT.match(sentence, number_end):
                 continue  # a year ("in 2023, patients ...")
-            return PatientCount(value, m_start, m_end)
-        return PatientCount(NUMBER_WORDS[raw], m_start, m_end)
-    return None
+            yield PatientCount(value, m_start, m_end)
+            continue
+        yield PatientCount(NUMBER_WORDS[raw], m_start, m_end)

@@ -75,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"out-of-fold: precision {tp / max(tp + fp, 1):.3f}  recall {tp / max(tp + fn, 1):.3f}")
     print(f"out-of-fold claim F1: {f1:.3f}")
     if args.predictions:
-        items = [{"id": aid, "claims": claims} for aid, claims in sorted(cv.predictions.items())]
+        published = {a.id: a.published for a in articles}
+        items = [
+            {"id": aid, "published": published[aid], "claims": claims}
+            for aid, claims in sorted(cv.predictions.items())
+        ]
         args.predictions.write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if args.out:
         model = train(readings, args.folds)

@@ -15,6 +15,7 @@ Steps, each a function of the one reading of the article:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +24,12 @@ from ..registries import registry_ids
 from ..vocab import Vocabulary, default_vocabulary
 from .candidates import Candidate, find_candidates
 from .features import ArticleFacts, Features, article_facts, claim_features, stage_features
-from .model import ClaimModel, load_model
+from .fields import outcome_features, party_options, patient_options
+from .model import BinaryModel, ClaimModel, load_model
 from .reading import Reading, read_article_text
 
-_FIELD_STAGES = (Stage.CLINICAL_TRIAL, Stage.CLINICAL_USE, Stage.PRECLINICAL)
+# Stages whose claims report patients and outcomes (an approval or lab work reports neither).
+FIELD_STAGES = (Stage.CLINICAL_TRIAL, Stage.CLINICAL_USE, Stage.PRECLINICAL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +57,12 @@ class Described:
     stage: Features
 
 
-def describe(reading: Reading) -> list[Described]:
+def describe(reading: Reading, facts: ArticleFacts | None = None) -> list[Described]:
     """Every candidate of the article with its claim and stage features."""
     candidates = find_candidates(reading)
     if not candidates:
         return []
-    facts = article_facts(reading)
+    facts = facts or article_facts(reading)
     return [
         Described(c, claim_features(reading, facts, c), stage_features(reading, facts, c)) for c in candidates
     ]
@@ -103,38 +106,112 @@ def _rule_claim(reading: Reading, c: Candidate, stage: Stage) -> Claim | None:
     return next((x for x in same if x.stage == stage), same[0] if same else None)
 
 
-def fields_for(reading: Reading, d: Decision) -> Claim:
-    """The claim of a decision: the rules' fields for the same development when they found it
-    (party, place, patients, outcome and evidence are theirs), else the same questions asked of
-    the candidate's own sentences."""
+def fields_for(reading: Reading, facts: ArticleFacts, d: Decision, model: ClaimModel) -> Claim:
+    """The claim of a decision. Evidence and place are the rules' for the same development when
+    they found it (else the candidate's own sentences); party, patients and outcome are the
+    model's choices among what the text offers (the rules' where the model has no field
+    models)."""
     c, stage = d.candidate, d.stage
     rule = _rule_claim(reading, c, stage)
-    why = [("claim", d.why_claim), ("stage", d.why_stage)]
+    why: list[tuple[str, str]] = [("claim", d.why_claim), ("stage", d.why_stage)]
     if rule is not None:
         therapy = rule.therapy if rule.therapy.family == Therapy(c.therapy).family else c.therapy
-        why += [(k, v) for k, v in rule.why if k not in ("stage",)]
-        same_stage = rule.stage == stage
-        return Claim(
-            therapy=therapy,
-            indication=c.indication,
-            condition=c.condition,
-            stage=stage,
-            evidence=rule.evidence,
-            institution=rule.institution,
-            location=rule.location,
-            therapy_detail=rule.therapy_detail if therapy == rule.therapy else c.therapy_words,
-            patients=rule.patients if same_stage and stage in _FIELD_STAGES else None,
-            outcome=rule.outcome if same_stage and stage in _FIELD_STAGES else None,
-            product=rule.product or c.product,
-            registry_ids=rule.registry_ids,
-            why=tuple(why),
+        detail = rule.therapy_detail if therapy == rule.therapy else c.therapy_words
+        evidence, location, ids = rule.evidence, rule.location, rule.registry_ids
+        institution = rule.institution
+        same_stage = rule.stage == stage and stage in FIELD_STAGES
+        patients = rule.patients if same_stage else None
+        outcome = rule.outcome if same_stage else None
+        why += [(k, v) for k, v in rule.why if k in ("therapy", "institution", "patients", "outcome")]
+    else:
+        therapy, detail = c.therapy, c.therapy_words
+        evidence, location, institution, patients, outcome = _own_fields(reading, c, stage, why)
+        ids = registry_ids(evidence)
+    if model.party is not None:
+        institution = _choose_party(reading, facts, c, stage, model.party, why)
+    if model.patients is not None:
+        patients = (
+            _choose_patients(reading, facts, c, stage, model.patients, why) if stage in FIELD_STAGES else None
         )
-    return _own_fields(reading, d, why)
+    if model.outcome_stated is not None and model.outcome:
+        outcome = _choose_outcome(reading, facts, c, stage, model, why) if stage in FIELD_STAGES else None
+    return Claim(
+        therapy=therapy,
+        indication=c.indication,
+        condition=c.condition,
+        stage=stage,
+        evidence=evidence,
+        institution=institution,
+        location=location,
+        therapy_detail=detail,
+        patients=patients,
+        outcome=outcome,
+        product=(rule.product if rule else None) or c.product,
+        registry_ids=ids,
+        why=tuple(dict(why).items()),
+    )
 
 
-def _own_fields(reading: Reading, d: Decision, why: list[tuple[str, str]]) -> Claim:
+def _choose_party(
+    reading: Reading,
+    facts: ArticleFacts,
+    c: Candidate,
+    stage: Stage,
+    model: BinaryModel,
+    why: list[tuple[str, str]],
+) -> str | None:
+    options = party_options(reading, facts, c, stage)
+    scores = [model.score(o.features) for o in options]
+    top = max(scores)
+    best = options[scores.index(top)]
+    share = 1.0 / sum(math.exp(x - top) for x in scores)  # the chosen option's softmax share
+    explained = _explain(model.explain(best.features))
+    why.append(("institution", f"{best.name or 'none named'} p={share:.2f}: {explained}"))
+    return best.name
+
+
+def _choose_patients(
+    reading: Reading,
+    facts: ArticleFacts,
+    c: Candidate,
+    stage: Stage,
+    model: BinaryModel,
+    why: list[tuple[str, str]],
+) -> int | None:
+    options = patient_options(reading, facts, c, stage)
+    scored = [(model.probability(o.features), o) for o in options]
+    p, best = max(scored, key=lambda t: t[0])
+    where = f"'{best.words}' in sentence {best.sentence + 1}" if best.value is not None else "none stated"
+    why.append(("patients", f"{where} p={p:.2f}: {_explain(model.explain(best.features))}"))
+    return best.value
+
+
+def _choose_outcome(
+    reading: Reading,
+    facts: ArticleFacts,
+    c: Candidate,
+    stage: Stage,
+    model: ClaimModel,
+    why: list[tuple[str, str]],
+) -> Outcome | None:
+    assert model.outcome_stated is not None and model.outcome
+    f = outcome_features(reading, facts, c, stage)
+    stated = model.outcome_stated.probability(f)
+    if stated <= 0.5:
+        why.append(("outcome", f"none stated p={1 - stated:.2f}"))
+        return None
+    scores = {name: m.probability(f) for name, m in model.outcome.items()}
+    best = max(scores, key=lambda k: scores[k])
+    why.append(("outcome", f"{best} p={scores[best]:.2f}: {_explain(model.outcome[best].explain(f))}"))
+    return Outcome(best)
+
+
+def _own_fields(
+    reading: Reading, c: Candidate, stage: Stage, why: list[tuple[str, str]]
+) -> tuple[str, str | None, str | None, int | None, Outcome | None]:
+    """Evidence, place, party, patients and outcome from the candidate's own sentences, for a
+    development the rules did not find."""
     a = reading.analysis
-    c, stage = d.candidate, d.stage
     therapy_sentences = {
         t.sentence for t in reading.therapies.get(c.family, ()) + reading.therapies.get("cgt", ())
     }
@@ -142,8 +219,8 @@ def _own_fields(reading: Reading, d: Decision, why: list[tuple[str, str]]) -> Cl
     cue_sentences = [
         i for i in c.development_sentences for cue in reading.cues[i] if cue.stage is stage and cue.done
     ]
-    evidence = sorted(set(with_therapy[:2] or c.sentences[:1]) | set(cue_sentences[:1]))
-    pool = list(dict.fromkeys(evidence + list(c.development_sentences)))
+    chosen = sorted(set(with_therapy[:2] or c.sentences[:1]) | set(cue_sentences[:1]))
+    pool = list(dict.fromkeys(chosen + list(c.development_sentences)))
     institution = None
     for i in pool:
         found = [inst for inst in a.institutions_in(i) if inst.kind != "publication"]
@@ -155,14 +232,11 @@ def _own_fields(reading: Reading, d: Decision, why: list[tuple[str, str]]) -> Cl
             break
     patients = None
     outcomes: set[str] = set()
-    if stage in _FIELD_STAGES:
+    if stage in FIELD_STAGES:
         for i in pool:
             count = a.patient_count(i) if stage is not Stage.PRECLINICAL else None
             if count is not None:
                 patients = count.value
-                why.append(
-                    ("patients", f"'{reading.sentence_text(i)[count.start : count.end]}' in sentence {i + 1}")
-                )
                 break
         for i in c.development_sentences:
             outcomes |= a.outcomes_in(i)
@@ -175,22 +249,7 @@ def _own_fields(reading: Reading, d: Decision, why: list[tuple[str, str]]) -> Cl
         if places:
             location = reading.words(places[0])
             break
-    text = a.evidence(set(evidence))
-    return Claim(
-        therapy=c.therapy,
-        indication=c.indication,
-        condition=c.condition,
-        stage=stage,
-        evidence=text,
-        institution=institution,
-        location=location,
-        therapy_detail=c.therapy_words,
-        patients=patients,
-        outcome=_one_outcome(outcomes),
-        product=c.product,
-        registry_ids=registry_ids(text),
-        why=tuple(why),
-    )
+    return a.evidence(set(chosen)), location, institution, patients, _one_outcome(outcomes)
 
 
 def _one_outcome(values: set[str]) -> Outcome | None:
@@ -218,7 +277,9 @@ class LearnedExtractor:
 
     def extract_text(self, text: str, title: str | None = None) -> list[Claim]:
         reading = read_article_text(text, title, self.vocab)
-        claims = [fields_for(reading, d) for d in decide(reading, self.model)]
+        facts = article_facts(reading)
+        decisions = choose(describe(reading, facts), self.model)
+        claims = [fields_for(reading, facts, d, self.model) for d in decisions]
         return sorted(claims, key=lambda claim: reading.text.find(claim.evidence[:40]))
 
 

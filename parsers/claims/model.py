@@ -73,6 +73,12 @@ class ClaimModel:
     stage: StageModel
     claim_threshold: float  # a candidate whose claim probability is above this is a claim
     second_stage_threshold: float  # a second stage is reported when its probability is above this
+    # The fields, as choices among the options the text offers (parsers.claims.fields): each
+    # option scored, the best taken; the outcome as "is one stated?", then which.
+    party: BinaryModel | None = None
+    patients: BinaryModel | None = None
+    outcome_stated: BinaryModel | None = None
+    outcome: dict[str, BinaryModel] | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -85,7 +91,21 @@ class ClaimModel:
                 for stage, model in self.stage.stages.items()
             },
             "thresholds": {"claim": self.claim_threshold, "second_stage": self.second_stage_threshold},
+            "fields": {
+                name: _part(model)
+                for name, model in (
+                    ("party", self.party),
+                    ("patients", self.patients),
+                    ("outcome_stated", self.outcome_stated),
+                )
+                if model is not None
+            }
+            | ({"outcome": {k: _part(v) for k, v in self.outcome.items()}} if self.outcome else {}),
         }
+
+
+def _part(model: BinaryModel) -> dict[str, object]:
+    return {"bias": model.bias, "weights": model.weights}
 
 
 def _sigmoid(x: float) -> float:
@@ -111,6 +131,7 @@ def model_from_json(data: object, origin: str) -> ClaimModel:
         )
     try:
         claim, stage, thresholds = data["claim"], data["stage"], data["thresholds"]
+        fields = data.get("fields") or {}
         if not stage or not set(stage) <= STAGE_NAMES:
             raise ValueError(f"stages {sorted(stage)} are not those of cgt-monitor")
         return ClaimModel(
@@ -118,6 +139,12 @@ def model_from_json(data: object, origin: str) -> ClaimModel:
             stage=StageModel({str(name): _binary(part) for name, part in stage.items()}),
             claim_threshold=float(thresholds["claim"]),
             second_stage_threshold=float(thresholds["second_stage"]),
+            party=_binary(fields["party"]) if "party" in fields else None,
+            patients=_binary(fields["patients"]) if "patients" in fields else None,
+            outcome_stated=_binary(fields["outcome_stated"]) if "outcome_stated" in fields else None,
+            outcome={str(k): _binary(v) for k, v in fields["outcome"].items()}
+            if "outcome" in fields
+            else None,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise bad(f"damaged ({type(exc).__name__}: {exc})") from None

@@ -20,13 +20,15 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import Path
 
 from ..models import Stage
 from ..vocab import Vocabulary, default_vocabulary
-from .learned import Described, choose, describe, fields_for
+from .features import ArticleFacts, Features, article_facts
+from .fields import OUTCOMES, outcome_features, party_options, patient_options
+from .learned import FIELD_STAGES, Described, choose, describe, fields_for
 from .model import BinaryModel, ClaimModel, StageModel
 from .reading import Reading, read_article_text
 
@@ -162,6 +164,69 @@ def _word_overlap(a: object, b: object) -> float:
     return len(x & y) / max(len(x | y), 1)
 
 
+_GENERIC_NAME_WORDS = {
+    "university",
+    "hospital",
+    "institute",
+    "center",
+    "centre",
+    "company",
+    "college",
+    "school",
+    "academy",
+    "sciences",
+    "science",
+    "medical",
+    "medicine",
+    "clinic",
+    "research",
+    "laboratory",
+    "group",
+    "inc",
+    "corp",
+    "co",
+    "ltd",
+    "people",
+    "first",
+    "affiliated",
+    "national",
+}
+
+
+def _name_words(s: object) -> str:
+    text = str(s or "").lower().replace("\u2019", "'").replace("'s ", " ").replace("'s", "")
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return " ".join(w for w in text.split() if w not in _STOP)
+
+
+def same_party(predicted: object, gold: object) -> bool:
+    """True when the predicted institution names one of the gold ones ("A; B"), both none
+    included: the same name in part, its acronym, its bracketed short form, or alike."""
+    if not gold:
+        return not predicted
+    if not predicted:
+        return False
+    x = _name_words(predicted)
+    if not set(x.split()) - _GENERIC_NAME_WORDS:
+        return False
+    gold_text = str(gold)
+    for part in gold_text.replace(",", ";").split(";") + gold_text.split(";"):
+        y = _name_words(part)
+        if not x or not y:
+            continue
+        short, long_ = sorted((x, y), key=len)
+        if len(short) >= 4 and f" {short} " in f" {long_} ":
+            return True
+        acronym = "".join(w[0] for w in y.split())
+        if len(acronym) >= 3 and x.replace(" ", "") == acronym:
+            return True
+        if any(_name_words(p) == x for p in re.findall(r"\(([^)]+)\)", part)):
+            return True
+        if SequenceMatcher(None, x, y).ratio() >= 0.8:
+            return True
+    return False
+
+
 def match_claims(
     predicted: Sequence[dict[str, object]], gold: Sequence[dict[str, object]]
 ) -> list[tuple[int, int]]:
@@ -199,12 +264,14 @@ class Example:
     article: str
     described: Described
     stages: set[str] = field(default_factory=set)  # the gold stages it stands for (empty: no claim)
+    golds: list[dict[str, object]] = field(default_factory=list)  # the gold claims it stands for
 
 
 @dataclass
 class LabelledReading:
     article: LabelledArticle
     reading: Reading
+    facts: ArticleFacts
     examples: list[Example]
 
 
@@ -226,6 +293,7 @@ def label(article: LabelledArticle, described: list[Described]) -> list[Example]
                 best = (key, ex)
         if best is not None and gold.get("stage") in STAGE_NAMES:
             best[1].stages.add(str(gold["stage"]))
+            best[1].golds.append(gold)
     return examples
 
 
@@ -236,7 +304,8 @@ def read_labelled(
     out = []
     for article in articles:
         reading = read_article_text(article.text, article.title, vocab)
-        out.append(LabelledReading(article, reading, label(article, describe(reading))))
+        facts = article_facts(reading)
+        out.append(LabelledReading(article, reading, facts, label(article, describe(reading, facts))))
     return out
 
 
@@ -296,16 +365,124 @@ def fit(
             {str(n): float(w) for n, w in zip(snames, fitted.coef_[0], strict=True) if w},
         )
     stage_model = StageModel(stages)
-    return ClaimModel(claim_model, stage_model, claim_threshold, second_stage)
+    party, patients, outcome_stated, outcome = _fit_fields(readings)
+    return ClaimModel(
+        claim_model, stage_model, claim_threshold, second_stage, party, patients, outcome_stated, outcome
+    )
+
+
+def _logistic(rows: list[Features], ys: list[int], c: float) -> BinaryModel:
+    """A logistic regression as weights by feature name (a constant model when one class is
+    missing)."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    if not rows or len(set(ys)) < 2:
+        return BinaryModel(20.0 if ys and ys[0] else -20.0, {})
+    vec = DictVectorizer()
+    x = vec.fit_transform(rows)
+    fitted = LogisticRegression(C=c, max_iter=5000, random_state=SEED).fit(x, ys)
+    names = vec.get_feature_names_out()
+    return BinaryModel(
+        float(fitted.intercept_[0]),
+        {str(n): float(w) for n, w in zip(names, fitted.coef_[0], strict=True) if w},
+    )
+
+
+C_FIELDS = 0.3
+
+
+def _ranker(groups: list[list[tuple[Features, int]]], c: float) -> BinaryModel:
+    """Weights that rank the right option of each group above the others: a logistic regression
+    on the differences of (right, wrong) option pairs (no intercept: only differences count)."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    rows: list[Features] = []
+    ys: list[int] = []
+    for group in groups:
+        right = [f for f, y in group if y]
+        wrong = [f for f, y in group if not y]
+        for r in right[:1]:
+            for w in wrong:
+                diff = dict(r)
+                for k, v in w.items():
+                    diff[k] = diff.get(k, 0.0) - v
+                rows.append(diff)
+                ys.append(1)
+                rows.append({k: -v for k, v in diff.items()})
+                ys.append(0)
+    if not rows:
+        return BinaryModel(0.0, {})
+    vec = DictVectorizer()
+    x = vec.fit_transform(rows)
+    fitted = LogisticRegression(C=c, max_iter=5000, fit_intercept=False, random_state=SEED).fit(x, ys)
+    names = vec.get_feature_names_out()
+    return BinaryModel(0.0, {str(n): float(w) for n, w in zip(names, fitted.coef_[0], strict=True) if w})
+
+
+def _fit_fields(
+    readings: Sequence[LabelledReading],
+) -> tuple[BinaryModel, BinaryModel, BinaryModel, dict[str, BinaryModel]]:
+    """The field models, from every gold claim that has a candidate: which named party (or
+    none) is the gold one (ranked: measured better out of fold than scoring each alone), which
+    stated count, whether an outcome is stated and which."""
+    party_groups: list[list[tuple[Features, int]]] = []
+    patient_rows: list[Features] = []
+    patient_ys: list[int] = []
+    outcome_rows: list[Features] = []
+    stated: list[int] = []
+    outcome_labels: list[str | None] = []
+    for r in readings:
+        for ex in r.examples:
+            c = ex.described.candidate
+            for gold in ex.golds:
+                stage = Stage(str(gold["stage"]))
+                party_groups.append(
+                    [
+                        (o.features, int(same_party(o.name, gold.get("institution"))))
+                        for o in party_options(r.reading, r.facts, c, stage)
+                    ]
+                )
+                if stage not in FIELD_STAGES:
+                    continue
+                for p in patient_options(r.reading, r.facts, c, stage):
+                    patient_rows.append(p.features)
+                    patient_ys.append(int(p.value == gold.get("patients")))
+                outcome_rows.append(outcome_features(r.reading, r.facts, c, stage))
+                stated.append(int(bool(gold.get("outcome"))))
+                outcome_labels.append(str(gold["outcome"]) if gold.get("outcome") else None)
+    told = [(row, label) for row, label in zip(outcome_rows, outcome_labels, strict=True) if label]
+    outcome = {
+        name: _logistic([row for row, _ in told], [int(label == name) for _, label in told], C_FIELDS)
+        for name in OUTCOMES
+    }
+    return (
+        _ranker(party_groups, C_FIELDS),
+        _logistic(patient_rows, patient_ys, C_FIELDS),
+        _logistic(outcome_rows, stated, C_FIELDS),
+        outcome,
+    )
 
 
 # -- judging out of fold --------------------------------------------------------------------------
 
 
-def predict(reading: LabelledReading, model: ClaimModel) -> list[dict[str, object]]:
-    """The claims the model extracts from a labelled article, as ``extract --json`` gives them."""
+def predict(reading: LabelledReading, model: ClaimModel, fields: bool = True) -> list[dict[str, object]]:
+    """The claims the model extracts from a labelled article, as ``extract --json`` gives them
+    (``fields=False``: only what the claims are matched on, for choosing thresholds)."""
     decisions = choose([ex.described for ex in reading.examples], model)
-    return [{**fields_for(reading.reading, d).as_dict()} for d in decisions]
+    if not fields:
+        return [
+            {
+                "therapy": d.candidate.therapy.value,
+                "indication": d.candidate.indication,
+                "stage": d.stage.value,
+            }
+            for d in decisions
+        ]
+    claims = [fields_for(reading.reading, reading.facts, d, model) for d in decisions]
+    return [{**claim.as_dict(), "why": dict(claim.why)} for claim in claims]
 
 
 def f1(
@@ -345,7 +522,8 @@ def choose_thresholds(
     for t in CLAIM_THRESHOLDS:
         for t2 in SECOND_STAGE_THRESHOLDS:
             predicted = {
-                r.article.id: predict(r, _with_thresholds(models[r.article.id], t, t2)) for r in readings
+                r.article.id: predict(r, _with_thresholds(models[r.article.id], t, t2), fields=False)
+                for r in readings
             }
             score = f1(predicted, readings)[0]
             if best is None or score > best[0] + 1e-9:
@@ -355,7 +533,7 @@ def choose_thresholds(
 
 
 def _with_thresholds(model: ClaimModel, claim: float, second: float) -> ClaimModel:
-    return ClaimModel(model.claim, model.stage, claim, second)
+    return replace(model, claim_threshold=claim, second_stage_threshold=second)
 
 
 @dataclass
