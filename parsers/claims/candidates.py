@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..linking import MORE_SPECIFIC
 from ..models import Therapy
 from .reading import FAMILIES, ConditionMention, Reading
 
@@ -71,6 +72,14 @@ def find_candidates(reading: Reading) -> list[Candidate]:
             own = reading.therapies.get(family, ()) or reading.therapies.get("cgt", ())
             near = [t for t in own if t.sentence in sentences] or list(own)
             best = max(near, key=lambda t: t.match.term.rank)
+            development = set(_development_sentences(reading, family, condition)) | set(sentences)
+            if best.match.value in MORE_SPECIFIC:
+                # A generic term gives way to a kind of it named in the development's sentences
+                # ("cell therapy" in one sentence, "the CAR-T cells" in the next).
+                kinds = MORE_SPECIFIC[best.match.value]
+                specific = [t for t in own if t.sentence in development and t.match.value in kinds]
+                if specific:
+                    best = max(specific, key=lambda t: t.match.term.rank)
             therapy = Therapy(best.match.value)
             if family == "cell" and therapy.family not in ("cell", "immune"):
                 therapy = Therapy.OTHER_IMMUNE_CELL if therapy is Therapy.GENE_EDITING else _GENERIC[family]
@@ -87,9 +96,7 @@ def find_candidates(reading: Reading) -> list[Candidate]:
                     product=products[0] if products else None,
                     mentions=mentions,
                     sentences=sentences,
-                    development_sentences=tuple(
-                        sorted(_development_sentences(reading, family, condition) | set(sentences))
-                    ),
+                    development_sentences=tuple(sorted(development)),
                 )
             )
     return out

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from ..models import Stage
 from ..wordlists import word_list
 from .candidates import Candidate, looks_abbreviated
-from .reading import UNLISTED, Reading
+from .reading import UNLISTED, Reading, nearest
 
 FEATURE_VERSION = 1
+MAX_MENTIONS = 50  # mentions of one condition read one by one (news names one a few times)
 STAGES = tuple(Stage)
 _MODAL = word_list("modal_word")
 _WORD = re.compile(r"[a-z]+")
@@ -146,12 +147,11 @@ def claim_features(reading: Reading, facts: ArticleFacts, c: Candidate) -> Featu
     f["with_therapy_any"] = float(bool(with_therapy))
     f["indication_with_therapy"] = float(any(m.sentence in therapy_sentences for m in indications))
     f["with_therapy_in_lead"] = float(any(reading.paragraph(i) == 0 for i in with_therapy))
-    gap = min((abs(i - j) for i in c.sentences for j in therapy_sentences), default=10)
-    f["therapy_distance"] = min(gap, 10) / 10
+    f["therapy_distance"] = nearest(c.sentences, sorted(therapy_sentences), 10) / 10
     f["family_share"] = len(own) / max(facts.therapy_count, 1)
     f["family_mentions"] = _log(len(own))
     f["family_only_generic"] = float(not own)
-    local = [reading.family_of(t) for i in c.sentences for t in a.therapies(i)]
+    local = [family for i in c.sentences for family in reading.families[i]]
     f["family_share_near"] = sum(x in (c.family, "cgt") for x in local) / len(local) if local else 0.5
     f["family_most_near"] = float(bool(local) and Counter(local).most_common(1)[0][0] == c.family)
     f["family_most_named"] = float(
@@ -185,10 +185,10 @@ def _mention_features(
     a = reading.analysis
     found: Counter[str] = Counter()
     other_families = {"cell": "gene", "gene": "cell"}
-    for m in c.mentions:
+    for m in c.mentions[:MAX_MENTIONS]:
         i = m.sentence
         therapy = i in therapy_sentences
-        other = any(reading.family_of(t) == other_families[c.family] for t in a.therapies(i))
+        other = other_families[c.family] in reading.families[i]
         cues = reading.cues[i]
         done = any(cue.done for cue in cues)
         marker = a.indication_marked(i, m.match)
@@ -224,7 +224,7 @@ def _mention_features(
                 found[name] += 1
     for name, count in found.items():
         f["any:" + name] = 1.0
-        f["share:" + name] = count / len(c.mentions)
+        f["share:" + name] = count / min(len(c.mentions), MAX_MENTIONS)
 
 
 def stage_features(reading: Reading, facts: ArticleFacts, c: Candidate) -> Features:
@@ -248,8 +248,7 @@ def stage_features(reading: Reading, facts: ArticleFacts, c: Candidate) -> Featu
         f[s + ":article_any"] = float(bool(facts.done_cues[stage]))
         f[s + ":title"] = float(s in reading.title_stages)
         f[s + ":rules"] = float(s in rule)
-        gap = min((abs(i - j) for i in own for j in facts.done_cues[stage]), default=10)
-        f[s + ":distance"] = min(gap, 10) / 10
+        f[s + ":distance"] = nearest(c.sentences, facts.done_cues[stage], 10) / 10
         f[s + ":with_therapy"] = float(
             any(cue.done and cue.sentence in therapy_sentences for cue in own_cues)
         )

@@ -25,7 +25,7 @@ from ..vocab import Match, Term
 from ..wordlists import word_list
 from .candidates import Candidate
 from .features import ArticleFacts, Features
-from .reading import Reading
+from .reading import Reading, nearest
 
 _WORD = re.compile(r"[a-z]+(?:'s)?")
 _NEAR = 4  # sentences after the development's own in which a count may stand
@@ -65,10 +65,6 @@ def _stage_sentences(reading: Reading, c: Candidate, stage: Stage) -> set[int]:
         for cue in reading.cues[i]
         if cue.stage is stage and cue.done
     }
-
-
-def _distance(i: int, targets: Iterable[int]) -> float:
-    return min(min((abs(i - j) for j in targets), default=5), 5) / 5
 
 
 # A run of capitalised words (or one camel-cased or upper-case word): a name the institution
@@ -155,7 +151,7 @@ def party_options(reading: Reading, facts: ArticleFacts, c: Candidate, stage: St
         f["in_title"] = float(bool(title) and name.lower() in title)
         f["in_lead"] = float(any(reading.paragraph(i) == 0 for i in sentences))
         f["with_condition"] = float(any(i in own for i in sentences))
-        f["condition_distance"] = min(_distance(i, own) for i in sentences)
+        f["condition_distance"] = nearest(sentences, c.sentences, 5) / 5
         f["in_development"] = float(any(i in dev for i in sentences))
         f["with_therapy"] = float(any(i in therapy for i in sentences))
         f["with_stage_cue"] = float(any(i in staged for i in sentences))

@@ -13,7 +13,9 @@ were found.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..decisions import Analysis
@@ -73,6 +75,7 @@ class Reading:
     conditions: dict[str, tuple[ConditionMention, ...]]  # by condition (vocabulary name), in order
     therapies: dict[str, tuple[TherapyMention, ...]]  # by family
     cues: tuple[tuple[StageCue, ...], ...]  # per sentence
+    families: tuple[tuple[str, ...], ...]  # per sentence, the family of each therapy it names
     title_conditions: frozenset[str]
     title_families: frozenset[str]
     title_stages: frozenset[str]
@@ -95,6 +98,24 @@ class Reading:
         """The family of a therapy mention: cell, gene or cgt."""
         return _family_of(self.analysis, m)
 
+    def nearest(self, a: Sequence[int], b: Sequence[int], cap: int = 10) -> int:
+        """The fewest sentences between one of ``a`` and one of ``b`` (sorted), at most ``cap``."""
+        return nearest(a, b, cap)
+
+
+def nearest(a: Sequence[int], b: Sequence[int], cap: int) -> int:
+    """The smallest |x - y| for x in ``a``, y in sorted ``b``, at most ``cap`` (log time per x)."""
+    best = cap
+    for x in a:
+        k = bisect.bisect_left(b, x)
+        if k < len(b):
+            best = min(best, b[k] - x)
+        if k:
+            best = min(best, x - b[k - 1])
+        if best == 0:
+            break
+    return best
+
 
 def _family_of(analysis: Analysis, m: Match) -> str:
     if m.value == Therapy.GENE_EDITING and EDITED_IMMUNE_CELLS.match(analysis.norm[m.end : m.end + 40]):
@@ -111,13 +132,18 @@ def read_article_text(text: str, title: str | None, vocab: Vocabulary) -> Readin
     conditions: dict[str, list[ConditionMention]] = defaultdict(list)
     therapies: dict[str, list[TherapyMention]] = defaultdict(list)
     cues: list[tuple[StageCue, ...]] = []
+    families: list[tuple[str, ...]] = []
     for i in range(n):
         indications = {id(m) for m in analysis.named_conditions(i)}
         for m in analysis.of_role(i, "condition"):
             cats = frozenset(analysis.categories(i, m, "condition"))
             conditions[m.value].append(ConditionMention(i, m, cats, id(m) in indications))
+        here = []
         for m in analysis.therapies(i):
-            therapies[_family_of(analysis, m)].append(TherapyMention(i, m, _family_of(analysis, m)))
+            family = _family_of(analysis, m)
+            therapies[family].append(TherapyMention(i, m, family))
+            here.append(family)
+        families.append(tuple(here))
         cues.append(
             tuple(
                 StageCue(i, m, Stage(m.value), not cats & NOT_DONE, "DENIED_STUDY" in cats)
@@ -143,6 +169,7 @@ def read_article_text(text: str, title: str | None, vocab: Vocabulary) -> Readin
         conditions={k: tuple(v) for k, v in conditions.items()},
         therapies={k: tuple(v) for k, v in therapies.items()},
         cues=tuple(cues),
+        families=tuple(families),
         title_conditions=frozenset(m.value for m in in_title if m.role == "condition"),
         title_families=frozenset(therapy_family(m.value) for m in in_title if m.role == "therapy"),
         title_stages=frozenset(

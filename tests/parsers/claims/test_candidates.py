@@ -1,0 +1,47 @@
+"""parsers.claims.candidates: every (therapy family, condition) an article names."""
+
+from parsers.claims.candidates import find_candidates, looks_abbreviated
+from parsers.claims.reading import read_article_text
+from parsers.models import Therapy
+from parsers.vocab import default_vocabulary
+
+
+def candidates(text, title=None):
+    return find_candidates(read_article_text(text, title, default_vocabulary()))
+
+
+def test_one_candidate_per_condition_with_its_words_and_most_specific_therapy():
+    found = candidates(
+        "Doctors at Harbor Hospital treated lupus patients with cell therapy. "
+        "The CAR-T cells put four of them into remission."
+    )
+    assert [(c.family, c.condition, c.indication, c.therapy) for c in found] == [
+        ("cell", "systemic lupus erythematosus", "lupus", Therapy.CAR_T)
+    ]
+
+
+def test_an_abbreviation_gives_way_to_the_full_name_or_the_vocabularys():
+    named = candidates(
+        "A girl with ALL received CAR-T cells. Acute lymphoblastic leukemia had come back twice."
+    )
+    assert [c.indication for c in named] == ["Acute lymphoblastic leukemia"]
+    only_short = candidates("A girl with ALL received CAR-T cells and is well.")
+    assert [c.indication for c in only_short] == [only_short[0].condition]
+    assert looks_abbreviated("ADA-SCID") and not looks_abbreviated("leukemia")
+
+
+def test_each_family_the_article_names_makes_its_own_candidate():
+    found = candidates(
+        "Gene therapy and stem cell transplants were both given to children with sickle cell disease."
+    )
+    assert sorted(c.family for c in found) == ["cell", "gene"]
+    assert {c.therapy for c in found} == {Therapy.GENE, Therapy.STEM_CELL}
+
+
+def test_no_therapy_named_no_candidates():
+    assert candidates("Lupus affects millions of people; new drugs are on the way.") == []
+
+
+def test_a_condition_the_vocabulary_does_not_list_is_a_candidate_too():
+    found = candidates("Two boys with Wolman disease received gene therapy at Bayside Hospital.")
+    assert [(c.condition, c.indication) for c in found] == [("wolman disease", "Wolman disease")]
