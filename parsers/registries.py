@@ -38,10 +38,29 @@ def normalise_registry_id(found: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+@cache
+def _any_registry() -> re.Pattern[str]:
+    """Every registry's pattern in one (one pass over the text instead of one per registry)."""
+    return re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in _patterns()), re.I)
+
+
+_DIGITS = re.compile(r"\d{4,}")  # every identifier holds a run of four digits or more
+_SPACE = re.compile(r"\s")
+
+
 def registry_ids(text: str) -> tuple[str, ...]:
-    """The registry identifiers ``text`` names, normalised, in order of first appearance."""
+    """The registry identifiers ``text`` names, normalised, in order of first appearance. Only
+    the stretches around runs of four digits are searched (a news text has a few: years,
+    sums), each from 40 characters before the run to the first space after it."""
     found: dict[str, int] = {}
-    for _registry, pattern in _patterns():
-        for m in pattern.finditer(text):
+    pattern = _any_registry()
+    searched_to = 0
+    for run in _DIGITS.finditer(text):
+        if run.end() <= searched_to:
+            continue
+        space = _SPACE.search(text, run.end())
+        hi = space.start() if space else len(text)
+        for m in pattern.finditer(text, max(searched_to, run.start() - 40), hi):
             found.setdefault(normalise_registry_id(m.group()), m.start())
+        searched_to = hi
     return tuple(sorted(found, key=found.__getitem__))

@@ -27,29 +27,46 @@ MAX_WORDS = 4  # modifier words before the head word
 
 
 def _is_head(word: str) -> bool:
-    w = word.lower().rstrip("s") if word.lower() not in _HEADS else word.lower()
-    if w in _HEADS or word.lower() in _HEADS:
-        return True
     lower = word.lower()
+    if lower in _HEADS or lower.rstrip("s") in _HEADS:
+        return True
     return len(lower) >= 8 and lower.endswith(_SUFFIXES) and lower not in _STOP
+
+
+# Where a head word may stand, found on the lower-cased text in two quick passes: a head word
+# (plural too), or a word ending in a suffix (checked whole afterwards).
+_HEAD_WORD = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _HEADS), key=len, reverse=True)) + r")s?\b")
+_SUFFIX_END = re.compile(r"(?:" + "|".join(map(re.escape, _SUFFIXES)) + r")\b")
+
+
+def _head_ends(lower: str) -> list[int]:
+    """Where the words that may be head words end, in order."""
+    ends = {m.end() for m in _HEAD_WORD.finditer(lower)}
+    ends.update(m.end() for m in _SUFFIX_END.finditer(lower))
+    return sorted(ends)
 
 
 def unlisted_conditions(text: str, known: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int, str]]:
     """Spans of condition phrases in ``text`` that do not overlap ``known`` spans (the
     vocabulary's conditions), each with its name (lower case, words single-spaced)."""
     # "ornithine transcarbamylase (OTC) deficiency": a bracketed abbreviation is read as space.
-    plain = _ABBREVIATION.sub(lambda m: " " * len(m.group()), text)
-    tokens = list(_TOKEN.finditer(plain))
+    plain = _ABBREVIATION.sub(lambda m: " " * len(m.group()), text) if "(" in text else text
     taken = sorted(known)
     out: list[tuple[int, int, str]] = []
-    for k, token in enumerate(tokens):
-        if not _is_head(token.group()):
-            continue
+    for head_end in _head_ends(plain.lower()):
+        # The head word and the words before it (a few, on the same line).
+        lo = max(plain.rfind("\n", max(0, head_end - 120), head_end) + 1, head_end - 120, 0)
+        tokens = list(_TOKEN.finditer(plain, lo, head_end))
+        if not tokens or tokens[-1].end() != head_end or not _is_head(tokens[-1].group()):
+            continue  # "anti-tumor": the head is part of another word
+        k = len(tokens) - 1
+        token = tokens[k]
         first = k
         while (
             first > 0
             and k - first < MAX_WORDS
             and tokens[first - 1].group().lower() not in _STOP
+            and not tokens[first - 1].group().lower().endswith("ing")  # "involving", "causing"
             and _joined(plain, tokens[first - 1].end(), tokens[first].start())
         ):
             first -= 1

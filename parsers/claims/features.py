@@ -16,9 +16,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from ..decisions import merge_key
+from ..institutions import Institution
 from ..models import Stage
 from ..wordlists import word_list
 from .candidates import Candidate, looks_abbreviated
+from .parties import names_by_sentence, party_table
 from .reading import UNLISTED, Reading, nearest
 
 FEATURE_VERSION = 1
@@ -58,6 +61,12 @@ class ArticleFacts:
     past: frozenset[int]
     rule_stages: dict[tuple[str, str], frozenset[str]]  # (family, condition) -> the rules' stages
     rule_links: Counter[tuple[str, str]]
+    # The parties (parsers.claims.parties): institutions by name key, the other capitalised
+    # names per sentence, the first party key of each sentence, the lead's sentences.
+    parties: dict[str, tuple[tuple[int, Institution], ...]]
+    names: tuple[tuple[tuple[str, Institution], ...], ...]
+    first_party: dict[int, str]
+    lead: frozenset[int]
 
 
 def article_facts(reading: Reading) -> ArticleFacts:
@@ -86,6 +95,8 @@ def article_facts(reading: Reading) -> ArticleFacts:
     for dev in reading.developments:
         for link in dev.links:
             links[(reading.family_of(link.therapy), dev.condition)] += 1
+    parties = party_table(reading)
+    first_party = {i: merge_key(found[0].name) for i in range(n) if (found := a.institutions_in(i))}
     return ArticleFacts(
         mention_counts=counts,
         first_sentence={c: ms[0].sentence for c, ms in reading.conditions.items()},
@@ -100,6 +111,10 @@ def article_facts(reading: Reading) -> ArticleFacts:
         past=frozenset(past),
         rule_stages={k: frozenset(v) for k, v in rule_stages.items()},
         rule_links=links,
+        parties=parties,
+        names=names_by_sentence(reading),
+        first_party=first_party,
+        lead=frozenset(i for i in range(n) if reading.paragraph(i) == 0),
     )
 
 

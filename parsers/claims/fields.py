@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..decisions import merge_key, without_prefix
-from ..institutions import Institution
 from ..mentions import NOT_DONE
 from ..models import Stage
 from ..patients import patient_counts
 from ..vocab import Match, Term
-from ..wordlists import word_list
 from .candidates import Candidate
 from .features import ArticleFacts, Features
 from .reading import Reading, nearest
@@ -67,68 +64,16 @@ def _stage_sentences(reading: Reading, c: Candidate, stage: Stage) -> set[int]:
     }
 
 
-# A run of capitalised words (or one camel-cased or upper-case word): a name the institution
-# finder may not know to be one ("Daiichi Sankyo", "StemGenex", "UCLH").
-_PROPER = re.compile(
-    r"(?<![\w’'])(?:[A-Z][\w’'&.-]*[\w&]|[A-Z]{2,})(?:(?:\s+(?:of|and|for|de|&))?\s+(?:[A-Z][\w’'&.-]*[\w&]|[A-Z]{2,}))*"
-)
-_LEADING = word_list("name_leading_word")
-_MAX_NAME_WORDS = 6
-
-
-def _other_names(
-    reading: Reading, sentences: Iterable[int], known: list[Institution]
-) -> list[tuple[int, Institution]]:
-    """Capitalised names in the sentences that the institution finder did not take, nor the
-    vocabulary (therapies, conditions, places, regulators): candidates of kind "name"."""
-    a = reading.analysis
-    out = []
-    for i in sentences:
-        s = a.sentences[i]
-        taken = [
-            (m.start, m.end)
-            for role in ("therapy", "condition", "place", "regulator")
-            for m in a.of_role(i, role)
-        ]
-        taken += [(x.start, x.end) for x in known]
-        for m in _PROPER.finditer(reading.text, s.start, s.end):
-            words = m.group().split()
-            dropped = 0
-            while words and words[0] in _LEADING:
-                dropped += 1
-                words.pop(0)
-            if not words or len(words) > _MAX_NAME_WORDS:
-                continue
-            start = m.start()
-            for _ in range(dropped):  # past each leading word and the space after it
-                start = reading.text.index(" ", start) + 1
-                while reading.text[start].isspace():
-                    start += 1
-            end = m.end()
-            name = reading.text[start:end].rstrip(".")
-            end = start + len(name)
-            if len(name) < 3 or any(a_ < end and start < b for a_, b in taken):
-                continue
-            out.append((i, Institution(start, end, name, "name")))
-    return out
-
-
 def party_options(reading: Reading, facts: ArticleFacts, c: Candidate, stage: Stage) -> list[PartyOption]:
     """Each institution the article names (one option per institution, however often named),
     each other capitalised name in the development's sentences, and the option of none."""
     a = reading.analysis
-    by_key: dict[str, list[tuple[int, Institution]]] = {}
-    for i in range(reading.sentence_count):
-        for inst in a.institutions_in(i):
-            if inst.kind == "publication":
-                continue
-            by_key.setdefault(merge_key(inst.name), []).append((i, inst))
-    lead = [i for i in range(reading.sentence_count) if reading.paragraph(i) == 0]
-    for i, inst in _other_names(reading, sorted(set(c.development_sentences) | set(lead)), a.institutions):
-        key = merge_key(inst.name)
-        if key not in by_key or by_key[key][0][1].kind == "name":
-            by_key.setdefault(key, []).append((i, inst))
     own, dev = set(c.sentences), set(c.development_sentences)
+    by_key = {key: list(mentions) for key, mentions in facts.parties.items()}
+    for i in sorted(dev | facts.lead):
+        for key, inst in facts.names[i]:
+            if key not in by_key or by_key[key][0][1].kind == "name":
+                by_key.setdefault(key, []).append((i, inst))
     therapy = _therapy_sentences(reading, c)
     staged = _stage_sentences(reading, c, stage)
     rule = {
@@ -155,9 +100,7 @@ def party_options(reading: Reading, facts: ArticleFacts, c: Candidate, stage: St
         f["in_development"] = float(any(i in dev for i in sentences))
         f["with_therapy"] = float(any(i in therapy for i in sentences))
         f["with_stage_cue"] = float(any(i in staged for i in sentences))
-        f["first_in_condition_sentence"] = float(
-            any(a.institutions_in(i) and merge_key(a.institutions_in(i)[0].name) == key for i in own)
-        )
+        f["first_in_condition_sentence"] = float(any(facts.first_party.get(i) == key for i in own))
         f["product_owner"] = float(any(o in name.lower() or name.lower() in o for o in owners))
         f["rules_choice"] = float(key in rule)
         f["known_organisation"] = float(inst.canonical is not None)

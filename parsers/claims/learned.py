@@ -16,6 +16,7 @@ Steps, each a function of the one reading of the article:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,41 +51,52 @@ def _explain(parts: list[tuple[str, float]]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Described:
-    """A candidate with its features."""
+    """A candidate with its features (its stage features are computed when a stage is to be
+    chosen, unless given: most candidates are no claim and need none)."""
 
     candidate: Candidate
     claim: Features
-    stage: Features
+    stage: Features | None = None
 
 
-def describe(reading: Reading, facts: ArticleFacts | None = None) -> list[Described]:
-    """Every candidate of the article with its claim and stage features."""
+def describe(reading: Reading, facts: ArticleFacts | None = None, stages: bool = True) -> list[Described]:
+    """Every candidate of the article with its claim features (and stage features)."""
     candidates = find_candidates(reading)
     if not candidates:
         return []
     facts = facts or article_facts(reading)
     return [
-        Described(c, claim_features(reading, facts, c), stage_features(reading, facts, c)) for c in candidates
+        Described(c, claim_features(reading, facts, c), stage_features(reading, facts, c) if stages else None)
+        for c in candidates
     ]
 
 
 def decide(reading: Reading, model: ClaimModel) -> list[Decision]:
     """The candidates the model takes for claims, with their stages."""
-    return choose(describe(reading), model)
+    facts = article_facts(reading)
+    return choose(describe(reading, facts, stages=False), model, lambda c: stage_features(reading, facts, c))
 
 
-def choose(described: list[Described], model: ClaimModel) -> list[Decision]:
+def choose(
+    described: list[Described],
+    model: ClaimModel,
+    stage_features_of: Callable[[Candidate], Features] | None = None,
+) -> list[Decision]:
     """The decisions of ``model`` over described candidates (one family per condition: the
-    likelier; the likeliest stage, and a second one when it is likely too)."""
+    likelier; the likeliest stage, and a second one when it is likely too). Stage features
+    not given with a candidate come from ``stage_features_of``."""
     scored = [(model.claim.probability(d.claim), d) for d in described]
     best: dict[str, float] = {}
     for p, d in scored:
         best[d.candidate.condition] = max(best.get(d.candidate.condition, 0.0), p)
     out = []
     for p, d in scored:
-        c, f, g = d.candidate, d.claim, d.stage
+        c, f = d.candidate, d.claim
         if p <= model.claim_threshold or p < best[c.condition]:
             continue  # not a claim, or the other family's reading of the condition is likelier
+        g = d.stage if d.stage is not None else stage_features_of(c) if stage_features_of else None
+        if g is None:
+            raise ValueError("stage features are needed: give them with the candidate or a function")
         probabilities = model.stage.probabilities(g)
         ranked = sorted(probabilities.items(), key=lambda kv: -kv[1])
         stages = [ranked[0]] + [kv for kv in ranked[1:2] if kv[1] > model.second_stage_threshold]
@@ -278,7 +290,9 @@ class LearnedExtractor:
     def extract_text(self, text: str, title: str | None = None) -> list[Claim]:
         reading = read_article_text(text, title, self.vocab)
         facts = article_facts(reading)
-        decisions = choose(describe(reading, facts), self.model)
+        decisions = choose(
+            describe(reading, facts, stages=False), self.model, lambda c: stage_features(reading, facts, c)
+        )
         claims = [fields_for(reading, facts, d, self.model) for d in decisions]
         return sorted(claims, key=lambda claim: reading.text.find(claim.evidence[:40]))
 

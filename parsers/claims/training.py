@@ -351,7 +351,7 @@ def fit(
     # One model per stage, on the candidates that are claims: is the claim at this stage?
     claims = [ex for ex in examples if ex.stages]
     svec = DictVectorizer()
-    sx = svec.fit_transform([ex.described.stage for ex in claims])
+    sx = svec.fit_transform([ex.described.stage or {} for ex in claims])
     snames = svec.get_feature_names_out()
     stages = {}
     for stage in STAGE_NAMES:
