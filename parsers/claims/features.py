@@ -277,3 +277,50 @@ def stage_features(reading: Reading, facts: ArticleFacts, c: Candidate) -> Featu
     f["trial_approval_in_development"] = float(bool(facts.role_sentences["trial_approval"] & dev))
     f["commercial_in_development"] = float(bool(facts.role_sentences["commercial"] & dev))
     return f
+
+
+_STAGE_FEATURE_TEXT = {
+    "own_done": "{stage} cue with the condition",
+    "own_undone": "{stage} cue with the condition, negated or planned",
+    "development_done": "{stage} cue in its development's sentences",
+    "article": "{stage} cues in the article",
+    "article_any": "a {stage} cue in the article",
+    "title": "{stage} cue in the title",
+    "rules": "the rules' stage is {stage}",
+    "distance": "sentences to the nearest {stage} cue",
+    "with_therapy": "{stage} cue with the condition and the therapy",
+    "in_lead": "{stage} cue in the lead",
+}
+_FEATURE_TEXT = {
+    "rule_claim": "the rules' claim",
+    "rule_links": "the rules link therapy and condition",
+    "share_of_mentions": "share of condition mentions",
+    "most_named_condition": "the condition named most",
+    "in_title": "condition in the title",
+    "in_lead": "condition in the lead",
+    "in_first_sentence": "condition in the first sentence",
+    "with_therapy_any": "named with the therapy",
+    "umbrella": "an umbrella condition",
+    "narrower_named": "a narrower condition is named",
+    "broader_named": "a broader condition is named",
+    "unlisted": "a condition the vocabulary does not list",
+    "product_for_condition": "a product made for the condition",
+    "first_named": "the first party named",
+    "before:at": "'at' before it",
+    "before:by": "'by' before it",
+    "with_stage_cue": "named with a stage cue",
+    "with_condition": "named with the condition",
+    "rules_choice": "the rules' choice",
+    "product_owner": "the product's owner",
+}
+
+
+def feature_text(name: str) -> str:
+    """A feature's name as words, for ``why`` ("clinical_trial:own_done" -> "clinical_trial cue
+    with the condition"); names without words of their own are shown as they are."""
+    if name in _FEATURE_TEXT:
+        return _FEATURE_TEXT[name]
+    stage, _, rest = name.partition(":")
+    if stage in {s.value for s in STAGES} and rest in _STAGE_FEATURE_TEXT:
+        return _STAGE_FEATURE_TEXT[rest].format(stage=stage)
+    return name

@@ -24,7 +24,7 @@ from ..models import Claim, Outcome, ParsedArticle, Stage, Therapy
 from ..registries import registry_ids
 from ..vocab import Vocabulary, default_vocabulary
 from .candidates import Candidate, find_candidates
-from .features import ArticleFacts, Features, article_facts, claim_features, stage_features
+from .features import ArticleFacts, Features, article_facts, claim_features, feature_text, stage_features
 from .fields import outcome_features, party_options, patient_options
 from .model import BinaryModel, ClaimModel, load_model
 from .reading import Reading, read_article_text
@@ -46,7 +46,7 @@ class Decision:
 
 
 def _explain(parts: list[tuple[str, float]]) -> str:
-    return ", ".join(f"{name} ({value:+.1f})" for name, value in parts)
+    return ", ".join(f"{feature_text(name)} ({value:+.1f})" for name, value in parts)
 
 
 @dataclass(frozen=True, slots=True)

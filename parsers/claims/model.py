@@ -48,9 +48,11 @@ class BinaryModel:
         return _sigmoid(self.score(features))
 
     def explain(self, features: Features, top: int = 3) -> list[tuple[str, float]]:
-        """The features that pushed the score most, with their contributions (weight x value)."""
+        """The features that pushed the score up most, with their contributions (weight x
+        value); the ones that pushed it down most when none pushed it up."""
         parts = [(name, self.weights.get(name, 0.0) * v) for name, v in features.items() if name != "bias"]
-        return sorted((p for p in parts if p[1]), key=lambda p: -abs(p[1]))[:top]
+        up = sorted((p for p in parts if p[1] > 0), key=lambda p: -p[1])
+        return up[:top] or sorted((p for p in parts if p[1] < 0), key=lambda p: p[1])[:top]
 
 
 @dataclass(frozen=True)

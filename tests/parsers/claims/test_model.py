@@ -40,7 +40,8 @@ def test_a_binary_model_is_a_logistic_regression_over_named_features():
     assert model.score({"a": 1.0, "b": 2.0, "unknown": 5.0}) == pytest.approx(0.0)
     assert model.probability({"a": 1.0, "b": 2.0}) == pytest.approx(0.5)
     assert model.probability({"a": 10.0}) == pytest.approx(1 / (1 + math.exp(-19.0)))
-    assert model.explain({"a": 1.0, "b": 2.0, "bias": 1.0}) == [("a", 2.0), ("b", -1.0)]
+    assert model.explain({"a": 1.0, "b": 2.0, "bias": 1.0}) == [("a", 2.0)]  # what pushed it up
+    assert model.explain({"b": 2.0}) == [("b", -1.0)]  # else what pushed it down most
 
 
 def test_a_model_survives_saving_and_loading(tmp_path):
