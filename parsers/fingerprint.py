@@ -87,6 +87,17 @@ def resemblance(a: str, b: str) -> tuple[float, float]:
     return jaccard_score, common / min(len(sa), len(sb))
 
 
+def stated_in(passage: str, text: str) -> float:
+    """The share of the passage's word pairs that ``text`` has too: near 1 when the text states
+    the passage (a few words swapped lower it a little), near 0 when the passage is new."""
+    words = _tokens(normalise_text(passage))
+    pairs = {(a, b) for a, b in zip(words, words[1:], strict=False)}
+    if not pairs:
+        return 1.0 if not words or words[0] in _tokens(normalise_text(text)) else 0.0
+    other = _tokens(normalise_text(text))
+    return len(pairs & set(zip(other, other[1:], strict=False))) / len(pairs)
+
+
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
     content_hash: str

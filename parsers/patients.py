@@ -147,4 +147,5 @@ def _counts(sentence: str, nouns: Sequence[tuple[int, int]] | None) -> Iterator[
                 continue  # a year ("in 2023, patients ...")
             yield PatientCount(value, m_start, m_end)
             continue
-        yield PatientCount(NUMBER_WORDS[raw], m_start, m_end)
+        if raw in NUMBER_WORDS:  # not "0b," (a label that starts with a digit)
+            yield PatientCount(NUMBER_WORDS[raw], m_start, m_end)

@@ -3,10 +3,13 @@ database), creating it when none is known, with every key and party it is report
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session
 
 from parsers.institution_keys import institution_base_key, institution_key
 from parsers.models import Claim as ExtractedClaim
+from parsers.models import stage_order
 
 from . import statements as sql
 from .identity import (
@@ -119,6 +122,36 @@ class DevelopmentResolver:
                 ],
             )
         return development_id
+
+    def copied_claim(self, claim: ExtractedClaim, original_id: int) -> tuple[int, str, str, str] | None:
+        """For a claim of a copy (same text, near-duplicate, cut or extended wire copy): the claim
+        of the original it reports, as (development id, stage, therapy, indication). A copy's
+        words are the original's with a few changed, so its claims are the original's, however
+        the extractor read them this time: the original's claim naming the same condition is
+        taken (then the one of the same therapy family, stage and party), else the original's
+        only development; None when the original has no claim at all to join (a copy never
+        starts a development its original does not have)."""
+        rows = self.session.execute(sql.CLAIMS_OF_ARTICLE, {"article_id": original_id}).all()
+        if not rows:
+            return None
+        condition = condition_key(claim.indication)
+        party = self.institution_key((claim.institution or "").split(";")[0].strip())
+        order = stage_order(claim.stage)
+
+        def fit(row: Any) -> tuple[int, ...]:
+            _id, _dev, therapy, indication, stage, institution_key = row
+            return (
+                condition_key(indication) == condition,
+                family(therapy) == family(claim.therapy),
+                stage == claim.stage,
+                bool(party) and institution_key == party,
+                -abs(stage_order(stage) - order),
+            )
+
+        best = max(rows, key=fit)
+        if not fit(best)[0] and len({row[1] for row in rows}) > 1:
+            return None  # another condition, and no single development it could only be
+        return best[1], best[4], best[2], best[3]
 
     def _by_keys(self, keys: list[str]) -> int | None:
         """The development of the first of ``keys`` that is known."""

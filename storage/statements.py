@@ -90,6 +90,11 @@ FILL_DEVELOPMENT_PRODUCT = text(
     "UPDATE developments SET product = :product WHERE id = :id AND product IS NULL"
 )
 
+CLAIMS_OF_ARTICLE = text(
+    "SELECT DISTINCT c.id, c.development_id, c.therapy, c.indication, c.stage, c.institution_key "
+    "FROM mentions m JOIN claims c ON c.id = m.claim_id WHERE m.article_id = :article_id ORDER BY c.id"
+)
+
 DEVELOPMENTS_OF_ARTICLE = text(
     "SELECT DISTINCT c.development_id, c.therapy, c.indication FROM mentions m "
     "JOIN claims c ON c.id = m.claim_id WHERE m.article_id = :article_id"

@@ -14,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from parsers.fingerprint import Fingerprint, fingerprint
+from parsers.fingerprint import Fingerprint, fingerprint, stated_in
 from parsers.institution_keys import defined_acronyms
 from parsers.models import Claim as ExtractedClaim
-from parsers.models import ParsedArticle, stage_order
+from parsers.models import ParsedArticle, Stage, Therapy, stage_order
 from parsers.occurrence import stated_occurrence
 from parsers.urls import site_of
 
@@ -26,6 +26,10 @@ from .articles import article_key, ensure_source, find_original
 from .developments import DevelopmentResolver
 from .events import EventChoice, choose_event, settle_event, start_event
 from .models import InstitutionAlias, utcnow
+
+# A copy's claim whose evidence has at least this share of its word pairs in the original is
+# the original's claim (a few swapped words leave most pairs in place).
+STATED_BY_ORIGINAL = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,10 +172,12 @@ class _Writer:
         updated = mentions = 0
         new_ids: list[int] = []
         self.new_events = []
-        resolved = [
-            (claim, self.developments.development(claim, article_id, original[0] if original else None))
-            for claim in item.claims
-        ]
+        if original is not None:
+            resolved = self.copied(item.claims, original[0])
+        else:
+            resolved = [
+                (claim, self.developments.development(claim, article_id, None)) for claim in item.claims
+            ]
         highest: dict[int, int] = {}  # development -> the highest stage this article reports of it
         for claim, development_id in resolved:
             highest[development_id] = max(highest.get(development_id, -1), stage_order(claim.stage))
@@ -198,6 +204,33 @@ class _Writer:
             duplicate_of=original[0] if original else None,
             new_event_ids=tuple(self.new_events),
         )
+
+    def copied(self, claims: Sequence[ExtractedClaim], original_id: int) -> list[tuple[ExtractedClaim, int]]:
+        """A copy's claims as the original's claims they report: the development, therapy and
+        condition are the original's claim's, and so is the stage when the original states the
+        claim's evidence too (the copy's words are the original's, however the extractor read
+        them this time); evidence in words of the copy's own (a paragraph the copy adds) keeps
+        its stage. The copy's evidence, patients and outcome go to its mention. A claim with no
+        counterpart in the original is not stored: a copy never adds a development."""
+        out: list[tuple[ExtractedClaim, int]] = []
+        original_text: str | None = None
+        for claim in claims:
+            target = self.developments.copied_claim(claim, original_id)
+            if target is None:
+                continue
+            development_id, stage, therapy, indication = target
+            if original_text is None:
+                row = self.session.execute(sql.ARTICLE_TEXT, {"id": original_id}).first()
+                original_text = row[0] if row else ""
+            own_words = stated_in(claim.evidence, original_text) < STATED_BY_ORIGINAL
+            filed = replace(
+                claim,
+                stage=claim.stage if own_words else Stage(stage),
+                therapy=Therapy(therapy),
+                indication=indication,
+            )
+            out.append((filed, development_id))
+        return out
 
     def claim(
         self,

@@ -116,3 +116,171 @@ def test_filters(database_url):
     assert [c.therapy for c in list_claims(engine, therapy="GENE")] == ["gene therapy"]
     assert [c.stage for c in list_claims(engine, stage="clinical_use")] == ["clinical_use"]
     assert [c.indication for c in list_claims(engine, indication="knee")] == ["knee osteoarthritis"]
+
+
+# -- copies: a copy's claims are its original's ----------------------------------------------------
+COPY_BODY = "\n\n".join(
+    f"Paragraph {i}: doctors followed patient group {i} for months and logged symptoms, blood counts, "
+    f"liver tests and daily activity on forms {i}a and {i}b, the report of case series {i} says."
+    for i in range(30)
+)
+
+
+def _copy_variants(body: str) -> dict[str, str]:
+    """The ways a wire copy differs from its original: words swapped, a prefix, a tail, cut."""
+    return {
+        "word swaps": body.replace("followed", "tracked", 3).replace("months", "weeks", 2),
+        "prefix": "UPDATE 2 - Health news from our correspondents. " + body,
+        "tail": body + "\n\nReporting by a correspondent; editing by the desk. Our standards: the Trust.",
+        "cut": body[: int(len(body) * 0.8)],
+    }
+
+
+def _original_claims() -> list[Claim]:
+    return [
+        Claim(
+            institution="Riverside Hospital",
+            therapy="CAR-T cell therapy",
+            indication="systemic lupus erythematosus",
+            stage="clinical_trial",
+            evidence="e1.",
+            patients=6,
+        ),
+        Claim(
+            institution=None,
+            therapy="gene therapy",
+            indication="hemophilia B",
+            stage="clinical_use",
+            evidence="e2.",
+        ),
+    ]
+
+
+def _copy_claims(body: str = COPY_BODY) -> list[Claim]:
+    """What an extractor may read in a copy: the party lost or another named, another therapy
+    word of the family, another stage, and a condition the original's claims do not name; the
+    evidence is the copy's words (here, its first and fifth paragraphs)."""
+    paragraphs = body.split("\n\n")
+    first, fifth = paragraphs[0], paragraphs[4]
+    return [
+        Claim(
+            institution=None,
+            therapy="cell therapy",
+            indication="systemic lupus erythematosus",
+            stage="clinical_use",
+            evidence=first,
+        ),
+        Claim(
+            institution="Harbor Clinic",
+            therapy="gene editing",
+            indication="hemophilia B",
+            stage="clinical_trial",
+            evidence=fifth,
+            patients=1,
+        ),
+        Claim(
+            institution=None,
+            therapy="gene therapy",
+            indication="sickle cell disease",
+            stage="approved",
+            evidence=fifth,
+        ),
+    ]
+
+
+def test_a_copy_never_adds_a_development_or_claim_its_original_lacks(database_url):
+    engine = engine_at(database_url)
+    store_article(
+        engine,
+        "a",
+        "feed",
+        "a",
+        ParsedArticle(COPY_BODY, NOW, published=date(2025, 3, 1), url="https://a.org/1"),
+        _original_claims(),
+    )
+    before = {(r.id, r.stage, r.therapy, r.indication) for r in list_claims(engine)}
+    assert len(before) == 2
+    for k, (name, body) in enumerate(_copy_variants(COPY_BODY).items()):
+        published = date(2025, 3, 2 + k)  # each copy on another day
+        result = store_article(
+            engine,
+            f"copy-{k}",
+            "feed",
+            "x",
+            ParsedArticle(body, NOW, published=published, url=f"https://copy{k}.org/{name}"),
+            _copy_claims(body),
+        )
+        assert result.duplicate_of is not None, name
+        assert result.claims_new == 0 and result.mentions_new == 2, name
+    after = list_claims(engine)
+    assert {(r.id, r.stage, r.therapy, r.indication) for r in after} == before
+    assert sorted(r.mention_count for r in after) == [5, 5]  # the original's and four copies'
+    counts = table_counts(engine)
+    assert counts["developments"] == 2 and counts["claims"] == 2
+
+
+def test_a_copy_of_an_article_without_claims_stores_none(database_url):
+    engine = engine_at(database_url)
+    store_article(engine, "a", "feed", "a", ParsedArticle(COPY_BODY, NOW, url="https://a.org/1"), [])
+    copy = _copy_variants(COPY_BODY)["prefix"]
+    result = store_article(
+        engine, "b", "feed", "b", ParsedArticle(copy, NOW, url="https://b.org/1"), _copy_claims()
+    )
+    assert result.duplicate_of is not None and result.claims_new == 0 and result.mentions_new == 0
+    assert table_counts(engine)["developments"] == 0
+
+
+def test_a_copy_that_adds_a_paragraph_may_report_a_new_stage_of_the_same_development(database_url):
+    engine = engine_at(database_url)
+    store_article(
+        engine, "a", "feed", "a", ParsedArticle(COPY_BODY, NOW, url="https://a.org/1"), _original_claims()
+    )
+    added = "The regulator has since approved the treatment for adults with lupus, the hospital said today."
+    longer = COPY_BODY + "\n\n" + added
+    approval = Claim(
+        institution="Riverside Hospital",
+        therapy="CAR-T cell therapy",
+        indication="lupus",
+        condition="systemic lupus erythematosus",
+        stage="approved",
+        evidence=added,
+    )
+    result = store_article(
+        engine, "b", "feed", "b", ParsedArticle(longer, NOW, url="https://b.org/1"), [approval]
+    )
+    assert result.duplicate_of is not None and result.claims_new == 1
+    rows = {(r.indication, r.stage) for r in list_claims(engine)}
+    assert ("systemic lupus erythematosus", "approved") in rows  # the original's development, a new stage
+    assert table_counts(engine)["developments"] == 2
+
+
+def test_copies_read_by_the_extractor_store_no_claim_their_original_lacks(database_url):
+    """End to end with the learned extractor: an article whose claim names no party, then copies
+    of it (words swapped, a prefix, a tail, cut, other dates) as the extractor reads them."""
+    from parsers.claims import claim_extractor
+
+    extractor = claim_extractor("learned")
+    body = (
+        "A nine-year-old girl with acute lymphoblastic leukemia is in remission after receiving "
+        "CAR-T cells at a children's hospital in the capital, her doctors said on Monday.\n\n"
+        "The girl's cancer had come back twice after chemotherapy, and a bone marrow transplant "
+        "had failed to keep it away. Doctors collected her T cells, engineered them to find the "
+        "cancer and infused them back in a single dose.\n\n"
+        "Three months later tests found no trace of leukemia, and she has gone back to school. "
+        "Her mother said the family was grateful to the medical team.\n\n" + COPY_BODY
+    )
+    engine = engine_at(database_url)
+
+    def stored(text, k, published):
+        doc = ParsedArticle(text, NOW, published=published, url=f"https://outlet{k}.org/story")
+        return store_article(engine, f"s{k}", "feed", "x", doc, extractor.extract(doc))
+
+    first = stored(body, 0, date(2025, 5, 1))
+    assert first.claims_new >= 1
+    before = {(r.id, r.stage, r.indication) for r in list_claims(engine)}
+    developments = table_counts(engine)["developments"]
+    for k, text in enumerate(_copy_variants(body).values(), start=1):
+        result = stored(text, k, date(2025, 5, 1 + k))
+        assert result.duplicate_of is not None and result.claims_new == 0
+    assert {(r.id, r.stage, r.indication) for r in list_claims(engine)} == before
+    assert table_counts(engine)["developments"] == developments
