@@ -1,6 +1,6 @@
 """How well storage merges reports of one development across outlets, on a labelled set.
 
-    .venv/bin/python bench/development_merging.py [--dev ../shared/eval/dev] [--json FILE]
+    .venv/bin/python bench/development_merging.py [--dev ../shared/eval/train ../shared/eval/dev] [--json FILE]
 
 Runs ``cgt-monitor run`` (a ``files`` source over the set's JSON articles, a fresh SQLite
 file) and compares the stored developments with the set's ``same_development_as`` links:
@@ -38,11 +38,11 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def groups_of(dev: Path) -> tuple[list[set[str]], set[str]]:
+def groups_of(folders: list[Path]) -> tuple[list[set[str]], set[str]]:
     """The connected groups of same_development_as links, and every article id."""
     links: dict[str, set[str]] = defaultdict(set)
     ids = set()
-    for path in sorted(dev.glob("*.json")):
+    for path in sorted(p for dev in folders for p in dev.glob("*.json")):
         data = json.loads(path.read_text())
         ids.add(data["id"])
         for other in data.get("same_development_as") or []:
@@ -65,10 +65,10 @@ def groups_of(dev: Path) -> tuple[list[set[str]], set[str]]:
     return groups, ids
 
 
-def run(dev: Path, workdir: Path) -> str:
+def run(folders: list[Path], workdir: Path) -> str:
     articles = workdir / "articles"
     articles.mkdir()
-    for path in dev.glob("*.json"):
+    for path in (p for dev in folders for p in dev.glob("*.json")):
         shutil.copy(path, articles / path.name)
     sources = workdir / "sources.toml"
     sources.write_text('[[source]]\nname = "dev"\nkind = "files"\nlocation = "articles"\n')
@@ -106,11 +106,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--dev", type=Path, default=ROOT.parent / "shared" / "eval" / "dev")
+    shared = ROOT.parent / "shared" / "eval"
+    parser.add_argument("--dev", type=Path, nargs="+", default=[shared / "train", shared / "dev"])
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    if not args.dev.is_dir():
-        raise SystemExit(f"no labelled set at {args.dev}")
+    missing = [d for d in args.dev if not d.is_dir()]
+    if missing:
+        raise SystemExit(f"no labelled set at {missing[0]}")
     groups, ids = groups_of(args.dev)
     with tempfile.TemporaryDirectory() as tmp:
         database_url = run(args.dev, Path(tmp))
@@ -121,6 +123,7 @@ def main() -> None:
     result: dict[str, object] = {"articles": len(ids), "groups": len(groups)}
     for level, found in levels.items():
         result[level] = score(groups, found, level)
+    print(json.dumps({k: v for k, v in result.items() if k in ("articles", "groups")}))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 
