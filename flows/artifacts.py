@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from flows.llm import llm_line
 from storage.queries import NewClaimRow, NewEventRow
 
 DIGEST_KEY = "cgt-monitor-digest"
@@ -170,6 +171,8 @@ def digest_markdown(
         if len(entries) > _MAX_ROWS:
             lines.append(f"- … and {len(entries) - _MAX_ROWS} more (table `failures`).")
         lines.append("")
+    if summary.get("llm"):
+        lines += ["## Language model", "", llm_line(summary["llm"]) + ".", ""]
     lines += [
         "## Counts",
         "",

@@ -9,7 +9,7 @@ import os
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -73,6 +73,7 @@ def run(
 
     from .bootstrap import engine_for
     from .ingest import AllSourcesFailedError, run_ingest
+    from .llm import llm_line
     from .orphan_guard import start_orphan_guard
     from .settings import load_settings
 
@@ -101,6 +102,8 @@ def run(
         "warnings",
     ):
         typer.echo(f"  {key:<17} {summary[key]}")
+    if summary.get("llm"):
+        typer.echo(f"  language model    {llm_line(summary['llm'])}")
     for failure in summary["failures"][:20]:
         label = "warning" if failure["optional"] else "failed"
         typer.echo(f"  {label} [{failure['stage']}] {failure['location']}: {failure['reason']}")
@@ -170,6 +173,7 @@ def extract(
         raise typer.Exit(2) from None
     items: list[dict[str, object]] = []
     failed = 0
+    extracted = []
     for path in _collect_files(paths):
         try:
             results = process_document(path.read_bytes(), path.name, datetime.now(UTC), extractor)
@@ -181,17 +185,20 @@ def extract(
             failed += 1
             typer.echo(f"error: {path}: extraction failed: {type(exc).__name__}: {exc}", err=True)
             continue
-        for result in results:
-            article = result.article
-            items.append(
-                {
-                    "id": article.external_id or path.stem,
-                    "source_path": str(path),
-                    "title": article.title,
-                    "published": article.published.isoformat() if article.published else None,
-                    "claims": [{**c.as_dict(), "why": dict(c.why)} for c in result.claims],
-                }
-            )
+        extracted += [(path, result) for result in results]
+    if (extractor_name or settings.extractor) == "llm":
+        extracted = _ask_the_model(settings, extracted)
+    for path, result in extracted:
+        article = result.article
+        items.append(
+            {
+                "id": article.external_id or path.stem,
+                "source_path": str(path),
+                "title": article.title,
+                "published": article.published.isoformat() if article.published else None,
+                "claims": [{**c.as_dict(), "why": dict(c.why)} for c in result.claims],
+            }
+        )
     if as_json:
         sys.stdout.write(json.dumps(items, ensure_ascii=False, indent=1) + "\n")
         return
@@ -208,6 +215,39 @@ def extract(
             typer.echo("  (no claims)")
     if failed:
         typer.echo(f"{failed} file(s) could not be read", err=True)
+
+
+def _ask_the_model(settings: Any, extracted: list[tuple[Path, Any]]) -> list[tuple[Path, Any]]:
+    """The language model's claims in place of the offline ones where they can be used (answers
+    kept in the database's cache table; each fallback and a summary line on stderr)."""
+    import asyncio
+
+    from parsers.models import SourceSpec
+
+    from .bootstrap import engine_for
+    from .llm import LlmRefiner, llm_line
+    from .local import RawDocument
+
+    refiner = LlmRefiner.from_settings(settings, engine_for(settings.database_url))
+    docs = [
+        (
+            RawDocument(name=path.name, location=str(path), data=b"", fetched_at=result.article.fetched_at),
+            result,
+        )
+        for path, result in extracted
+    ]
+
+    async def refine() -> tuple[list[Any], list[Any]]:
+        try:
+            return await refiner.refine(SourceSpec("extract", "files", "."), docs)
+        finally:
+            await refiner.aclose()
+
+    refined, failures = asyncio.run(refine())
+    for failure in failures:
+        typer.echo(f"fallback: {failure.location}: {failure.reason}", err=True)
+    typer.echo(f"language model: {llm_line(refiner.stats.as_dict())}", err=True)
+    return [(path, result) for (path, _), (_, result) in zip(extracted, refined, strict=True)]
 
 
 @app.command()

@@ -53,6 +53,7 @@ from flows.artifacts import (
 from flows.bootstrap import engine_for, load_alias_file
 from flows.extraction import StageClock, shutdown_pools
 from flows.fetch import Fetcher
+from flows.llm import LIMIT_NAME, LlmRefiner, ensure_shared_limit
 from flows.local import LocalReadError
 from flows.pipeline import (
     BATCHES_IN_FLIGHT,
@@ -264,6 +265,14 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
                 clock.add(seconds)
             await source_done(spec)
 
+    llm = None
+    if settings.extractor == "llm":
+        llm = LlmRefiner.from_settings(settings, engine, shared_limit=prefect)
+        if prefect:
+            try:
+                await ensure_shared_limit(settings.llm_concurrency)
+            except Exception as exc:  # the limit spares the model's server; the run goes on without
+                logger.warning("cannot create the concurrency limit %s (%s)", LIMIT_NAME, type(exc).__name__)
     with dask_task_runner(settings if prefect else None) as dask:
         async with Fetcher(settings.fetch_config()) as fetcher:
             run = SourceRun(
@@ -274,8 +283,14 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
                 asyncio.Lock(),
                 dask=dask,
                 flow_context=contextvars.copy_context() if dask is not None else None,
+                llm=llm,
             )
-            await asyncio.gather(*(run_source(spec, run) for spec in specs))
+            try:
+                await asyncio.gather(*(run_source(spec, run) for spec in specs))
+            finally:
+                if llm is not None:
+                    await llm.aclose()
+                    summary.llm = llm.stats.as_dict()
     if progress is not None and not specs:
         await aupdate_progress_artifact(progress, 100.0)
     summary.sources_failed = summary.sources - len(summary.reached)
@@ -298,10 +313,23 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
         summary.failed,
         summary.warnings,
     )
+    if summary.llm:
+        stats = summary.llm
+        logger.info(
+            "language model: %d articles sent, %d answered (%d from the cache), %d fell back to the offline "
+            "extractor %s; %d requests, %d tokens",
+            stats["sent"],
+            stats["answered"],
+            stats["cached"],
+            sum(stats["fell_back"].values()),
+            stats["fell_back"] or "",
+            stats["requests"],
+            stats["tokens"],
+        )
     for failure in summary.failures[:20]:
         logger.warning(
             "%s [%s] %s: %s",
-            "unreachable optional source" if failure["optional"] else "failed",
+            "warning" if failure["optional"] else "failed",
             failure["stage"],
             failure["location"],
             failure["reason"],

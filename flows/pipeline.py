@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -32,6 +33,7 @@ from flows.extraction import (
     parse_workers,
 )
 from flows.fetch import Fetcher
+from flows.llm import LlmRefiner
 from flows.local import LocalReadError, RawDocument, iter_local_documents, list_local_files
 from flows.settings import Settings
 from flows.summary import BatchOutcome, Failed, RunSummary
@@ -257,6 +259,7 @@ class SourceRun:
     flow_context: contextvars.Context | None = None
     # The url_key of every article link scheduled this run, across sources: one fetch each.
     scheduled: set[str] = dataclasses.field(default_factory=set)
+    llm: LlmRefiner | None = None  # the language model's side of the llm extractor
 
 
 # -- the pipeline of one source -------------------------------------------------------------
@@ -271,14 +274,23 @@ class Batch:
 
 
 async def _extract(spec: SourceSpec, docs: list[RawDocument], run: SourceRun) -> ExtractResult:
+    """Parse and extract a batch; with the language model extractor, its answers then replace the
+    offline claims where they can (``flows/llm.py``)."""
     settings = run.settings
     if run.dask is not None and run.flow_context is not None:
         parameters = {"spec": spec, "box": Payload(docs), "options": settings.extraction_options()}
         future = run.flow_context.copy().run(run.dask.submit, extract_batch_task, parameters)
-        return (await asyncio.to_thread(future.result)).value
-    return await extract_batch(
-        spec, docs, settings.extraction_options(), parse_workers(settings.parse_workers)
-    )
+        results, failures, seconds = (await asyncio.to_thread(future.result)).value
+    else:
+        results, failures, seconds = await extract_batch(
+            spec, docs, settings.extraction_options(), parse_workers(settings.parse_workers)
+        )
+    if run.llm is not None and results:
+        started = time.perf_counter()
+        results, asked = await run.llm.refine(spec, results)
+        failures = [*failures, *asked]
+        seconds = {**seconds, "llm": seconds.get("llm", 0.0) + time.perf_counter() - started}
+    return results, failures, seconds
 
 
 async def run_batches(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .extraction import ExtractionOptions
@@ -36,12 +36,40 @@ class Settings(BaseSettings):
         "auto",
         description="auto (the fast heuristic, trafilatura where its check fails), lxml (the heuristic alone) or trafilatura",
     )
-    extractor: Literal["learned", "rules"] = Field(
+    extractor: Literal["learned", "rules", "llm"] = Field(
         "learned",
-        description="claim extractor: learned (decisions trained on labelled news) or rules",
+        description="claim extractor: learned (decisions trained on labelled news), rules, or llm (a language model; the learned one where it cannot be used)",
     )
     claim_model: str = Field(
         "", description="model file of the learned extractor (empty: the one shipped with cgt-monitor)"
+    )
+    llm_base_url: str = Field(
+        "",
+        description="OpenAI-compatible API of the language model (e.g. http://localhost:11434/v1 for Ollama)",
+    )
+    llm_model: str = Field("", description="the model's name on that server (e.g. llama3.1)")
+    llm_api_key: SecretStr = Field(
+        SecretStr(""), description="sent as Authorization: Bearer; never logged, stored or shown"
+    )
+    llm_structured_output: bool = Field(
+        True, description="ask for JSON Schema output (JSON mode when off, or when the server refuses it)"
+    )
+    llm_timeout: float = Field(120.0, gt=0, description="seconds for one whole answer")
+    llm_retries: int = Field(3, ge=0, description="retries of 429, 5xx, timeouts (Retry-After honoured)")
+    llm_max_response_bytes: int = Field(2_000_000, gt=0, description="a larger answer is refused")
+    llm_max_calls_per_run: int = Field(
+        500, ge=0, description="requests per run; the rest use the offline claims"
+    )
+    llm_max_tokens_per_run: int = Field(
+        2_000_000, ge=0, description="tokens per run, as the server counts them"
+    )
+    llm_concurrency: int = Field(
+        2,
+        ge=1,
+        description="requests at once: the size of the Prefect limit cgt-monitor-llm all runs share, when it is created",
+    )
+    llm_circuit_breaker: int = Field(
+        5, ge=1, description="articles failing in a row after which the model is not asked again that run"
     )
     max_articles_per_source: int = Field(
         200, ge=1, description="per run, unless the source sets max_articles"

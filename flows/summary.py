@@ -52,6 +52,8 @@ class RunSummary:
     new_event_ids: list[int] = field(default_factory=list)  # new happenings of known claims
     stage_seconds: dict[str, float] = field(default_factory=dict)
     reached: set[str] = field(default_factory=set)  # sources that produced anything but failures
+    # The language model's share (extractor "llm"; flows.llm.LlmStats.as_dict), set once per run.
+    llm: dict[str, Any] = field(default_factory=dict)
 
     def add(self, outcome: BatchOutcome) -> None:
         self.articles_new += outcome.articles_new
@@ -74,6 +76,8 @@ class RunSummary:
                 mine.extend(theirs)
             elif isinstance(mine, set):
                 mine.update(theirs)
+            elif f.name == "llm":  # per run, set at the end
+                continue
             else:  # stage_seconds: per run, filled in at the end
                 for key, value in theirs.items():
                     mine[key] = mine.get(key, 0.0) + value

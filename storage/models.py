@@ -311,6 +311,22 @@ class FetchState(SQLModel, table=True):
     checked_at: datetime = _ts(nullable=False, default=utcnow)
 
 
+class LlmAnswer(SQLModel, table=True):
+    """A language model's answer for one article text, kept so that a re-run or a copy of the
+    article costs no request: keyed by the text's content hash, the model and the prompt
+    version (``parsers.claims.llm.PROMPT_VERSION``). The answer's content is kept as the model
+    gave it and checked again each time it is used."""
+
+    __tablename__ = "llm_answers"
+
+    content_hash: str = Field(primary_key=True)
+    model: str = Field(primary_key=True)
+    prompt_version: str = Field(primary_key=True)
+    content: str
+    tokens: int = 0
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
 class RetryItem(SQLModel, table=True):
     __tablename__ = "retry_queue"
 

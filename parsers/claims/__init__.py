@@ -53,17 +53,19 @@ def extract_claims(text: str, vocabulary: Vocabulary | None = None) -> list[Clai
     return RuleBasedExtractor(vocabulary).extract_text(text)
 
 
-EXTRACTORS = ("learned", "rules")
+EXTRACTORS = ("learned", "rules", "llm")
 DEFAULT_EXTRACTOR = "learned"  # the better one out of fold (README "Claims")
 
 
 def claim_extractor(name: str = DEFAULT_EXTRACTOR, model: str | Path | None = None) -> ClaimExtractor:
     """The extractor called ``name`` ("learned" with ``model``, a model file, or the one
-    shipped); made once per process and name. ValueError for an unknown name;
+    shipped); made once per process and name. "llm" gives its offline part, the learned
+    extractor: the language model's answers replace its claims later, in ``flows/llm.py``
+    (network is no business of the parsers). ValueError for an unknown name;
     ``parsers.claims.model.ModelFileError`` for a model file that cannot be used."""
     if name not in EXTRACTORS:
         raise ValueError(f"unknown claim extractor {name!r}: choose one of {', '.join(EXTRACTORS)}")
-    return _extractor(name, str(model) if model else None)
+    return _extractor("learned" if name == "llm" else name, str(model) if model else None)
 
 
 @lru_cache(maxsize=8)

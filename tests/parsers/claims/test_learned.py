@@ -45,8 +45,9 @@ def test_background_and_plans_give_no_claim(extractor):
 
 
 def test_the_learned_extractor_is_the_default_and_chosen_by_name():
-    assert DEFAULT_EXTRACTOR == "learned" and set(EXTRACTORS) == {"learned", "rules"}
+    assert DEFAULT_EXTRACTOR == "learned" and set(EXTRACTORS) == {"learned", "rules", "llm"}
     assert claim_extractor().name == "learned-v1" and claim_extractor("rules").name == "rules-v3"
+    assert claim_extractor("llm").name == "learned-v1"  # its offline part; the model is asked in flows
     with pytest.raises(ValueError, match="unknown claim extractor"):
         claim_extractor("magic")
 
