@@ -239,3 +239,10 @@ def test_the_pre_filter_sends_only_articles_that_name_a_cell_or_gene_therapy(fak
     results, failures = asyncio.run(refiner.refine(SourceSpec("s", "files", "."), docs))
     assert refiner.stats.sent == 1 and len(fake.requests) == 1 and failures == []
     assert results[1][1].claims == ()
+
+
+def test_the_runs_budget_of_requests_is_kept(llm_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("CGT_MONITOR_LLM_MAX_CALLS_PER_RUN", "1")
+    output = run(sources_with(tmp_path, [None, "invalid-json", "refusal"]), tmp_path)
+    assert len(llm_env.requests) == 1
+    assert "2 budget spent" in output
