@@ -69,6 +69,9 @@ def run(
     No Prefect server is needed: without PREFECT_API_URL the flow runs in Prefect's
     ephemeral mode.
     """
+    # Prefect's temporary server creates its database on a first run: on a slow or busy
+    # machine that takes longer than Prefect's 20 s default wait (seen here: a failed run).
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     from storage.queries import list_claims
 
     from .bootstrap import engine_for
