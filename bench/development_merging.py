@@ -96,10 +96,54 @@ def records_by_article(database_url: str, column: str) -> dict[str, set[int]]:
                 "JOIN claims c ON c.id = m.claim_id JOIN articles a ON a.id = m.article_id"
             )
         )
-        for article, development in rows:
-            out[article].add(development)
+        for article, record in rows:
+            if record is not None:  # a background report belongs to no event
+                out[article].add(record)
     engine.dispose()
     return out
+
+
+def run_folds(folders: list[Path], workdir: Path, folds: int) -> dict[str, dict[str, set[int]]]:
+    """Out of fold: for each fold, a linkage model trained without it
+    (``scripts/train_linkage.py --exclude-fold``) stores that fold's articles alone; the
+    records of every fold together (record ids made distinct per fold)."""
+    sys.path.insert(0, str(ROOT))
+    from parsers.claims.training import grouped_folds, load_labelled
+
+    fold_of = grouped_folds(load_labelled(folders), folds)
+    levels: dict[str, dict[str, set[int]]] = {"development": defaultdict(set), "event": defaultdict(set)}
+    for k in range(folds):
+        part = workdir / f"fold{k}"
+        (part / "in").mkdir(parents=True)
+        for path in (p for d in folders for p in d.glob("*.json")):
+            if fold_of.get(json.loads(path.read_text())["id"]) == k:
+                shutil.copy(path, part / "in" / path.name)
+        model = part / "linkage.json"
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "train_linkage.py"),
+                "--data",
+                *map(str, folders),
+                "--exclude-fold",
+                str(k),
+                "--folds",
+                str(folds),
+                "--out",
+                str(model),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        os.environ["CGT_MONITOR_LINK_MODEL"] = str(model)
+        try:
+            url = run([part / "in"], part)
+        finally:
+            del os.environ["CGT_MONITOR_LINK_MODEL"]
+        for level, column in (("development", "c.development_id"), ("event", "m.event_id")):
+            for article, records in records_by_article(url, column).items():
+                levels[level][article] |= {k * 10**6 + r for r in records}
+    return levels
 
 
 def main() -> None:
@@ -109,17 +153,26 @@ def main() -> None:
     shared = ROOT.parent / "shared" / "eval"
     parser.add_argument("--dev", type=Path, nargs="+", default=[shared / "train", shared / "dev"])
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        help="out of fold: each fold stored with a linkage model trained without it",
+    )
     args = parser.parse_args()
     missing = [d for d in args.dev if not d.is_dir()]
     if missing:
         raise SystemExit(f"no labelled set at {missing[0]}")
     groups, ids = groups_of(args.dev)
     with tempfile.TemporaryDirectory() as tmp:
-        database_url = run(args.dev, Path(tmp))
-        levels = {
-            "development": records_by_article(database_url, "c.development_id"),
-            "event": records_by_article(database_url, "m.event_id"),
-        }
+        if args.folds:
+            levels = run_folds(args.dev, Path(tmp), args.folds)
+        else:
+            database_url = run(args.dev, Path(tmp))
+            levels = {
+                "development": records_by_article(database_url, "c.development_id"),
+                "event": records_by_article(database_url, "m.event_id"),
+            }
     result: dict[str, object] = {"articles": len(ids), "groups": len(groups)}
     for level, found in levels.items():
         result[level] = score(groups, found, level)

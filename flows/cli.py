@@ -406,6 +406,8 @@ def timeline(
         for m in (m for m in found if m.development_id == development_id):
             typer.echo(f"    {m.reported_on}  [{m.stage}] {m.source}  {m.url or ''}")
             typer.echo(f"      {m.evidence[:200]}")
+            if m.link_why:
+                typer.echo(f"      linked: {m.link_why}")
 
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)

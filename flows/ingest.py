@@ -66,6 +66,7 @@ from flows.pipeline import (
 from flows.settings import Settings, load_settings
 from flows.summary import Failed, RunSummary
 from parsers.errors import ParseError
+from parsers.linkage import LinkModelError, load_link_model
 from parsers.models import SourceSpec
 from parsers.sources import parse_sources
 from storage.failures import record_failure
@@ -265,6 +266,12 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
                 clock.add(seconds)
             await source_done(spec)
 
+    try:
+        load_link_model(settings.link_model or None)
+    except LinkModelError as exc:  # a setting to mend: say so before reading anything
+        record_failure(engine, "(linkage model)", settings.link_model, "sources", str(exc))
+        logger.error("%s", exc)
+        raise
     llm = None
     if settings.extractor == "llm":
         llm = LlmRefiner.from_settings(settings, engine, shared_limit=prefect)

@@ -39,6 +39,7 @@ from flows.settings import Settings
 from flows.summary import BatchOutcome, Failed, RunSummary
 from flows.web import Discovery, FetchedBatch, WebCounts, discover, fetch_articles, schedule
 from parsers.feeds import FeedEntry
+from parsers.linkage import LinkModel, load_link_model
 from parsers.models import SourceSpec
 from parsers.pipeline import ExtractedArticle
 from parsers.urls import InvalidURLError, checked_url
@@ -82,6 +83,7 @@ def store_results(
     spec: SourceSpec,
     results: Sequence[tuple[RawDocument, ExtractedArticle]],
     failures: Sequence[Failed],
+    link_model: LinkModel | None = None,
 ) -> BatchOutcome:
     """Store a batch of articles in one transaction (each article whole, so an interruption
     loses no half article) and record failures. Should the batch fail for one bad article,
@@ -91,14 +93,14 @@ def store_results(
     outcome.articles_skipped = len(results) - len(kept)
     items = [ArticleToStore(e.article, e.claims, doc.location, e.fingerprint) for doc, e in kept]
     try:
-        stored = store_articles(engine, spec.name, spec.kind, spec.location, items)
+        stored = store_articles(engine, spec.name, spec.kind, spec.location, items, link_model)
     except OperationalError:
         raise  # transient: the task's retry runs the batch again, which is repeat-safe
     except Exception:
         stored = []
         for (doc, _), item in zip(kept, items, strict=True):
             try:
-                stored.extend(store_articles(engine, spec.name, spec.kind, spec.location, [item]))
+                stored.extend(store_articles(engine, spec.name, spec.kind, spec.location, [item], link_model))
             except OperationalError:
                 raise
             except Exception as exc:
@@ -185,6 +187,7 @@ def _store(
     states: Sequence[UrlState],
     retry: Sequence[RetryLink] = (),
     settled: Sequence[str] = (),
+    link_model: str = "",
 ) -> BatchOutcome:
     engine = engine_for(database_url)
     failures = list(failures)
@@ -199,7 +202,7 @@ def _store(
                     spec.optional,
                 )
             )
-    outcome = store_results(engine, spec, results, failures)
+    outcome = store_results(engine, spec, results, failures, load_link_model(link_model or None))
     save_url_states(engine, states)
     return outcome
 
@@ -212,6 +215,7 @@ async def store_batch(
     states: Sequence[UrlState],
     retry: Sequence[RetryLink] = (),
     settled: Sequence[str] = (),
+    link_model: str = "",
 ) -> BatchOutcome:
     """Store a batch (results, failures, URL states, the retry queue's changes); the states are
     saved after the articles, so a crash in between only means those pages are fetched and
@@ -220,7 +224,7 @@ async def store_batch(
     for attempt in range(_STORE_ATTEMPTS):
         try:
             return await asyncio.to_thread(
-                _store, database_url, spec, results, failures, states, retry, settled
+                _store, database_url, spec, results, failures, states, retry, settled, link_model
             )
         except OperationalError:
             if attempt == _STORE_ATTEMPTS - 1:
@@ -324,6 +328,7 @@ async def run_batches(
                             states,
                             batch.retry,
                             batch.settled,
+                            run.settings.link_model,
                         )
                 summary.add(outcome)
 

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     claim_model: str = Field(
         "", description="model file of the learned extractor (empty: the one shipped with cgt-monitor)"
     )
+    link_model: str = Field(
+        "",
+        description="linkage model file (scripts/train_linkage.py --out); empty: the one shipped with cgt-monitor",
+    )
     llm_base_url: str = Field(
         "",
         description="OpenAI-compatible API of the language model (e.g. http://localhost:11434/v1 for Ollama)",

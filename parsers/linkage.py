@@ -38,7 +38,7 @@ MAX_NAME = 300  # characters of a party name compared (a 1,000-character "name" 
 MAX_PARTIES = 10  # parties of a report compared (a report naming fifty compares its first ten)
 _WORD = re.compile(r"[^\W_]+")
 _STOP = frozenset(
-    "the a an of and in to for with on at by from is was were be has have had that this it as its their his her".split()
+    ["the", "a", "an", "of", "and", "in", "to", "for", "with", "on", "at", "by", "from", "is", "was", "were", "be", "has", "have", "had", "that", "this", "it", "as", "its", "their", "his", "her"]
 )
 
 
@@ -63,7 +63,8 @@ class Report:
 
 
 def words(text: str | None) -> frozenset[str]:
-    return frozenset(w for w in _WORD.findall((text or "").lower()) if w not in _STOP)
+    """The words of a text that can tell two stories apart (no single letters, no stop words)."""
+    return frozenset(w for w in _WORD.findall((text or "").lower()) if len(w) > 1 and w not in _STOP)
 
 
 @lru_cache(maxsize=1)
@@ -128,8 +129,13 @@ def in_block(a: Report, b: Report) -> bool:
     return a.family == b.family
 
 
+MIN_WORDS = 3  # a text of fewer words says too little to compare
+
+
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 0.0
+    if len(a) < MIN_WORDS or len(b) < MIN_WORDS:
+        return 0.0
+    return len(a & b) / len(a | b)
 
 
 def signals(a: Report, b: Report) -> dict[str, float]:
@@ -180,6 +186,35 @@ def signals(a: Report, b: Report) -> dict[str, float]:
     return f
 
 
+TEXT_IN_COMMON = 0.15  # a share of evidence or headline words that says two reports tell one story
+
+
+def corroborated(f: dict[str, float]) -> bool:
+    """Whether two reports share something particular: a party (by its key), a product, a trial
+    registry id, or words of their evidence or headlines; and name no two different products or
+    trials. Dates, a condition, a stage and a place are common to many unrelated reports, and
+    two parties' names sharing a word ("Peking University Third Hospital", "Peking University")
+    are left to the identity keys (a parent joins its one child): without one of these no score
+    links."""
+    if f.get("product_both") and not f.get("product_equal"):
+        return False
+    if "registry_equal" in f and not f["registry_equal"]:
+        return False
+    return bool(
+        f.get("party_equal")
+        or f.get("product_equal")
+        or f.get("registry_equal")
+        or f.get("evidence_words", 0.0) >= TEXT_IN_COMMON
+        or f.get("title_words", 0.0) >= TEXT_IN_COMMON
+    )
+
+
+def same_story(f: dict[str, float]) -> bool:
+    """Whether two reports tell one story in words (evidence or headlines in common): what one
+    happening reported twice shares, beyond the product or party all its happenings share."""
+    return f.get("evidence_words", 0.0) >= TEXT_IN_COMMON or f.get("title_words", 0.0) >= TEXT_IN_COMMON
+
+
 @dataclass(frozen=True)
 class LinkModel:
     bias: float
@@ -188,9 +223,21 @@ class LinkModel:
     event_threshold: float  # ... and the happening of one it matches this well
 
     def compare(self, a: Report, b: Report) -> tuple[float, dict[str, float]]:
+        """The probability that the two reports tell of one happening (0 when nothing particular
+        is shared: see ``corroborated``), and the signals behind it."""
         f = signals(a, b)
+        if not corroborated(f):
+            return 0.0, f
         z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in f.items())
         p = 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
+        return p, f
+
+    def same_happening(self, a: Report, b: Report) -> tuple[float, dict[str, float]]:
+        """``compare``, and 0 unless the two reports tell one story in words (``same_story``)
+        and number the same occurrence: the test for joining an event."""
+        p, f = self.compare(a, b)
+        if not same_story(f) or a.occurrence != b.occurrence:
+            return 0.0, f
         return p, f
 
     def explain(self, f: dict[str, float], top: int = 3) -> str:

@@ -3,11 +3,13 @@ database), creating it when none is known, with every key and party it is report
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session
 
 from parsers.institution_keys import institution_base_key, institution_key
+from parsers.linkage import LinkModel, Report, load_link_model, report
 from parsers.models import Claim as ExtractedClaim
 from parsers.models import stage_order
 
@@ -23,15 +25,32 @@ from .identity import (
     parent_pattern,
     party_key,
 )
+from .linking import best_match
 from .models import InstitutionAlias
 
 
 class DevelopmentResolver:
     """Development lookups inside one storing transaction (institution aliases read once)."""
 
-    def __init__(self, session: Session, aliases: dict[str, str]) -> None:
+    def __init__(self, session: Session, aliases: dict[str, str], model: LinkModel | None = None) -> None:
         self.session = session
         self.aliases = aliases
+        self._model = model
+
+    @property
+    def model(self) -> LinkModel:
+        if self._model is None:
+            self._model = load_link_model()
+        return self._model
+
+    def report_of(self, claim: ExtractedClaim, title: str | None, published: date | None) -> Report:
+        """The report a claim makes, its parties by their keys (aliases resolved)."""
+        return report(
+            claim,
+            parties=tuple(k for k, _ in self.parties(claim.institution)),
+            title=title,
+            published=published,
+        )
 
     def learn_acronyms(self, acronyms: dict[str, str]) -> None:
         """Store the acronyms an article defines ("Children's Hospital of Philadelphia (CHOP)")
@@ -72,17 +91,31 @@ class DevelopmentResolver:
                 out.setdefault(key, name)
         return list(out.items())
 
-    def development(self, claim: ExtractedClaim, article_id: int, original_id: int | None) -> int:
-        """The development a claim reports (see ``storage.identity``): the one its strongest
-        known key names; else, for a copy of an earlier article, the original's development of
-        the same condition and therapy family; else a parent's or a single child's (university
-        hospitals); else a new one. Its keys and parties are added to the development it joins."""
+    def development(
+        self,
+        claim: ExtractedClaim,
+        article_id: int,
+        original_id: int | None,
+        linked: Report | None = None,
+    ) -> tuple[int, str]:
+        """The development a claim reports (see ``storage.identity``), and why: the one its
+        strongest known key names; else, for a copy of an earlier article, the original's
+        development of the same condition and therapy family; else a parent's or a single
+        child's (university hospitals); else, given the claim's report (``linked``), the
+        development of the stored report it matches best when the linkage model scores the pair
+        at least its development threshold (``storage.linking``); else a new one. Its keys and
+        parties are added to the development it joins."""
         session = self.session
         parties = self.parties(claim.institution)
         keys = identity_keys(claim, [k for k, _ in parties], article_id)
-        development_id = self._by_keys([k for _, k in keys])
+        why = ""
+        known = self._by_key([k for _, k in keys])
+        development_id = known[0] if known else None
+        if known is not None:
+            why = f"development: key {known[1]}"
         if development_id is None and original_id is not None:
             development_id = self._original_development(original_id, claim)
+            why = "development: the original's (a copy)" if development_id is not None else why
         given = [p for _, name in parties for p in named_parents(name, self.institution_key)]
         if development_id is None and parties:
             parents = [
@@ -90,8 +123,19 @@ class DevelopmentResolver:
                 for p in [*(p for k, _ in parties for p in parent_institution_keys(k)), *given]
             ]
             development_id = self._by_keys(parents) if parents else None
+            why = "development: a parent's key" if development_id is not None else why
         if development_id is None and parties:
             development_id = self._single_child(parties, claim)
+            why = "development: its one child's" if development_id is not None else why
+        if development_id is None and linked is not None:
+            match = best_match(session, linked, article_id, self.model)
+            threshold = self.model.development_threshold
+            if match is not None and match.p >= threshold:
+                development_id = match.development_id
+                why = f"development: p={match.p:.2f} >= {threshold} against mention {match.mention_id} ({match.why})"
+            else:
+                best = f"best p={match.p:.2f}" if match else "nothing to compare"
+                why = f"development: new ({best}, threshold {threshold})"
         if development_id is None:
             # An upsert that returns the row: on PostgreSQL the conflicting row stays locked
             # until the transaction ends, so concurrent runs agree on one development.
@@ -121,7 +165,7 @@ class DevelopmentResolver:
                     for k, n in parties
                 ],
             )
-        return development_id
+        return development_id, why or "development: new"
 
     def copied_claim(self, claim: ExtractedClaim, original_id: int) -> tuple[int, str, str, str] | None:
         """For a claim of a copy (same text, near-duplicate, cut or extended wire copy): the claim
@@ -155,8 +199,13 @@ class DevelopmentResolver:
 
     def _by_keys(self, keys: list[str]) -> int | None:
         """The development of the first of ``keys`` that is known."""
+        known = self._by_key(keys)
+        return known[0] if known else None
+
+    def _by_key(self, keys: list[str]) -> tuple[int, str] | None:
+        """The development of the first of ``keys`` that is known, with that key."""
         found = dict(self.session.execute(sql.DEVELOPMENTS_BY_KEY, {"keys": keys}).all())
-        return next((found[k] for k in keys if k in found), None)
+        return next(((found[k], k) for k in keys if k in found), None)
 
     def _single_child(self, parties: list[tuple[str, str]], claim: ExtractedClaim) -> int | None:
         for key, _name in parties:

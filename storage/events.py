@@ -25,9 +25,11 @@ from typing import Any
 from sqlalchemy import Connection, Date, Integer, bindparam, text
 from sqlmodel import Session
 
+from parsers.linkage import LinkModel, Report
 from parsers.models import stage_order
 from parsers.occurrence import stated_occurrence
 
+from .linking import best_event_match
 from .models import UTCDateTime, utcnow
 
 EVENT_WINDOW_DAYS = 30
@@ -66,11 +68,13 @@ _MENTIONS_WITHOUT_EVENT = text(
 @dataclass(frozen=True, slots=True)
 class EventChoice:
     """Where a report goes: an existing event (``event_id``; ``widen`` when its date lies
-    outside the event's dates), or a new one of ``occurrence`` (``event_id`` None)."""
+    outside the event's dates), or a new one of ``occurrence`` (``event_id`` None); and why."""
 
     event_id: int | None
     occurrence: int
     widen: bool = False
+    why: str = ""
+    none: bool = False  # a background report (a later stage's story recalling this one): no event
 
 
 def choose_event(
@@ -81,24 +85,49 @@ def choose_event(
     evidence: str,
     original_id: int | None,
     background: bool = False,
+    linked: Report | None = None,
+    model: LinkModel | None = None,
+    article_id: int | None = None,
 ) -> EventChoice:
     """The event a report of a claim joins (see the module docstring), read only: nothing is
-    written until the report's mention is known to be new (``settle_event``)."""
+    written until the report's mention is known to be new (``settle_event``). Given the
+    report (``linked``) and a linkage model, an event of the claim (of the same occurrence)
+    is joined when one of its reports matches this one at least the model's event threshold,
+    instead of by dates alone."""
     occurrence = stated_occurrence(evidence) or 1
     if original_id is not None:
         event_id = session.execute(
             _EVENT_OF_ORIGINAL, {"claim_id": claim_id, "article_id": original_id}
         ).scalar_one_or_none()
         if event_id is not None:
-            return EventChoice(event_id, occurrence, widen=published is not None)
+            return EventChoice(
+                event_id, occurrence, widen=published is not None, why="event: the original's (a copy)"
+            )
     events = session.execute(_EVENTS_OF_CLAIM, {"claim_id": claim_id, "occurrence": occurrence}).all()
     found = [(e.id, e.first_reported, e.last_reported) for e in events]
-    event_id = matching_event(found, None if background else published)
+    if linked is not None and model is not None and isinstance(session, Session):
+        if background:
+            # An approval story recalling the trial reports no trial happening: the mention
+            # stays with its claim, in no event (joining "the latest" merged other happenings).
+            return EventChoice(
+                None, occurrence, why="event: none (a later stage's story recalls it)", none=True
+            )
+        match = best_event_match(session, linked, article_id or -1, [e.id for e in events], model)
+        if match is None or match.p < model.event_threshold or match.event_id is None:
+            best = f"best p={match.p:.2f}" if match else "none to compare"
+            return EventChoice(
+                None, occurrence, why=f"event: new happening ({best}, threshold {model.event_threshold})"
+            )
+        event_id = match.event_id
+        why = f"event: p={match.p:.2f} >= {model.event_threshold} against mention {match.mention_id} ({match.why})"
+    else:
+        event_id = matching_event(found, None if background else published)
+        why = "event: a report of a later stage joins the latest" if background else "event: by its dates"
     if event_id is None:
-        return EventChoice(None, occurrence)
+        return EventChoice(None, occurrence, why="event: new happening")
     first, last = next((f, la) for i, f, la in found if i == event_id)
     widen = published is not None and (first is None or last is None or not first <= published <= last)
-    return EventChoice(event_id, occurrence, widen)
+    return EventChoice(event_id, occurrence, widen, why)
 
 
 def settle_event(
@@ -109,9 +138,11 @@ def settle_event(
     claim_id: int,
     published: date | None,
     mention_has_event: bool,
-) -> tuple[int, bool]:
+) -> tuple[int | None, bool]:
     """Write a new mention's choice: start the new event, or widen the chosen one's dates; set
     the mention's event_id unless it was inserted with it. Returns (event id, started)."""
+    if choice.none:
+        return None, False
     event_id, created = choice.event_id, False
     if event_id is None:
         event_id, created = start_event(session, claim_id, published, choice.occurrence), True
@@ -131,7 +162,7 @@ def assign_event(
     evidence: str,
     original_id: int | None,
     background: bool = False,
-) -> tuple[int, bool]:
+) -> tuple[int | None, bool]:
     """Put a stored mention without an event into its event; returns the event's id and
     whether this mention started it."""
     choice = choose_event(

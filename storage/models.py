@@ -264,6 +264,13 @@ class Mention(SQLModel, table=True):
     outcome: str | None = None
     created_at: datetime = _ts(nullable=False, default=utcnow)
     event_id: int | None = Field(default=None, foreign_key="events.id", index=True)
+    # Why the report joined its development and its event (keys, or the linkage score and its
+    # strongest signals; storage.linking), for an analyst auditing a merge.
+    link_why: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # What this report said of its development's identity (JSON: parties' keys, place, product,
+    # registry ids), so that later reports are compared with it, not with its development's
+    # accumulated names.
+    report: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class ClaimMonth(SQLModel, table=True):

@@ -137,6 +137,7 @@ class MentionRow:
     url: str | None
     title: str | None
     evidence: str
+    link_why: str | None = None  # why it joined its development and event (mentions.link_why)
 
 
 def _like(column, text: str | None):
@@ -182,8 +183,9 @@ def development_mentions(engine: Engine, development_ids: Iterable[int]) -> list
     """Every mention of the given developments' claims, in date order (from claim_timeline)."""
     rows = _of_developments(
         engine,
-        "SELECT reported_on, development_id, stage, source, url, title, evidence FROM claim_timeline "
-        "WHERE development_id IN :ids ORDER BY reported_on, mention_id",
+        "SELECT t.reported_on, t.development_id, t.stage, t.source, t.url, t.title, t.evidence, m.link_why "
+        "FROM claim_timeline t JOIN mentions m ON m.id = t.mention_id "
+        "WHERE t.development_id IN :ids ORDER BY t.reported_on, t.mention_id",
         development_ids,
     )
     return [MentionRow(date.fromisoformat(str(r[0])[:10]), *r[1:]) for r in rows]

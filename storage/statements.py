@@ -117,8 +117,8 @@ UPSERT_CLAIM = (
 INSERT_MENTION = (
     text(
         "INSERT INTO mentions (claim_id, article_id, seen_on, seen_month, dated, evidence, patients, outcome, "
-        "created_at, event_id) VALUES (:claim_id, :article_id, :seen_on, :seen_month, :dated, :evidence, :patients, "
-        ":outcome, :now, :event_id) "
+        "created_at, event_id, link_why, report) VALUES (:claim_id, :article_id, :seen_on, :seen_month, :dated, "
+        ":evidence, :patients, :outcome, :now, :event_id, :link_why, :report) "
         "ON CONFLICT (claim_id, article_id) DO NOTHING RETURNING id"
     )
     .bindparams(bindparam("seen_on", type_=Date()), bindparam("now", type_=_TS))

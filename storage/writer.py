@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 
 from parsers.fingerprint import Fingerprint, fingerprint, stated_in
 from parsers.institution_keys import defined_acronyms
+from parsers.linkage import LinkModel, Report
 from parsers.models import Claim as ExtractedClaim
 from parsers.models import ParsedArticle, Stage, Therapy, stage_order
 from parsers.occurrence import stated_occurrence
@@ -25,6 +26,7 @@ from . import statements as sql
 from .articles import article_key, ensure_source, find_original
 from .developments import DevelopmentResolver
 from .events import EventChoice, choose_event, settle_event, start_event
+from .linking import identity_json
 from .models import InstitutionAlias, utcnow
 
 # A copy's claim whose evidence has at least this share of its word pairs in the original is
@@ -81,10 +83,16 @@ def store_article(
 
 
 def store_articles(
-    engine: Engine, source_name: str, source_kind: str, source_location: str, items: Sequence[ArticleToStore]
+    engine: Engine,
+    source_name: str,
+    source_kind: str,
+    source_location: str,
+    items: Sequence[ArticleToStore],
+    link_model: LinkModel | None = None,
 ) -> list[StoreResult]:
     """Store a batch of articles with their claims, mentions and counters in one transaction
-    (all or nothing); safe to repeat.
+    (all or nothing); safe to repeat. ``link_model``: the linkage model that decides which
+    development and event a report without a shared key joins (default: the one shipped).
 
     An article already stored under the same key with the same text adds nothing. A changed
     text under the same key updates the article and adds what it newly states. A copy of an
@@ -94,7 +102,7 @@ def store_articles(
     if not items:
         return []
     with Session(engine) as session, session.begin():
-        writer = _Writer(session, source_name)
+        writer = _Writer(session, source_name, link_model)
         source_id = ensure_source(session, source_name, source_kind, source_location)
         results = [writer.article(source_id, item) for item in items]
         writer.finish()
@@ -106,7 +114,7 @@ class _Writer:
     monthly counts are brought up to date once per transaction (``finish``), for every claim it
     touched — still inside the transaction, so they never disagree with the mentions."""
 
-    def __init__(self, session: Session, source_name: str = "") -> None:
+    def __init__(self, session: Session, source_name: str = "", link_model: LinkModel | None = None) -> None:
         self.session = session
         self.source_name = source_name
         aliases = dict(
@@ -114,7 +122,7 @@ class _Writer:
                 select(col(InstitutionAlias.alias_key), col(InstitutionAlias.canonical_key))
             ).all()
         )
-        self.developments = DevelopmentResolver(session, aliases)
+        self.developments = DevelopmentResolver(session, aliases, link_model)
         self.now = utcnow()
         self.created: set[int] = set()  # claims created in this transaction
         self.touched: set[int] = set()  # claims that got a mention
@@ -172,16 +180,22 @@ class _Writer:
         updated = mentions = 0
         new_ids: list[int] = []
         self.new_events = []
+        linked: dict[int, Report] = {}  # claim index -> its report, for the linkage model
         if original is not None:
-            resolved = self.copied(item.claims, original[0])
-        else:
             resolved = [
-                (claim, self.developments.development(claim, article_id, None)) for claim in item.claims
+                (c, d, "development: the original's (a copy)")
+                for c, d in self.copied(item.claims, original[0])
             ]
+        else:
+            resolved = []
+            for n, claim in enumerate(item.claims):
+                linked[n] = self.developments.report_of(claim, article.title, article.published)
+                development_id, why = self.developments.development(claim, article_id, None, linked[n])
+                resolved.append((claim, development_id, why))
         highest: dict[int, int] = {}  # development -> the highest stage this article reports of it
-        for claim, development_id in resolved:
+        for claim, development_id, _ in resolved:
             highest[development_id] = max(highest.get(development_id, -1), stage_order(claim.stage))
-        for claim, development_id in resolved:
+        for n, (claim, development_id, why) in enumerate(resolved):
             claim_id, claim_new, mention_new = self.claim(
                 claim,
                 article_id,
@@ -189,6 +203,8 @@ class _Writer:
                 development_id,
                 original[0] if original else None,
                 background=stage_order(claim.stage) < highest[development_id],
+                linked=linked.get(n),
+                why=why,
             )
             if claim_new:
                 new_ids.append(claim_id)
@@ -240,7 +256,12 @@ class _Writer:
         development_id: int,
         original_id: int | None = None,
         background: bool = False,
+        linked: Report | None = None,
+        why: str = "",
     ) -> tuple[int, bool, bool]:
+        """Store a claim's report: the claim (created if new), its mention and its event;
+        ``linked`` is the report the linkage model compares with the claim's events' reports,
+        ``why`` how the development was found (both kept in the mention's ``link_why``)."""
         session = self.session
         key = self.developments.institution_key((claim.institution or "").split(";")[0].strip())
         # Upserts that return the row: on PostgreSQL the conflicting row is locked until the
@@ -273,7 +294,11 @@ class _Writer:
         # into it; a claim this call created has no events yet: its first one is made first.
         if claim_new:
             occurrence = stated_occurrence(claim.evidence) or 1
-            choice = EventChoice(start_event(session, claim_id, published, occurrence), occurrence)
+            choice = EventChoice(
+                start_event(session, claim_id, published, occurrence),
+                occurrence,
+                why="event: the claim's first",
+            )
         else:
             choice = choose_event(
                 session,
@@ -282,6 +307,9 @@ class _Writer:
                 evidence=claim.evidence,
                 original_id=original_id,
                 background=background,
+                linked=linked,
+                model=self.developments.model if linked is not None else None,
+                article_id=article_id,
             )
         mention_id = session.execute(
             sql.INSERT_MENTION,
@@ -296,6 +324,8 @@ class _Writer:
                 "outcome": claim.outcome,
                 "now": self.now,
                 "event_id": choice.event_id,
+                "link_why": "; ".join(x for x in (why, choice.why) if x) or None,
+                "report": identity_json(linked) if linked is not None else None,
             },
         ).scalar_one_or_none()
         mention_new = mention_id is not None
@@ -309,7 +339,7 @@ class _Writer:
                     published=published,
                     mention_has_event=choice.event_id is not None,
                 )
-                if event_new:
+                if event_new and event_id is not None:
                     self.new_events.append(event_id)
             self.touched.add(claim_id)
             if self.dated:  # an undated report was not made in the month it was read

@@ -51,7 +51,13 @@ def events(engine):
 def test_reports_of_one_happening_within_the_window_are_one_event(database_url):
     engine = engine_at(database_url)
     store(engine, 1, date(2025, 3, 18), death())
-    store(engine, 2, date(2025, 3, 20), death("The company said a young man had died of liver failure."))
+    # another outlet's words for the same death (a report of another story is another event)
+    store(
+        engine,
+        2,
+        date(2025, 3, 20),
+        death("A patient with the disease died after the gene therapy, the company said."),
+    )
     store(engine, 3, date(2025, 3, 18) + timedelta(days=EVENT_WINDOW_DAYS), death())
     [event] = events(engine)
     assert event[1:] == (1, date(2025, 3, 18), date(2025, 4, 17), True, 3, 3)
@@ -78,7 +84,14 @@ def test_a_later_happening_at_the_same_stage_is_another_event_of_the_same_develo
 def test_a_report_that_numbers_another_occurrence_is_another_event_even_undated(database_url, second):
     engine = engine_at(database_url)
     store(engine, 1, None, death())
-    store(engine, 2, None, death("A young man has passed away following treatment, the company said."))
+    # Undated: reports join an event of their occurrence when they tell the same story (the
+    # linkage model), not by their dates.
+    store(
+        engine,
+        2,
+        None,
+        death("A patient with the disease has died after receiving the gene therapy, the company said."),
+    )
     store(engine, 3, None, death(second))
     store(engine, 4, None, death(f"{second} The first death was reported in March."))
     first, later = events(engine)
@@ -178,4 +191,14 @@ def test_a_later_stage_story_recalling_an_earlier_stage_adds_no_happening(databa
             )
         ):
             by_stage.setdefault(stage, []).append((n, first_reported))
-    assert by_stage == {earlier: [(2, date(2025, 3, 12))], later: [(1, date(2025, 9, 18))]}
+    # The recalled stage's report belongs to no happening: its event keeps one report.
+    assert by_stage == {earlier: [(1, date(2025, 3, 12))], later: [(1, date(2025, 9, 18))]}
+    with engine.connect() as conn:
+        [(event_id, why)] = conn.execute(
+            text(
+                "SELECT m.event_id, m.link_why FROM mentions m JOIN claims c ON c.id = m.claim_id "
+                "WHERE m.article_id = :a AND c.stage = :s"
+            ),
+            {"a": story.article_id, "s": earlier},
+        ).all()
+    assert event_id is None and "a later stage's story recalls it" in why

@@ -24,7 +24,14 @@ def readme_queries() -> dict[int, str]:
     return queries
 
 
-def claim(institution, therapy, indication, stage, patients=None, product=None):
+KYOTO = (  # two outlets' words for one trial result
+    "{who} said iPS cell-derived dopamine neurons transplanted into {n} patients with Parkinson's "
+    "disease improved their symptoms in a clinical trial."
+)
+APPROVAL = "The FDA approved Hemgenix, the first gene therapy for adults with hemophilia B."
+
+
+def claim(institution, therapy, indication, stage, patients=None, product=None, evidence="e."):
     return Claim(
         institution=institution,
         therapy=therapy,
@@ -32,7 +39,7 @@ def claim(institution, therapy, indication, stage, patients=None, product=None):
         stage=stage,
         patients=patients,
         product=product,
-        evidence="e.",
+        evidence=evidence,
     )
 
 
@@ -49,6 +56,7 @@ def populate(engine):
                     "Parkinson's disease",
                     "clinical_trial",
                     7,
+                    evidence=KYOTO.format(who="Kyoto University", n="seven"),
                 )
             ],
         ),
@@ -62,6 +70,7 @@ def populate(engine):
                     "Parkinson's disease",
                     "clinical_trial",
                     6,
+                    evidence=KYOTO.format(who="Kyoto University Hospital", n="six"),
                 )
             ],
         ),
@@ -73,12 +82,30 @@ def populate(engine):
         (
             "https://c.example/1",
             date(2022, 11, 23),
-            [claim("CSL Behring", "gene therapy", "hemophilia B", "approved", product="Hemgenix")],
+            [
+                claim(
+                    "CSL Behring",
+                    "gene therapy",
+                    "hemophilia B",
+                    "approved",
+                    product="Hemgenix",
+                    evidence=APPROVAL,
+                )
+            ],
         ),
         (
             "https://d.example/1",
-            date(2022, 11, 28),
-            [claim("CSL Behring", "gene therapy", "hemophilia B", "approved", product="Hemgenix")],
+            date(2022, 11, 28),  # another outlet's report of that approval, in its words
+            [
+                claim(
+                    "CSL Behring",
+                    "gene therapy",
+                    "hemophilia B",
+                    "approved",
+                    product="Hemgenix",
+                    evidence="Regulators approved Hemgenix, a gene therapy for hemophilia B in adults.",
+                )
+            ],
         ),
         (  # the same outlet, seven months later: another approval, another event
             "https://c.example/2",
