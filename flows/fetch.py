@@ -83,6 +83,9 @@ class FetchConfig:
     read_timeout: float = 20.0
     total_timeout: float = 60.0
     max_bytes: int = 5 * 1024 * 1024
+    # Feeds and sitemaps: the sitemap protocol allows 50 MB uncompressed per file, and real
+    # publishers' listings are often larger than any article page.
+    max_listing_bytes: int = 50 * 1024 * 1024
     max_redirects: int = 5
     retries: int = 3
     backoff_base: float = 1.0
@@ -289,13 +292,12 @@ class Fetcher:
             raise HTTPStatusError(final, f"HTTP {status}", transient=False)
         media, charset = _media_type(headers.get("content-type"))
         declared = headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.config.max_bytes:
-            raise TooLargeError(
-                final, f"body of {declared} bytes exceeds the {self.config.max_bytes}-byte cap"
-            )
+        cap = self.config.max_listing_bytes if expect == "xml" else self.config.max_bytes
+        if declared and declared.isdigit() and int(declared) > cap:
+            raise TooLargeError(final, f"body of {declared} bytes exceeds the {cap}-byte cap")
         if expect == "html" and media is not None and media not in HTML_TYPES:
             raise ContentTypeError(final, f"content type {media!r} is not HTML")
-        content = await self._body(final, response, self.config.max_bytes)
+        content = await self._body(final, response, cap)
         if expect == "xml":
             if content[:2] == b"\x1f\x8b":
                 content = self._gunzip(final, content)
@@ -350,11 +352,11 @@ class Fetcher:
     def _gunzip(self, url: str, content: bytes) -> bytes:
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(content)) as fh:
-                data = fh.read(self.config.max_bytes + 1)
+                data = fh.read(self.config.max_listing_bytes + 1)
         except (OSError, EOFError) as exc:
             raise ContentTypeError(url, f"invalid gzip data: {exc}") from exc
-        if len(data) > self.config.max_bytes:
-            raise TooLargeError(url, "unzipped sitemap exceeds the byte cap")
+        if len(data) > self.config.max_listing_bytes:
+            raise TooLargeError(url, f"unzipped sitemap exceeds the {self.config.max_listing_bytes}-byte cap")
         return data
 
     def first_report_of_robots(self, url: str) -> str | None:

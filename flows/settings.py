@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     read_timeout: float = Field(20.0, gt=0, description="seconds between bytes")
     total_timeout: float = Field(60.0, gt=0, description="seconds for a whole response")
     max_bytes: int = Field(5 * 1024 * 1024, gt=0, description="body-size cap; larger downloads are aborted")
+    max_listing_bytes: int = Field(
+        50 * 1024 * 1024,
+        gt=0,
+        description="cap on a feed or sitemap (the sitemap protocol allows 50 MB uncompressed)",
+    )
     max_redirects: int = Field(5, ge=0)
     retries: int = Field(3, ge=0, description="retries of transient errors (connection, timeout, 429, 5xx)")
     backoff_base: float = Field(1.0, ge=0, description="first retry delay in seconds, doubled each time")
@@ -118,6 +123,7 @@ class Settings(BaseSettings):
             read_timeout=self.read_timeout,
             total_timeout=self.total_timeout,
             max_bytes=self.max_bytes,
+            max_listing_bytes=self.max_listing_bytes,
             max_redirects=self.max_redirects,
             retries=self.retries,
             backoff_base=self.backoff_base,

@@ -157,10 +157,13 @@ async def discover(
             out.states.append(state)
             continue
         try:
+            # The per-source limit applies while a listing is read: no more links are kept
+            # than could be scheduled (with room for links this run already scheduled).
+            room = limit * 2 + 100 - len(found)
             if spec.kind == "feed":
-                found.extend(parse_feed(result.content, base_url=result.final_url))
+                found.extend(parse_feed(result.content, base_url=result.final_url, limit=room))
             else:
-                sitemap = parse_sitemap(result.content, base_url=result.final_url)
+                sitemap = parse_sitemap(result.content, base_url=result.final_url, limit=room)
                 found.extend(sitemap.entries)
                 for child in sitemap.sitemaps:
                     try:

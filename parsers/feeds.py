@@ -5,10 +5,16 @@ external references are refused with ``FeedError`` rather than expanded. A feed 
 well-formed XML for another reason (HTML entities such as ``&rsquo;`` or ``&nbsp;`` that XML
 does not define, a stray ``&``) is read by feedparser's lenient parser instead: real feeds
 are like that, and refusing them lost every article of the source.
+
+Listings are read as a stream of elements, each dropped once read, and reading stops at
+``limit`` entries: a sitemap at the protocol's limits (50,000 URLs, 50 MB) costs memory for
+its bytes and the entries kept, not for a tree of the whole document.
 """
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urljoin
@@ -20,7 +26,8 @@ from defusedxml import DefusedXmlException
 from .dates import parse_date
 from .errors import MalformedDocumentError
 
-MAX_XML_BYTES = 20 * 1024 * 1024
+# The sitemap protocol's cap on one file (uncompressed); feeds get the same.
+MAX_XML_BYTES = 50 * 1024 * 1024
 
 
 class FeedError(MalformedDocumentError):
@@ -67,13 +74,20 @@ class _NotWellFormed(FeedError):
     """Invalid XML that is no attack: a lenient parser may still read it."""
 
 
-def _parse_xml(data: bytes, what: str) -> Element:
+def _elements(data: bytes, what: str) -> Iterator[tuple[str, Element]]:
+    """("start" | "end", element) over the document, as it is read."""
     if not data or not data.strip():
         raise FeedError(f"empty {what}")
     if len(data) > MAX_XML_BYTES:
-        raise FeedError(f"{what} too large ({len(data)} bytes)")
+        raise FeedError(f"{what} too large ({len(data)} bytes; the cap is {MAX_XML_BYTES})")
     try:
-        return SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        yield from SafeET.iterparse(
+            io.BytesIO(data),
+            events=("start", "end"),
+            forbid_dtd=False,
+            forbid_entities=True,
+            forbid_external=True,
+        )
     except DefusedXmlException as exc:
         raise FeedError(
             f"unparseable {what}: {type(exc).__name__} (entity declarations are refused)"
@@ -120,41 +134,52 @@ def _resolved(link: str, base_url: str | None) -> str:
         return link
 
 
-def parse_feed(data: bytes, base_url: str | None = None) -> list[FeedEntry]:
-    """The entries of an RSS (0.9x, 1.0, 2.0) or Atom feed, in document order; relative links
-    are resolved against ``base_url`` (the feed's URL). Links are not validated here.
+def parse_feed(data: bytes, base_url: str | None = None, limit: int | None = None) -> list[FeedEntry]:
+    """The entries of an RSS (0.9x, 1.0, 2.0) or Atom feed, in document order, at most
+    ``limit``; relative links are resolved against ``base_url`` (the feed's URL). Links are
+    not validated here.
 
     Raises FeedError for anything that is not a parseable feed.
     """
+    entries: list[FeedEntry] = []
+    root: str | None = None
     try:
-        root = _parse_xml(data, "feed")
+        for event, element in _elements(data, "feed"):
+            if event == "start":
+                if root is None:
+                    root = _local(element.tag)
+                    if root not in ("rss", "rdf", "feed", "channel"):
+                        raise FeedError(f"unparseable feed: root element <{root}> is not RSS or Atom")
+                continue
+            if _local(element.tag) not in ("item", "entry"):
+                continue
+            entry = _feed_entry(element, base_url)
+            element.clear()  # read: its text need not stay in memory
+            if entry is not None:
+                entries.append(entry)
+                if limit is not None and len(entries) >= limit:
+                    break
     except _NotWellFormed as exc:
-        return _lenient_feed(data, exc, base_url)
-    kind = _local(root.tag)
-    if kind not in ("rss", "rdf", "feed", "channel"):
-        raise FeedError(f"unparseable feed: root element <{kind}> is not RSS or Atom")
-    items = [el for el in root.iter() if _local(el.tag) in ("item", "entry")]
-    entries = []
-    for item in items:
-        url = _link(item)
-        if not url:
-            continue
-        published = None
-        for name in ("pubdate", "published", "date", "issued", "updated", "modified"):
-            published = parse_date(_text(_child(item, name)))
-            if published:
-                break
-        summary = _text(_child(item, "description", "summary", "content", "encoded"))
-        entries.append(
-            FeedEntry(
-                url=_resolved(url, base_url),
-                title=_text(_child(item, "title")),
-                published=published,
-                summary=summary,
-                listed_by=base_url,
-            )
-        )
+        return _lenient_feed(data, exc, base_url)[:limit]
     return entries
+
+
+def _feed_entry(item: Element, base_url: str | None) -> FeedEntry | None:
+    url = _link(item)
+    if not url:
+        return None
+    published = None
+    for name in ("pubdate", "published", "date", "issued", "updated", "modified"):
+        published = parse_date(_text(_child(item, name)))
+        if published:
+            break
+    return FeedEntry(
+        url=_resolved(url, base_url),
+        title=_text(_child(item, "title")),
+        published=published,
+        summary=_text(_child(item, "description", "summary", "content", "encoded")),
+        listed_by=base_url,
+    )
 
 
 def _lenient_feed(data: bytes, error: FeedError, base_url: str | None) -> list[FeedEntry]:
@@ -187,31 +212,46 @@ def _lenient_feed(data: bytes, error: FeedError, base_url: str | None) -> list[F
     return entries
 
 
-def parse_sitemap(data: bytes, base_url: str | None = None) -> Sitemap:
-    """A sitemap index (links to sitemaps), a urlset, or a Google News sitemap; relative
-    locations are resolved against ``base_url``.
+def parse_sitemap(data: bytes, base_url: str | None = None, limit: int | None = None) -> Sitemap:
+    """A sitemap index (links to sitemaps), a urlset, or a Google News sitemap, at most
+    ``limit`` entries; relative locations are resolved against ``base_url``.
 
     Raises FeedError for anything else.
     """
-    root = _parse_xml(data, "sitemap")
-    kind = _local(root.tag)
-    if kind == "sitemapindex":
-        locs = [_text(_child(s, "loc")) for s in root if _local(s.tag) == "sitemap"]
-        return Sitemap(entries=(), sitemaps=tuple(_resolved(loc, base_url) for loc in locs if loc))
-    if kind != "urlset":
-        raise FeedError(f"unparseable sitemap: root element <{kind}> is not urlset or sitemapindex")
-    entries = []
-    for url in root:
-        if _local(url.tag) != "url":
+    root: str | None = None
+    entries: list[FeedEntry] = []
+    sitemaps: list[str] = []
+    for event, element in _elements(data, "sitemap"):
+        if event == "start":
+            if root is None:
+                root = _local(element.tag)
+                if root not in ("sitemapindex", "urlset"):
+                    raise FeedError(
+                        f"unparseable sitemap: root element <{root}> is not urlset or sitemapindex"
+                    )
             continue
-        loc = _text(_child(url, "loc"))
-        if not loc:
-            continue
-        news = _child(url, "news")
-        title = _text(_child(news, "title")) if news is not None else None
-        published = parse_date(_text(_child(news, "publication_date"))) if news is not None else None
-        published = published or parse_date(_text(_child(url, "lastmod")))
-        entries.append(
-            FeedEntry(url=_resolved(loc, base_url), title=title, published=published, listed_by=base_url)
-        )
-    return Sitemap(entries=tuple(entries), sitemaps=())
+        kind = _local(element.tag)
+        if kind == "sitemap" and root == "sitemapindex":
+            loc = _text(_child(element, "loc"))
+            if loc:
+                sitemaps.append(_resolved(loc, base_url))
+            element.clear()
+        elif kind == "url" and root == "urlset":
+            entry = _sitemap_entry(element, base_url)
+            element.clear()
+            if entry is not None:
+                entries.append(entry)
+                if limit is not None and len(entries) >= limit:
+                    break
+    return Sitemap(entries=tuple(entries), sitemaps=tuple(sitemaps))
+
+
+def _sitemap_entry(url: Element, base_url: str | None) -> FeedEntry | None:
+    loc = _text(_child(url, "loc"))
+    if not loc:
+        return None
+    news = _child(url, "news")
+    title = _text(_child(news, "title")) if news is not None else None
+    published = parse_date(_text(_child(news, "publication_date"))) if news is not None else None
+    published = published or parse_date(_text(_child(url, "lastmod")))
+    return FeedEntry(url=_resolved(loc, base_url), title=title, published=published, listed_by=base_url)

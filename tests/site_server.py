@@ -6,6 +6,8 @@ Paths:
     /feed.xml                   RSS 2.0 listing good, skipped and failing articles
     /feed-bomb.xml              an entity-expansion ("billion laughs") feed
     /sitemap_index.xml          sitemap index -> /sitemap-news.xml (Google News urlset)
+    /big-sitemap.xml[.gz]       a urlset at the protocol's limit: 50,000 URLs, ~7 MB (and gzipped)
+    /big-feed.xml               an RSS feed of 20,000 items, ~3 MB
     /news/<slug>                fixture pages from tests/fixtures/site (ETag, Last-Modified)
     /gbk                        a GBK page with neither a charset header nor a meta charset
     /flaky                      503 twice (Retry-After: 0), then the article
@@ -68,6 +70,32 @@ BOMB = b"""<?xml version="1.0"?>
 <rss version="2.0"><channel><title>&lol3;</title><item><title>&lol3;</title><link>http://127.0.0.1/x</link></item></channel></rss>"""
 
 SITEMAP_SLUGS = [("split-body", "2025-05-05"), ("comment-heavy", "2025-04-02"), ("br-layout", "2025-01-20")]
+BIG_SITEMAP_URLS = 50_000  # the sitemap protocol's cap on one file
+BIG_FEED_ITEMS = 20_000
+
+
+def big_sitemap(base: str) -> bytes:
+    urls = "".join(
+        f"<url><loc>{base}/archive/2025/03/01/a-rather-long-story-slug-about-cell-and-gene-therapy-{n:05d}</loc>"
+        "<lastmod>2025-03-01</lastmod></url>"
+        for n in range(BIG_SITEMAP_URLS)
+    )
+    return (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + urls
+        + "</urlset>"
+    ).encode()
+
+
+def big_feed(base: str) -> bytes:
+    items = "".join(
+        f"<item><title>Story {n}</title><link>{base}/archive/item-{n:05d}</link>"
+        f"<pubDate>Mon, 03 Mar 2025 08:00:00 GMT</pubDate><description>Item number {n} of a long feed.</description></item>"
+        for n in range(BIG_FEED_ITEMS)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'
+    ).encode()
 
 
 class FixtureSite:
@@ -177,6 +205,14 @@ class FixtureSite:
                 'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">' + urls + "</urlset>"
             ).encode()
             self._send(h, 200, body, "application/xml", validators=True)
+        elif path == "/big-sitemap.xml":
+            self._send(h, 200, big_sitemap(self.base), "application/xml")
+        elif path == "/big-sitemap.xml.gz":
+            import gzip
+
+            self._send(h, 200, gzip.compress(big_sitemap(self.base)), "application/x-gzip")
+        elif path == "/big-feed.xml":
+            self._send(h, 200, big_feed(self.base), "application/rss+xml")
         elif path.startswith("/news/") and (SITE / f"{path[6:]}.html").is_file():
             self._send(
                 h, 200, (SITE / f"{path[6:]}.html").read_bytes(), "text/html; charset=utf-8", validators=True

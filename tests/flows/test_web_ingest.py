@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import pytest
 from sqlmodel import Session, select
 
 from flows.bootstrap import engine_for
@@ -237,3 +238,51 @@ def test_a_source_that_breaks_is_recorded_and_the_others_are_stored(
     with Session(engine_for(database_url)) as session:
         stored = {a.location.replace(site.base, "") for a in session.exec(select(Article)).all()}
     assert "/news/car-t-lupus-trial" in stored  # from the feed, fetched while the sitemap failed
+
+
+@pytest.mark.parametrize("path", ["/big-sitemap.xml", "/big-sitemap.xml.gz"])
+def test_a_sitemap_at_the_protocols_limit_lists_up_to_the_sources_limit(site, path):
+    """50,000 URLs, larger than an article page may be (5 MB): a listing has a cap of its own
+    (50 MB uncompressed), gzipped or not, and only as many links as the source may fetch are kept."""
+    import asyncio
+
+    from flows.fetch import FetchConfig, Fetcher
+    from flows.web import discover
+    from parsers.models import SourceSpec
+
+    config = FetchConfig(
+        user_agent="cgt-monitor/test", per_host_delay=0, total_timeout=30, allowed_networks=("127.0.0.1/32",)
+    )
+    assert config.max_bytes < 7 * 1024 * 1024 <= config.max_listing_bytes
+    spec = SourceSpec("big", "sitemap", f"{site.base}{path}")
+
+    async def go():
+        async with Fetcher(config) as fetcher:
+            return await discover(spec, fetcher, {}, limit=25)
+
+    found = asyncio.run(go())
+    assert found.failures == [] and len(found.entries) == 25
+    assert found.entries[0].url.endswith("therapy-00000")
+
+
+def test_a_feed_of_tens_of_thousands_of_items_lists_up_to_the_sources_limit(site):
+    import asyncio
+
+    from flows.fetch import FetchConfig, Fetcher
+    from flows.web import discover
+    from parsers.models import SourceSpec
+
+    config = FetchConfig(user_agent="cgt-monitor/test", per_host_delay=0, allowed_networks=("127.0.0.1/32",))
+
+    async def go():
+        async with Fetcher(config) as fetcher:
+            return await discover(
+                SourceSpec("feed", "feed", f"{site.base}/big-feed.xml"), fetcher, {}, limit=40
+            )
+
+    found = asyncio.run(go())
+    assert found.failures == [] and [e.url.rsplit("-", 1)[-1] for e in found.entries[:2]] == [
+        "00000",
+        "00001",
+    ]
+    assert len(found.entries) == 40

@@ -6,7 +6,7 @@ from datetime import date
 import lxml.html
 import pytest
 
-from parsers.feeds import FeedError, parse_feed
+from parsers.feeds import MAX_XML_BYTES, FeedError, parse_feed, parse_sitemap
 from parsers.html import clean_url, parse_html
 
 
@@ -76,3 +76,36 @@ def test_a_copyright_year_is_no_publication_date():
     html = "<html><body><p>Doctors treated patients with stem cells in a trial here.</p><footer>Copyright 2019</footer></body></html>"
     assert parse_html(html).published is None
     assert lxml.html  # the tree-based path above parsed it
+
+
+def test_a_sitemap_at_the_protocols_limit_is_read_whole_or_up_to_a_limit():
+    import tracemalloc
+
+    from tests.site_server import BIG_SITEMAP_URLS, big_sitemap
+
+    data = big_sitemap("https://example.org")
+    assert len(data) > 5 * 1024 * 1024  # larger than the page cap
+    whole = parse_sitemap(data, base_url="https://example.org/sitemap.xml")
+    assert len(whole.entries) == BIG_SITEMAP_URLS and whole.entries[-1].url.endswith("therapy-49999")
+    tracemalloc.start()
+    first = parse_sitemap(data, limit=100)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert [e.url for e in first.entries] == [e.url for e in whole.entries[:100]]
+    assert peak < 2_000_000  # reading stopped at the limit: no tree of the whole document
+
+
+def test_a_feed_of_tens_of_thousands_of_items_is_read_up_to_a_limit():
+    from tests.site_server import BIG_FEED_ITEMS, big_feed
+
+    data = big_feed("https://example.org")
+    assert len(parse_feed(data)) == BIG_FEED_ITEMS
+    assert [e.url for e in parse_feed(data, limit=3)] == [
+        f"https://example.org/archive/item-{n:05d}" for n in range(3)
+    ]
+
+
+def test_a_listing_over_the_cap_is_refused_with_the_cap_named():
+    data = b'<?xml version="1.0"?><urlset>' + b" " * MAX_XML_BYTES + b"</urlset>"
+    with pytest.raises(FeedError, match="too large"):
+        parse_sitemap(data)
