@@ -7,13 +7,19 @@ import io
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from parsers.models import Stage
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from storage.curation import Corrected
 
 app = typer.Typer(
     help="cgt-monitor: track cell and gene therapy developments reported in the news.",
@@ -390,7 +396,10 @@ def timeline(
         events.setdefault((event.development_id, event.stage), []).append(event)
     for development_id, stages in by_development.items():
         first = stages[0]
-        typer.echo(f"{first.institution or '(no institution)'} | {first.therapy} | {first.indication}")
+        typer.echo(
+            f"{first.institution or '(no institution)'} | {first.therapy} | {first.indication}"
+            f"  (development {development_id})"
+        )
         for st in stages:
             typer.echo(
                 f"  {st.reported:<25}  {st.stage:<15} {st.mentions} mention(s), {st.sources} source(s)"
@@ -404,10 +413,70 @@ def timeline(
                         f"{ev.outlets} outlet(s)"
                     )
         for m in (m for m in found if m.development_id == development_id):
-            typer.echo(f"    {m.reported_on}  [{m.stage}] {m.source}  {m.url or ''}")
+            typer.echo(
+                f"    {m.reported_on}  [{m.stage}] {m.source}  {m.url or ''}  (mention {m.mention_id})"
+            )
             typer.echo(f"      {m.evidence[:200]}")
             if m.link_why:
                 typer.echo(f"      linked: {m.link_why}")
+
+
+developments_app = typer.Typer(
+    help="Correct which reports are one development (merges and splits, kept across runs).",
+    no_args_is_help=True,
+)
+app.add_typer(developments_app, name="developments")
+
+
+@developments_app.command("merge")
+def developments_merge(
+    development_id: Annotated[int, typer.Argument(help="the development to fold in (it is removed)")],
+    into: Annotated[int, typer.Argument(help="the development that remains")],
+    note: Annotated[str, typer.Option(help="why, kept in development_overrides")] = "",
+    database_url: Annotated[str | None, typer.Option("--database-url")] = None,
+) -> None:
+    """Make two developments one: every report, stage and key of the first moves to the second,
+    so later reports of either join the second. Ids are shown by `timeline`.
+
+    Example: cgt-monitor developments merge 12 7 --note "same trial, two hospital names"
+    """
+    from storage.curation import merge_developments
+
+    _correct(lambda engine: merge_developments(engine, development_id, into, note), database_url)
+
+
+@developments_app.command("split")
+def developments_split(
+    mention_id: Annotated[int, typer.Argument(help="the mention (one article's report) to move out")],
+    note: Annotated[str, typer.Option(help="why, kept in development_overrides")] = "",
+    database_url: Annotated[str | None, typer.Option("--database-url")] = None,
+) -> None:
+    """Move one report into a development of its own; the article read again stays apart.
+    Mention ids are shown by `timeline --mentions`.
+
+    Example: cgt-monitor developments split 431 --note "another hospital's trial"
+    """
+    from storage.curation import split_mention
+
+    _correct(lambda engine: split_mention(engine, mention_id, note), database_url)
+
+
+def _correct(action: Callable[[Engine], Corrected], database_url: str | None) -> None:
+    from storage.curation import CurationError
+
+    from .bootstrap import engine_for
+    from .settings import load_settings
+
+    engine = engine_for(load_settings(database_url=database_url).database_url)
+    try:
+        done = action(engine)
+    except CurationError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(
+        f"{done.action}: development {done.development_id} ({done.claims} claim(s) touched, "
+        f"{done.mentions} mention(s) moved)"
+    )
 
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)

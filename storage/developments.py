@@ -24,6 +24,7 @@ from .identity import (
     parent_key,
     parent_pattern,
     party_key,
+    split_key,
 )
 from .linking import best_match
 from .models import InstitutionAlias
@@ -109,7 +110,8 @@ class DevelopmentResolver:
         parties = self.parties(claim.institution)
         keys = identity_keys(claim, [k for k, _ in parties], article_id)
         why = ""
-        known = self._by_key([k for _, k in keys])
+        # An analyst's split of this article's report comes before every other key.
+        known = self._by_key([split_key(article_id, claim.indication), *(k for _, k in keys)])
         development_id = known[0] if known else None
         if known is not None:
             why = f"development: key {known[1]}"

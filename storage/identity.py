@@ -14,6 +14,10 @@ condition; its stage is an attribute over time. Keys, strongest first:
                                                article's (two unrelated "CAR-T for lupus"
                                                stories without names are two developments)
 
+    split:<article id>|<condition>             an analyst split this article's report into a
+                                               development of its own (storage.curation); looked
+                                               up before every other key
+
 A university hospital reports under its university's name as often as under its own, so a
 party key also looks up its parent ("kyoto university hospital" -> "kyoto university"), and a
 parent-named report joins a child-named development when exactly one child matches. A parent
@@ -41,6 +45,10 @@ def family(therapy: str) -> str:
 
 def condition_key(indication: str) -> str:
     return " ".join(indication.lower().split())
+
+
+def split_key(article_id: int, indication: str) -> str:
+    return f"split:{article_id}|{condition_key(indication)}"
 
 
 def party_key(institution_key: str, therapy: str, indication: str) -> str:

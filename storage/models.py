@@ -27,6 +27,7 @@
     conditions           the condition vocabulary with ICD-10 codes, parents and groups
     retry_queue          article links whose fetch failed transiently, fetched again by later
                          runs even while their feed answers 304 (attempts capped)
+    development_overrides an analyst's merges and splits of developments (storage.curation)
 
 therapy, stage and outcome columns hold values of ``parsers.models`` Therapy, Stage and
 Outcome only (CHECK constraints ck_<table>_<column>).
@@ -331,6 +332,22 @@ class LlmAnswer(SQLModel, table=True):
     prompt_version: str = Field(primary_key=True)
     content: str
     tokens: int = 0
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class DevelopmentOverride(SQLModel, table=True):
+    """An analyst's correction of development identity (``storage.curation``): "merge" (
+    ``other_id`` folded into ``development_id``) or "split" (mention ``mention_id`` moved from
+    ``other_id`` into the new ``development_id``)."""
+
+    __tablename__ = "development_overrides"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action: str  # merge, split
+    development_id: int
+    other_id: int
+    mention_id: int | None = None
+    note: str = ""
     created_at: datetime = _ts(nullable=False, default=utcnow)
 
 

@@ -138,6 +138,7 @@ class MentionRow:
     title: str | None
     evidence: str
     link_why: str | None = None  # why it joined its development and event (mentions.link_why)
+    mention_id: int | None = None  # for `cgt-monitor developments split`
 
 
 def _like(column, text: str | None):
@@ -183,8 +184,8 @@ def development_mentions(engine: Engine, development_ids: Iterable[int]) -> list
     """Every mention of the given developments' claims, in date order (from claim_timeline)."""
     rows = _of_developments(
         engine,
-        "SELECT t.reported_on, t.development_id, t.stage, t.source, t.url, t.title, t.evidence, m.link_why "
-        "FROM claim_timeline t JOIN mentions m ON m.id = t.mention_id "
+        "SELECT t.reported_on, t.development_id, t.stage, t.source, t.url, t.title, t.evidence, m.link_why, "
+        "t.mention_id FROM claim_timeline t JOIN mentions m ON m.id = t.mention_id "
         "WHERE t.development_id IN :ids ORDER BY t.reported_on, t.mention_id",
         development_ids,
     )

@@ -83,6 +83,8 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme():
         ["extract"],
         ["claims"],
         ["timeline"],
+        ["developments", "merge"],
+        ["developments", "split"],
         ["serve"],
         ["db", "upgrade"],
         ["db", "current"],
@@ -104,9 +106,9 @@ def test_timeline_and_db_commands(seed_sources, database_url):
     assert out.exit_code == 0
     assert "stem cell therapy | Parkinson's disease" in out.stdout and "clinical_trial" in out.stdout
     assert "Pan Guangjin" in out.stdout  # the evidence of the mention
-    assert runner.invoke(app, ["db", "current", "--database-url", database_url]).stdout.strip() == "0009"
+    assert runner.invoke(app, ["db", "current", "--database-url", database_url]).stdout.strip() == "0010"
     upgraded = runner.invoke(app, ["db", "upgrade", "--database-url", database_url])
-    assert upgraded.exit_code == 0 and "0009 -> 0009" in upgraded.stdout
+    assert upgraded.exit_code == 0 and "0010 -> 0010" in upgraded.stdout
 
 
 def test_timeline_lists_the_news_events_of_a_stage_reported_for_several_happenings(database_url):
@@ -144,3 +146,40 @@ def test_timeline_lists_the_news_events_of_a_stage_reported_for_several_happenin
     assert lines[1].split()[:4] == ["2025-03-18", "..", "2025-03-19", "clinical_use"]
     assert lines[2].strip() == "event 1: 2025-03-18 .. 2025-03-19, 2 mention(s), 2 outlet(s)"
     assert lines[3].strip() == "event 2: undated (read 2026-11-25), occurrence 2, 1 mention(s), 1 outlet(s)"
+
+
+def test_developments_merge_and_split_from_the_command_line(database_url):
+    from tests.storage.test_curation import report
+    from tests.storage.test_dedup_tracking import engine_at
+
+    engine = engine_at(database_url)
+    report(engine, 1, "Nansha Hospital")
+    report(engine, 2, "Guangzhou Regenerative Medicine Centre")
+    out = runner.invoke(app, ["timeline", "--mentions", "--database-url", database_url])
+    assert out.exit_code == 0, out.output
+    developments = [
+        int(line.rsplit("(development ", 1)[1].rstrip(")"))
+        for line in out.stdout.splitlines()
+        if "(development " in line
+    ]
+    assert len(developments) == 2 and out.stdout.count("(mention ") == 2
+
+    merged = runner.invoke(
+        app,
+        ["developments", "merge", str(developments[1]), str(developments[0]), "--database-url", database_url],
+    )
+    assert merged.exit_code == 0, merged.output
+    assert f"merge: development {developments[0]}" in merged.stdout
+    out = runner.invoke(app, ["timeline", "--mentions", "--database-url", database_url]).stdout
+    assert out.count("(development ") == 1 and out.count("(mention ") == 2
+
+    mention = out.rsplit("(mention ", 1)[1].split(")")[0]
+    split = runner.invoke(app, ["developments", "split", mention, "--database-url", database_url])
+    assert split.exit_code == 0 and "split: development" in split.stdout
+    out = runner.invoke(app, ["timeline", "--database-url", database_url]).stdout
+    assert out.count("(development ") == 2
+
+    refused = runner.invoke(
+        app, ["developments", "merge", "999", str(developments[0]), "--database-url", database_url]
+    )
+    assert refused.exit_code == 2 and "no development 999" in refused.output
