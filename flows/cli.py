@@ -274,9 +274,6 @@ def claims(
     """
     from storage.queries import list_claims
 
-    from .bootstrap import engine_for
-    from .settings import load_settings
-
     if fmt not in FORMATS:
         typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)
@@ -285,11 +282,11 @@ def claims(
     except ValueError:
         typer.echo(f"error: --since must be YYYY-MM-DD, got {since!r}", err=True)
         raise typer.Exit(2) from None
-    settings = load_settings(database_url=database_url)
+    engine = _open_database(database_url)
     rows = [
         c.as_dict()
         for c in list_claims(
-            engine_for(settings.database_url),
+            engine,
             since=since_date,
             indication=indication,
             therapy=therapy,
@@ -379,10 +376,7 @@ def timeline(
     """
     from storage.queries import development_events, development_history, development_mentions
 
-    from .bootstrap import engine_for
-    from .settings import load_settings
-
-    engine = engine_for(load_settings(database_url=database_url).database_url)
+    engine = _open_database(database_url)
     rows = development_history(engine, institution=institution, therapy=therapy, indication=indication)
     if not rows:
         typer.echo("(no matching developments)")
@@ -464,10 +458,7 @@ def developments_split(
 def _correct(action: Callable[[Engine], Corrected], database_url: str | None) -> None:
     from storage.curation import CurationError
 
-    from .bootstrap import engine_for
-    from .settings import load_settings
-
-    engine = engine_for(load_settings(database_url=database_url).database_url)
+    engine = _open_database(database_url, read_only=False)
     try:
         done = action(engine)
     except CurationError as error:
@@ -477,6 +468,21 @@ def _correct(action: Callable[[Engine], Corrected], database_url: str | None) ->
         f"{done.action}: development {done.development_id} ({done.claims} claim(s) touched, "
         f"{done.mentions} mention(s) moved)"
     )
+
+
+def _open_database(database_url: str | None, read_only: bool = True) -> Engine:
+    """The configured database for a command that does not own the schema: never migrated
+    (`db upgrade`, `run` and `serve` do that), opened read-only unless the command writes."""
+    from storage.database import open_database
+    from storage.errors import SchemaError
+
+    from .settings import load_settings
+
+    try:
+        return open_database(load_settings(database_url=database_url).database_url, read_only=read_only)
+    except SchemaError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
 
 
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -509,12 +515,16 @@ def db_current(database_url: Annotated[str | None, typer.Option("--database-url"
     Example: cgt-monitor db current
     """
     from storage.database import current_revision, make_engine
+    from storage.errors import SchemaError
 
     from .settings import load_settings
 
-    typer.echo(
-        current_revision(make_engine(load_settings(database_url=database_url).database_url)) or "(empty)"
-    )
+    try:  # read-only: asking must not create the file or change its journal
+        engine = make_engine(load_settings(database_url=database_url).database_url, read_only=True)
+    except SchemaError:  # no database file yet
+        typer.echo("(empty)")
+        return
+    typer.echo(current_revision(engine) or "(empty)")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -208,6 +208,17 @@ class Vocabulary:
         # ahocorasick_rs (Rust) finds every overlapping occurrence in one call, about twice as
         # fast as pyahocorasick's iterator on 5 KB articles (measured in bench/extraction.py).
         self._automaton = ahocorasick_rs.AhoCorasick(keys, implementation=ahocorasick_rs.Implementation.DFA)
+        # The therapy terms alone (case ignored: a superset), for the cheap test of a whole page.
+        therapy_keys = [
+            (key, entry[4] > 0)
+            for key, entry in zip(keys, self._entries, strict=True)
+            if any(t.role == "therapy" for t in entry[1])
+            or any(t.role == "therapy" for _, ts in entry[2] for t in ts)
+        ]
+        self._therapy_stem = [is_stem for _, is_stem in therapy_keys]
+        self._therapy_automaton = ahocorasick_rs.AhoCorasick(
+            [key for key, _ in therapy_keys], implementation=ahocorasick_rs.Implementation.DFA
+        )
 
     def _add(self, raw: str, term: Term, surface: str | None = None) -> None:
         raw = raw.strip()
@@ -231,6 +242,21 @@ class Vocabulary:
                 self._therapy_names.clear()
             known = self._therapy_names[phrase] = any(t.role == "therapy" for t in self.terms_for(phrase))
         return known
+
+    def may_name_a_therapy(self, text: str) -> bool:
+        """False only when ``scan(text)`` finds no therapy term: the same normalisation and
+        word boundaries, case and plural rules ignored (they only remove matches). One pass of
+        a therapy-only automaton, stopping at the first hit: the cheap test of a whole page."""
+        norm = normalise_for_matching(text)
+        padded = " " + norm + " "
+        stems = self._therapy_stem
+        for index, start, end in self._therapy_automaton.find_matches_as_indexes(norm, overlapping=True):
+            if stems[index]:
+                if not padded[end + 1].isalnum():
+                    return True
+            elif not padded[start].isalnum() and (not padded[end + 1].isalnum() or padded[end + 1] == "s"):
+                return True
+        return False
 
     def terms_for(self, phrase: str) -> list[Term]:
         """The terms that ``phrase`` is exactly (case rules applied)."""

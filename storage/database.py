@@ -1,7 +1,11 @@
-"""Engine and schema: ``make_engine(url)`` and ``upgrade_database(engine)``.
+"""Engine and schema: ``make_engine(url)``, ``upgrade_database(engine)`` and
+``open_database(url)``.
 
 The schema is owned by the Alembic migrations in ``storage/migrations``; ``upgrade_database``
 brings any database (new, older, or created before migrations existed) to the latest revision.
+Only the commands that own the schema upgrade it (``cgt-monitor db upgrade``, ``run``,
+``serve``); the others open the database with ``open_database``, which never changes the
+schema and refuses one that is not at the latest revision.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
@@ -26,35 +31,80 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SCHEMA_LOCK_KEY = 0x6367746D  # "cgtm"
 
 
-def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False) -> Engine:
+def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False, *, read_only: bool = False) -> Engine:
     """An engine for any SQLAlchemy URL.
 
     SQLite: the file's folder is created; WAL journal, foreign keys, a 30 s busy timeout, and
     every transaction starts with BEGIN IMMEDIATE so that concurrent writers queue instead of
-    failing half-way ("database is locked" on upgrade from a read lock).
+    failing half-way ("database is locked" on upgrade from a read lock). ``read_only`` (SQLite):
+    the file is opened read-only (``mode=ro``), must exist, and nothing is written, not even
+    the journal mode.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, echo=echo, pool_pre_ping=True)
     database = parsed.database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    on_disk = bool(database) and database != ":memory:" and not str(database).startswith("file:")
+    if read_only and on_disk:
+        path = Path(str(database)).expanduser()
+        if not path.is_file():
+            raise SchemaError(
+                f"no database at {path}: `cgt-monitor run` or `cgt-monitor db upgrade` creates it"
+            )
+        url = str(
+            parsed.set(database=f"file:{path.resolve()}?mode=ro", query={**parsed.query, "uri": "true"})
+        )
+    elif on_disk:
+        Path(str(database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _sqlite_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # the driver stays out; SQLAlchemy emits BEGIN
         cursor = dbapi_connection.cursor()
-        _use_wal(cursor)
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        if not read_only:
+            _use_wal(cursor)
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
+    return engine
+
+
+def head_revision() -> str:
+    """The latest revision of the migrations."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def open_database(url: str = DEFAULT_DATABASE_URL, *, read_only: bool = True) -> Engine:
+    """An engine for a database already at the latest revision, for the commands that do not
+    own the schema: nothing is migrated, and with ``read_only`` (the default) an SQLite file is
+    opened read-only. Raises SchemaError, saying what to run, for a missing, empty or
+    older database (or a newer one: an older cgt-monitor must not read it)."""
+    engine = make_engine(url, read_only=read_only)
+    try:
+        revision = current_revision(engine)
+    except Exception as exc:  # an unreachable server, a file that is not a database
+        engine.dispose()
+        raise SchemaError(f"cannot open the database: {str(exc).splitlines()[0]}") from exc
+    head = head_revision()
+    if revision != head:
+        engine.dispose()
+        if revision is None:
+            raise SchemaError(
+                "the database holds no cgt-monitor schema: `cgt-monitor run` or `cgt-monitor db upgrade` creates it"
+            )
+        raise SchemaError(
+            f"the database schema is at revision {revision}, this cgt-monitor needs {head}: "
+            "run `cgt-monitor db upgrade` (or `cgt-monitor run`)"
+        )
     return engine
 
 

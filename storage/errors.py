@@ -1,7 +1,8 @@
 """Storage errors.
 
 StorageError          base: the database could not be read or written
-└── SchemaError       the database schema is missing or older than this code
+└── SchemaError       the database is missing, has no or another revision of the schema, or
+                      a migration left it inconsistent
 """
 
 
@@ -10,4 +11,5 @@ class StorageError(RuntimeError):
 
 
 class SchemaError(StorageError):
-    """The database has no cgt-monitor schema, or an outdated one."""
+    """The database is missing or has no cgt-monitor schema, an older or newer one, or a
+    migration left it inconsistent."""
