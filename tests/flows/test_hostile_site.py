@@ -257,7 +257,9 @@ def test_one_article_listed_by_a_feed_a_sitemap_and_with_tracking_variants_is_fe
     tmp_path, hostile_env, database_url
 ):
     with Hostile() as a:
-        a.routes["/news/story"] = {"body": page("Story", STORY)}
+        # The server answers with and without the trailing slash, as real sites do; which of the
+        # spellings is fetched depends on which source is read first, but only one is.
+        a.routes["/news/story"] = a.routes["/news/story/"] = {"body": page("Story", STORY)}
         a.feed(
             "/feed.xml",
             [
@@ -283,7 +285,8 @@ def test_one_article_listed_by_a_feed_a_sitemap_and_with_tracking_variants_is_fe
         article_requests = sum(n for path, n in a.requests.items() if path.startswith("/news/story"))
     assert article_requests == 1, a.requests
     assert summary["already_listed"] == 5 and summary["articles_new"] == 1
-    assert list(articles(database_url)) == [f"{a.base}/news/story"]
+    stored = list(articles(database_url))
+    assert len(stored) == 1 and stored[0] in (f"{a.base}/news/story", f"{a.base}/news/story/")
 
 
 def test_credentials_in_links_are_never_sent_stored_or_logged(tmp_path, hostile_env, database_url, caplog):
