@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -230,3 +231,18 @@ def iter_site(n: int, seed: int = 7, cgt_share: float = 0.4, duplicate_share: fl
 
 def make_site(n: int, seed: int = 7) -> list[Page]:
     return list(iter_site(n, seed))
+
+
+_CODE = re.compile(rb"<(script|template|textarea)\b.*?</\1\s*>", re.I | re.S)
+_PARAGRAPH = re.compile(rb"<p(?:\s[^>]*)?>(.*?)</p\s*>", re.I | re.S)
+
+
+def insert_into_body(html: bytes, sentence: bytes) -> bytes:
+    """``html`` with ``sentence`` put at the start of its longest paragraph outside scripts (the
+    article's body on a real news page, rather than a cookie banner, a teaser or a template),
+    or at the end when the page has no paragraph."""
+    code = [m.span() for m in _CODE.finditer(html)]
+    body = (m for m in _PARAGRAPH.finditer(html) if not any(a <= m.start() < b for a, b in code))
+    best = max(body, key=lambda m: len(m.group(1)), default=None)
+    at = best.start(1) if best else len(html)
+    return html[:at] + sentence + html[at:]

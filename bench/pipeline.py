@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,23 +102,20 @@ def write_real_site(folder: Path, n: int, pages_dir: Path) -> dict[str, int]:
     """N copies of real web pages (cycled), each made unique by a sentence put into its first
     paragraph (so that none is stored as another's duplicate), one in ten with a sentence about
     a stem cell treatment, behind the same feeds as the generated site."""
-    import re
+    from corpus import insert_into_body
 
     pages = sorted(pages_dir.glob("*.html"))
     (folder / "news").mkdir(parents=True)
     (folder / "feeds").mkdir()
     items: list[list[str]] = [[] for _ in range(FEEDS)]
     cgt = 0
-    first_p = re.compile(rb"<p[ >]", re.I)
     for i in range(n):
         html = pages[i % len(pages)].read_bytes()
         sentence = b"Reference %d of this copy of the page, for the benchmark. " % i
         if i % 10 == 0:
             sentence += _CGT_SENTENCE.replace(b"{n}", str(2 + i % 9).encode())
             cgt += 1
-        m = first_p.search(html)
-        at = html.index(b">", m.start()) + 1 if m else len(html)
-        html = html[:at] + sentence + html[at:]
+        html = insert_into_body(html, sentence)
         path = f"/news/real-{i}.html"
         (folder / path.lstrip("/")).write_bytes(html)
         items[i % FEEDS].append(f"<item><title>Page {i}</title><link>{{base}}{path}</link></item>")
@@ -322,6 +320,106 @@ def run_child(args: list[str], env: dict[str, str]) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+# -- the profile --------------------------------------------------------------------------------
+def page_profile(folder: Path) -> dict:
+    """Milliseconds per page in each reading stage (``parsers.timing.STAGES``), for the pages
+    kept (about CGT) and the pages skipped: every page of the site read again in this process
+    (one core) with the run's defaults, each with its own stage clock."""
+    from flows.extraction import StageClock
+    from parsers.claims import DEFAULT_EXTRACTOR, claim_extractor
+    from parsers.errors import ParseError
+    from parsers.pipeline import process_document
+    from parsers.timing import STAGES
+
+    extractor = claim_extractor(DEFAULT_EXTRACTOR)
+    totals = {"kept": StageClock(), "skipped": StageClock()}
+    counts = {"kept": 0, "skipped": 0, "failed": 0}
+    now = datetime.now(UTC)
+    for path in sorted((folder / "news").iterdir()):
+        clock = StageClock()
+        try:
+            out = process_document(
+                path.read_bytes(),
+                path.name,
+                now,
+                extractor,
+                url=f"https://example.org/news/{path.name}",
+                is_html=True,
+                keywords=(),
+                timer=clock,
+            )
+        except ParseError:  # a page without text: failed in the run too
+            counts["failed"] += 1
+            continue
+        kind = "skipped" if all(x.skipped for x in out) else "kept"
+        counts[kind] += 1
+        totals[kind].add(clock.seconds)
+    return {
+        "pages": counts,
+        "ms_per_page": {
+            kind: {
+                s: round(1000 * totals[kind].seconds.get(s, 0.0) / max(1, counts[kind]), 3) for s in STAGES
+            }
+            for kind in totals
+        },
+    }
+
+
+def profile_table(measured: dict, pages: dict) -> list[dict]:
+    """Where one run's time goes: each stage's seconds in the run (summed over batches and
+    workers) and its cost per page kept and per page skipped. Reading stages per page come from
+    ``page_profile``; fetching is the same for both kinds of page; storing is for kept pages
+    only; Prefect is the flow run's time over the plain run's, per page."""
+    summary = measured["flow_summary"]
+    stage = summary["stage_seconds"]
+    docs = max(1, summary["documents"])
+    kept = max(1, summary["articles_new"])
+    rows = []
+
+    def row(name: str, run_s: float | None, kept_ms: float, skipped_ms: float) -> None:
+        rows.append(
+            {
+                "stage": name,
+                "run_seconds": None if run_s is None else round(run_s, 2),
+                "ms_per_page_kept": round(kept_ms, 3),
+                "ms_per_page_skipped": round(skipped_ms, 3),
+            }
+        )
+
+    fetch = stage.get("fetch", 0.0)
+    row("fetch (HTTP, robots, pacing, listings)", fetch, 1000 * fetch / docs, 1000 * fetch / docs)
+    per_page = pages["ms_per_page"]
+    for name in per_page["kept"]:
+        row(name, stage.get(name, 0.0), per_page["kept"][name], per_page["skipped"][name])
+    store = stage.get("store", 0.0)
+    row("store (SQL, duplicates, developments)", store, 1000 * store / kept, 0.0)
+    if "plain_seconds" in measured:
+        prefect = max(0.0, measured["flow_seconds"] - measured["plain_seconds"])
+        row("Prefect (flow run over plain run)", prefect, 1000 * prefect / docs, 1000 * prefect / docs)
+    rows.append(
+        {
+            "stage": "total",
+            "run_seconds": None,
+            "ms_per_page_kept": round(sum(r["ms_per_page_kept"] for r in rows), 3),
+            "ms_per_page_skipped": round(sum(r["ms_per_page_skipped"] for r in rows), 3),
+        }
+    )
+    return rows
+
+
+def print_profile(rows: list[dict], pages: dict) -> None:
+    print(
+        f"\nprofile ({pages['pages']['kept']} pages kept, {pages['pages']['skipped']} skipped, read again on one core)"
+    )
+    print(f"| {'stage':<40} | {'run (s)':>8} | {'ms/page kept':>12} | {'ms/page skipped':>15} |")
+    print(f"|{'-' * 42}|{'-' * 10}|{'-' * 14}|{'-' * 17}|")
+    for r in rows:
+        run_s = "" if r["run_seconds"] is None else f"{r['run_seconds']:.2f}"
+        print(
+            f"| {r['stage']:<40} | {run_s:>8} | {r['ms_per_page_kept']:>12.3f} | {r['ms_per_page_skipped']:>15.3f} |"
+        )
+
+
 # -- the report ---------------------------------------------------------------------------------
 def report(n: int, site: dict, big: dict, raw: float, small: dict | None, small_n: int) -> dict:
     stage = big["flow_summary"]["stage_seconds"]
@@ -414,6 +512,11 @@ def main() -> None:
         "--repeat", type=int, default=2, help="flow and plain runs each (best reported; machines are noisy)"
     )
     parser.add_argument("--json", type=Path, help="also write the result here")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also print where the run's time goes per stage, per page kept and per page skipped",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument(
         "--real-pages",
@@ -491,6 +594,10 @@ def main() -> None:
             )
         result = report(args.articles, big_info, big, raw, small, args.small)
         print_table(result)
+        if args.profile:
+            pages = page_profile(big_site)
+            result["profile"] = {"rows": profile_table(big, pages), "pages": pages}
+            print_profile(result["profile"]["rows"], pages)
         if args.json:
             args.json.write_text(json.dumps(result, indent=1))
     finally:
@@ -554,7 +661,14 @@ def real_pages_mode(args: argparse.Namespace) -> None:
         work = tmp / "work"
         work.mkdir()
         measured = run_child(
-            ["_measure", str(sources_file(site, base)), str(work), "-", "-", str(args.repeat)],
+            [
+                "_measure",
+                str(sources_file(site, base)),
+                str(work),
+                "plain" if args.profile else "-",
+                "-",
+                str(args.repeat),
+            ],
             bench_env(api, args.real_pages),
         )
         traf = trafilatura_rate(site, args.workers)
@@ -575,6 +689,10 @@ def real_pages_mode(args: argparse.Namespace) -> None:
         }
         for key, value in result.items():
             print(f"{key:<36} {value}")
+        if args.profile:
+            pages = page_profile(site)
+            result["profile"] = {"rows": profile_table(measured, pages), "pages": pages}
+            print_profile(result["profile"]["rows"], pages)
         if args.json:
             args.json.write_text(json.dumps(result, indent=1))
     finally:

@@ -58,7 +58,7 @@ def read_text(data: bytes, name: str, fetched_at: datetime) -> ParsedArticle:
 
 
 def read_html(
-    data: bytes,
+    data: bytes | str,
     name: str,
     fetched_at: datetime,
     url: str | None = None,
@@ -68,12 +68,15 @@ def read_html(
     relevant: Callable[[str], bool] | None = None,
     trusted_sites: Collection[str] = (),
 ) -> ParsedArticle:
-    """An HTML article page: main text, title, date, canonical URL, language and site name.
-    ``relevant`` (see ``parse_html``) spares the slow main-text path for pages that do not
-    matter."""
+    """An HTML article page (bytes, or text already decoded): main text, title, date,
+    canonical URL, language and site name. ``relevant`` (see ``parse_html``) spares the slow
+    main-text path for pages that do not matter."""
     timer = timer or no_timer
-    with timer("parse"):
-        html = decode_bytes(data, declared=charset)
+    if isinstance(data, str):
+        html = data
+    else:
+        with timer("decode"):
+            html = decode_bytes(data, declared=charset)
     doc = parse_html(
         html, url=url, extractor=extractor, timer=timer, relevant=relevant, trusted_sites=trusted_sites
     )

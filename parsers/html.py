@@ -246,8 +246,8 @@ def parse_html(
     The date comes from JSON-LD ``datePublished``, then meta tags such as
     ``article:published_time``, then ``<time>`` elements, then the URL, then a "Published:"
     line in the text. Raises EmptyDocumentError / MalformedDocumentError for pages that are
-    not HTML. ``timer`` (see ``parsers.timing``) receives the stages "parse" (the tree and the
-    main text) and "date" (metadata). ``relevant``, given the page's whole visible text, says
+    not HTML. ``timer`` (see ``parsers.timing``) receives the stages "parse" (the tree), "main
+    text" and "date" (metadata). ``relevant``, given the page's whole visible text, says
     whether the page matters (a source's keyword filter): for a page that does not, the "auto"
     path keeps the heuristic's text rather than run trafilatura.
     """
@@ -265,7 +265,7 @@ def parse_html(
         published = _published(tree, ld, meta, url)
         canonical = _canonical(tree, url, trusted_sites)
         site_name = _site_name(ld, meta)
-    with timer("parse"):  # the main-text extractor
+    with timer("main text"):
         text = _main_text(tree, extractor, url, relevant)
     with timer("date"):
         if published is None:

@@ -38,7 +38,36 @@ MAX_NAME = 300  # characters of a party name compared (a 1,000-character "name" 
 MAX_PARTIES = 10  # parties of a report compared (a report naming fifty compares its first ten)
 _WORD = re.compile(r"[^\W_]+")
 _STOP = frozenset(
-    ["the", "a", "an", "of", "and", "in", "to", "for", "with", "on", "at", "by", "from", "is", "was", "were", "be", "has", "have", "had", "that", "this", "it", "as", "its", "their", "his", "her"]
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "and",
+        "in",
+        "to",
+        "for",
+        "with",
+        "on",
+        "at",
+        "by",
+        "from",
+        "is",
+        "was",
+        "were",
+        "be",
+        "has",
+        "have",
+        "had",
+        "that",
+        "this",
+        "it",
+        "as",
+        "its",
+        "their",
+        "his",
+        "her",
+    ]
 )
 
 

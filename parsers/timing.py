@@ -9,7 +9,10 @@ from typing import Any
 
 Timer = Callable[[str], AbstractContextManager[Any]]
 
-STAGES = ("parse", "date", "extract", "dedup")
+# The stages of reading a document, in order: decoding the bytes, the cheap keyword filter of
+# a whole page, the HTML tree, metadata (mostly the date), the main text, the claims (with the
+# keyword test of the article) and the near-duplicate fingerprint.
+STAGES = ("decode", "filter", "parse", "date", "main text", "extract", "dedup")
 
 
 def no_timer(stage: str) -> AbstractContextManager[Any]:
