@@ -71,7 +71,26 @@ def real_pages() -> None:
         f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
         precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
         print(f"{name:<32}{f1:>7.3f}{precision:>11.3f}{recall:>8.3f}{empty:>7}{len(pages) / best:>9.1f}")
+    print(cascade_line(pages))
     print()
+
+
+def cascade_line(pages: dict[str, bytes]) -> str:
+    """How often the "auto" cascade keeps the fast heuristic's text and how often it falls
+    through to trafilatura (``parsers.maintext.page_main_text``)."""
+    import lxml.html
+
+    from parsers.maintext import page_main_text
+
+    paths = Counter(
+        page_main_text(lxml.html.document_fromstring(decode_bytes(data).encode("utf-8", "replace")), url)[1]
+        for url, data in pages.items()
+    )
+    through = paths.get("trafilatura", 0)
+    return (
+        f"auto: fell through to trafilatura on {through} of {len(pages)} pages ({through / len(pages):.0%}); "
+        + ", ".join(f"{k} {v}" for k, v in sorted(paths.items()))
+    )
 
 
 def tokens(text: str) -> Counter[str]:
