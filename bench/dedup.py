@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from parsers.fingerprint import fingerprint  # noqa: E402
 from parsers.models import ParsedArticle  # noqa: E402
+from parsers.pages.fingerprint import fingerprint  # noqa: E402
 from storage.database import make_engine, upgrade_database  # noqa: E402
 from storage.models import Article, Claim, Development, Mention, Source  # noqa: E402
 from storage.writer import store_article  # noqa: E402

@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from parsers.encoding import decode_bytes  # noqa: E402
-from parsers.html import MAIN_TEXT_EXTRACTORS, main_text, parse_html  # noqa: E402
+from parsers.pages.encoding import decode_bytes  # noqa: E402
+from parsers.pages.html import MAIN_TEXT_EXTRACTORS, main_text, parse_html  # noqa: E402
 
 SITE = ROOT / "tests" / "fixtures" / "site"
 REAL_PAGES = ROOT.parent / "shared" / "eval" / "maintext"
@@ -77,10 +77,10 @@ def real_pages() -> None:
 
 def cascade_line(pages: dict[str, bytes]) -> str:
     """How often the "auto" cascade keeps the fast heuristic's text and how often it falls
-    through to trafilatura (``parsers.maintext.page_main_text``)."""
+    through to trafilatura (``parsers.pages.maintext.page_main_text``)."""
     import lxml.html
 
-    from parsers.maintext import page_main_text
+    from parsers.pages.maintext import page_main_text
 
     paths = Counter(
         page_main_text(lxml.html.document_fromstring(decode_bytes(data).encode("utf-8", "replace")), url)[1]

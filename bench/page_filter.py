@@ -31,10 +31,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from corpus import insert_into_body, iter_site  # noqa: E402
 
-from parsers.article import read_html  # noqa: E402
 from parsers.claims import RuleBasedExtractor  # noqa: E402
-from parsers.encoding import decode_bytes  # noqa: E402
 from parsers.errors import ParseError  # noqa: E402
+from parsers.pages.article import read_html  # noqa: E402
+from parsers.pages.encoding import decode_bytes  # noqa: E402
 from parsers.pipeline import (  # noqa: E402
     mentions_keywords,
     page_may_mention_keywords,

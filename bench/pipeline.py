@@ -11,7 +11,7 @@
    prefect=False)``, another empty database), ``--repeat`` times each in alternating order
    (the best of each is reported, every time is kept), then the flow again over the unchanged
    site. Reports articles per second, time per stage, Prefect's share, peak memory.
-4. Measures the raw rate of the main-text extractor alone (``parsers.html.main_text``) on the same
+4. Measures the raw rate of the main-text extractor alone (``parsers.pages.html.main_text``) on the same
    pages with a process pool over both cores.
 5. Repeats step 3 (flow only) for ``--small`` articles, to compare peak memory.
 
@@ -215,7 +215,7 @@ def _peak_mb() -> float:
 
 def _warm_up(_: int) -> bool:
     from parsers.claims import RuleBasedExtractor
-    from parsers.html import main_text
+    from parsers.pages.html import main_text
 
     main_text("<p>warm-up</p>")
     RuleBasedExtractor()
@@ -291,8 +291,8 @@ def measure(sources: Path, workdir: Path, plain: bool, second: bool, repeat: int
 
 def _extract_chunk(paths: list[str]) -> int:
     from flows.settings import load_settings
-    from parsers.encoding import decode_bytes
-    from parsers.html import main_text
+    from parsers.pages.encoding import decode_bytes
+    from parsers.pages.html import main_text
 
     extractor = load_settings().main_text_extractor
     for path in paths:
@@ -302,7 +302,7 @@ def _extract_chunk(paths: list[str]) -> int:
 
 def raw_extractor_rate(folder: Path, workers: int) -> float:
     """Pages per second of the pipeline's main-text extractor alone (decode, parse, main text:
-    ``parsers.html.main_text``) over the same pages, with a process pool of ``workers`` (the
+    ``parsers.pages.html.main_text``) over the same pages, with a process pool of ``workers`` (the
     files are in the page cache by now)."""
     paths = sorted(str(p) for p in (folder / "news").iterdir())
     chunks = [paths[i : i + 50] for i in range(0, len(paths), 50)]

@@ -129,7 +129,7 @@ def run(
 
 
 def _collect_files(paths: list[Path]) -> list[Path]:
-    from parsers.article import SUPPORTED_SUFFIXES
+    from parsers.pages.article import SUPPORTED_SUFFIXES
 
     files: list[Path] = []
     for path in paths:

@@ -30,10 +30,10 @@ from typing import Any
 
 from parsers.claims import DEFAULT_EXTRACTOR, claim_extractor
 from parsers.errors import ParseError
-from parsers.html import DEFAULT_MAIN_TEXT_EXTRACTOR
 from parsers.models import SourceSpec
+from parsers.pages.html import DEFAULT_MAIN_TEXT_EXTRACTOR
+from parsers.pages.urls import site_of
 from parsers.pipeline import ExtractedArticle, process_document
-from parsers.urls import site_of
 
 from .local import RawDocument
 from .summary import Failed

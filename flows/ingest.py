@@ -52,7 +52,7 @@ from flows.artifacts import (
 )
 from flows.bootstrap import engine_for, load_alias_file
 from flows.extraction import StageClock, shutdown_pools
-from flows.fetch import Fetcher
+from flows.fetching.client import Fetcher
 from flows.llm import LIMIT_NAME, LlmRefiner, ensure_shared_limit
 from flows.local import LocalReadError
 from flows.pipeline import (

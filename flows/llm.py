@@ -32,8 +32,8 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
 from parsers.claims.llm import PROMPT_VERSION, AnswerError, chat_request, message_content, read_answer
-from parsers.fingerprint import content_hash
 from parsers.models import SourceSpec
+from parsers.pages.fingerprint import content_hash
 from parsers.pipeline import ExtractedArticle, text_mentions_keywords
 from storage.llm_cache import cached_answer, keep_answer
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from parsers.article import SUPPORTED_SUFFIXES
+from parsers.pages.article import SUPPORTED_SUFFIXES
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 

@@ -32,17 +32,17 @@ from flows.extraction import (
     extract_batch,
     parse_workers,
 )
-from flows.fetch import Fetcher
+from flows.fetching.client import Fetcher
 from flows.llm import LlmRefiner
 from flows.local import LocalReadError, RawDocument, iter_local_documents, list_local_files
 from flows.settings import Settings
 from flows.summary import BatchOutcome, Failed, RunSummary
 from flows.web import Discovery, FetchedBatch, WebCounts, discover, fetch_articles, schedule
-from parsers.feeds import FeedEntry
 from parsers.linkage import LinkModel, load_link_model
 from parsers.models import SourceSpec
+from parsers.pages.feeds import FeedEntry
+from parsers.pages.urls import InvalidURLError, checked_url
 from parsers.pipeline import ExtractedArticle
-from parsers.urls import InvalidURLError, checked_url
 from storage.failures import record_failure
 from storage.fetch_state import (
     RetryLink,

@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .extraction import ExtractionOptions
-from .fetch import FetchConfig
+from .fetching.client import FetchConfig
 
 DEFAULT_USER_AGENT = "cgt-monitor/0.1 (+https://github.com/cgt-monitor/cgt-monitor; news monitoring bot)"
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from parsers.errors import ParseError
-from parsers.feeds import FeedEntry, parse_feed, parse_sitemap
 from parsers.models import SourceSpec
-from parsers.urls import InvalidURLError, checked_url, clean_url, redacted, url_key
+from parsers.pages.feeds import FeedEntry, parse_feed, parse_sitemap
+from parsers.pages.urls import InvalidURLError, checked_url, clean_url, redacted, url_key
 from storage.fetch_state import RetryLink, UrlState
 
-from .fetch import Fetcher, FetchError, FetchResult, RobotsDisallowedError
+from .fetching.client import Fetcher, FetchError, FetchResult, RobotsDisallowedError
 from .local import RawDocument
 from .summary import Failed
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import unescape
 
-from .article import read_article, read_html
 from .claims import ClaimExtractor, RuleBasedExtractor
-from .encoding import decode_bytes
-from .fingerprint import Fingerprint, fingerprint
-from .html import DEFAULT_MAIN_TEXT_EXTRACTOR
 from .models import Claim, ParsedArticle
+from .pages.article import read_article, read_html
+from .pages.encoding import decode_bytes
+from .pages.fingerprint import Fingerprint, fingerprint
+from .pages.html import DEFAULT_MAIN_TEXT_EXTRACTOR
 from .text import normalise_for_matching
 from .timing import Timer, no_timer
 from .vocab import default_vocabulary

@@ -19,7 +19,7 @@ import tomllib
 
 from .errors import MalformedDocumentError
 from .models import SourceSpec
-from .urls import redacted
+from .pages.urls import redacted
 
 SOURCE_KINDS = ("files", "feed", "sitemap", "url")
 _KNOWN_KEYS = {"name", "kind", "location", "keywords", "max_articles", "enabled", "optional"}

@@ -8,8 +8,13 @@ from collections import Counter
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from parsers.fingerprint import NEAR_DUPLICATE_CONTAINMENT, NEAR_DUPLICATE_JACCARD, Fingerprint, resemblance
 from parsers.models import ParsedArticle
+from parsers.pages.fingerprint import (
+    NEAR_DUPLICATE_CONTAINMENT,
+    NEAR_DUPLICATE_JACCARD,
+    Fingerprint,
+    resemblance,
+)
 
 from . import statements as sql
 from .models import Source, utcnow

@@ -137,7 +137,7 @@ class ArticleBand(SQLModel, table=True):
     __tablename__ = "article_bands"
     __table_args__ = (Index("ix_article_bands_article_id", "article_id"),)
 
-    # The bucket key already includes the band number (see parsers.fingerprint), so a lookup
+    # The bucket key already includes the band number (see parsers.pages.fingerprint), so a lookup
     # needs only "bucket IN (...)" on the primary key.
     bucket: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     article_id: int = Field(

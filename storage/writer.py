@@ -14,13 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from parsers.fingerprint import Fingerprint, fingerprint, stated_in
 from parsers.institution_keys import defined_acronyms
 from parsers.linkage import LinkModel, Report
 from parsers.models import Claim as ExtractedClaim
 from parsers.models import ParsedArticle, Stage, Therapy, stage_order
 from parsers.occurrence import stated_occurrence
-from parsers.urls import site_of
+from parsers.pages.fingerprint import Fingerprint, fingerprint, stated_in
+from parsers.pages.urls import site_of
 
 from . import statements as sql
 from .articles import article_key, ensure_source, find_original

@@ -48,7 +48,7 @@ def test_every_file_named_exists():
 
 
 def test_every_function_named_is_defined_where_it_is_named():
-    everything = "\n".join(p.read_text(encoding="utf-8") for d in CODE_DIRS for p in (ROOT / d).glob("*.py"))
+    everything = "\n".join(p.read_text(encoding="utf-8") for d in CODE_DIRS for p in (ROOT / d).rglob("*.py"))
     words = {"flows", "parsers", "storage"}  # layer names, not identifiers
     mentions = [(f, n) for f, n in _mentions() if n not in words]
     assert len(mentions) > 20

@@ -195,7 +195,7 @@ def test_good_links_are_stored_beside_every_kind_of_bad_link_and_each_bad_one_is
 # ru_maxrss on Linux carries over across exec from the forked parent (the pytest process).
 MEMORY_PROBE = """
 import asyncio, re, sys
-from flows.fetch import Fetcher, FetchConfig, TooLargeError
+from flows.fetching.client import Fetcher, FetchConfig, TooLargeError
 async def main():
     config = FetchConfig(user_agent="cgt-monitor-test/1", allowed_networks=("127.0.0.1/32",), per_host_delay=0, retries=0)
     async with Fetcher(config) as fetcher:

@@ -246,7 +246,7 @@ def test_a_sitemap_at_the_protocols_limit_lists_up_to_the_sources_limit(site, pa
     (50 MB uncompressed), gzipped or not, and only as many links as the source may fetch are kept."""
     import asyncio
 
-    from flows.fetch import FetchConfig, Fetcher
+    from flows.fetching.client import FetchConfig, Fetcher
     from flows.web import discover
     from parsers.models import SourceSpec
 
@@ -268,7 +268,7 @@ def test_a_sitemap_at_the_protocols_limit_lists_up_to_the_sources_limit(site, pa
 def test_a_feed_of_tens_of_thousands_of_items_lists_up_to_the_sources_limit(site):
     import asyncio
 
-    from flows.fetch import FetchConfig, Fetcher
+    from flows.fetching.client import FetchConfig, Fetcher
     from flows.web import discover
     from parsers.models import SourceSpec
 

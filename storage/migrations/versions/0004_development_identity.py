@@ -33,7 +33,7 @@ OLD_VIEWS = ("claim_timeline", "development_stages", "claims_by_month")
 
 
 def _outlet(url: str | None, named: str | None, source: str) -> str:
-    from parsers.urls import site_of
+    from parsers.pages.urls import site_of
 
     return site_of(url) or named or source
 

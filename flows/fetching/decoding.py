@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zlib
 
-from .fetch_errors import ContentEncodingError, TooLargeError
+from .errors import ContentEncodingError, TooLargeError
 
 MAX_CODING_LAYERS = 2
 

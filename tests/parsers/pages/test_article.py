@@ -2,8 +2,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from parsers.article import read_article, read_html, read_json, read_text
 from parsers.errors import BinaryDocumentError, EmptyDocumentError, MalformedDocumentError, ParseError
+from parsers.pages.article import read_article, read_html, read_json, read_text
 from tests.conftest import SEED_ARTICLE
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

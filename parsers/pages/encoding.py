@@ -7,7 +7,7 @@ import re
 
 from bs4.dammit import UnicodeDammit
 
-from .errors import BinaryDocumentError, EmptyDocumentError
+from ..errors import BinaryDocumentError, EmptyDocumentError
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),

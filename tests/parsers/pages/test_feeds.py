@@ -6,8 +6,8 @@ from datetime import date
 import lxml.html
 import pytest
 
-from parsers.feeds import MAX_XML_BYTES, FeedError, parse_feed, parse_sitemap
-from parsers.html import clean_url, parse_html
+from parsers.pages.feeds import MAX_XML_BYTES, FeedError, parse_feed, parse_sitemap
+from parsers.pages.html import clean_url, parse_html
 
 
 def rss(item_title: str, description: str = "A story.") -> bytes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from .errors import ParseError
+from ..errors import ParseError
 
 MAX_URL_CHARS = 4096
 _TRACKING_PARAMS = re.compile(

@@ -1,7 +1,7 @@
 """Metadata and main text of an HTML article page.
 
 The page is parsed once, with lxml. Metadata (title, publication date, canonical URL,
-language, site name) come from that tree, and so does the main text (``parsers.maintext``):
+language, site name) come from that tree, and so does the main text (``parsers.pages.maintext``):
 by default ("auto") a readability-like heuristic whose result is kept only when it covers the
 page's prose, and trafilatura for the pages it does not cover. ``page_text(data, url)`` is the
 bytes-in, text-out function scored against real pages.
@@ -24,14 +24,14 @@ import lxml.etree
 import lxml.html
 from lxml.etree import ParserError
 
+from ..errors import EmptyDocumentError, MalformedDocumentError
+from ..timing import Timer, no_timer
 from .dates import date_from_url, parse_date
 from .encoding import decode_bytes
-from .errors import EmptyDocumentError, MalformedDocumentError
 from .maintext import heuristic_main_text, page_main_text, trafilatura_text
-from .timing import Timer, no_timer
 from .urls import InvalidURLError, clean_url, site_of
 
-# "auto": the heuristic when its check passes, else trafilatura (``parsers.maintext``);
+# "auto": the heuristic when its check passes, else trafilatura (``parsers.pages.maintext``);
 # "lxml": the heuristic alone (fast, less complete); "trafilatura": trafilatura alone.
 MAIN_TEXT_EXTRACTORS = ("auto", "lxml", "trafilatura")
 DEFAULT_MAIN_TEXT_EXTRACTOR = "auto"

@@ -8,11 +8,11 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from parsers.encoding import decode_bytes
-from parsers.html import page_text, parse_html
-from parsers.maintext import heuristic_main_text, page_main_text
+from parsers.pages.encoding import decode_bytes
+from parsers.pages.html import page_text, parse_html
+from parsers.pages.maintext import heuristic_main_text, page_main_text
 
-SITE = Path(__file__).resolve().parent.parent / "fixtures" / "site"
+SITE = Path(__file__).resolve().parents[2] / "fixtures" / "site"
 PAGES = sorted(SITE.glob("*.html"))
 ARTICLE = " ".join(
     f"Paragraph {n}: doctors at the hospital reported how the patients in the study responded to "

@@ -1,7 +1,7 @@
 import pytest
 
-from parsers.encoding import decode_bytes
 from parsers.errors import BinaryDocumentError, EmptyDocumentError
+from parsers.pages.encoding import decode_bytes
 
 
 def test_utf8_and_bom():

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from flows.fetch import Fetcher, RobotsDisallowedError
-from tests.flows.test_fetch import config
+from flows.fetching.client import Fetcher, RobotsDisallowedError
+from tests.flows.fetching.conftest import config
 
 
 class RobotsSite:

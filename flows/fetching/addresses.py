@@ -10,7 +10,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from .fetch_errors import ForbiddenAddressError, UnreachableError
+from .errors import ForbiddenAddressError, UnreachableError
 
 
 class AddressGuard:

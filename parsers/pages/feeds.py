@@ -23,8 +23,8 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from ..errors import MalformedDocumentError
 from .dates import parse_date
-from .errors import MalformedDocumentError
 
 # The sitemap protocol's cap on one file (uncompressed); feeds get the same.
 MAX_XML_BYTES = 50 * 1024 * 1024

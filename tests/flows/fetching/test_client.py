@@ -5,30 +5,14 @@ import time
 
 import pytest
 
-from flows.fetch import (
+from flows.fetching.client import (
     ContentTypeError,
-    FetchConfig,
     Fetcher,
     ForbiddenAddressError,
     HTTPStatusError,
     TooLargeError,
 )
-
-LOOPBACK_ONLY = ("127.0.0.1/32",)
-
-
-def config(**overrides):
-    values = dict(
-        user_agent="cgt-monitor/test (+https://example.org/bot)",
-        read_timeout=0.5,
-        total_timeout=5,
-        retries=2,
-        backoff_base=0.01,
-        per_host_delay=0,
-        allowed_networks=LOOPBACK_ONLY,
-    )
-    values.update(overrides)
-    return FetchConfig(**values)
+from tests.flows.fetching.conftest import config
 
 
 def fetch(url, cfg=None, **kwargs):

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from parsers.dates import date_from_url, parse_date
+from parsers.pages.dates import date_from_url, parse_date
 
 
 @pytest.mark.parametrize(

@@ -1,16 +1,16 @@
 """Polite and safe HTTP fetching with one shared ``httpx.AsyncClient``. What can go wrong is a
-``flows.fetch_errors.FetchError`` (re-exported here).
+``flows.fetching.errors.FetchError`` (re-exported here).
 
 Politeness: a per-host concurrency limit and minimum delay between requests (raised to the
 host's robots.txt Crawl-delay, at most 30 s), robots.txt fetched once per host, conditional
 GET with stored ETag / Last-Modified, retries with exponential backoff and jitter.
 
 Memory: the size cap applies to the body after every content-coding layer is undone, in
-steps of bounded output (``flows.decoding``). Credentials in a URL are dropped before it is
+steps of bounded output (``flows.fetching.decoding``). Credentials in a URL are dropped before it is
 requested.
 
 Safety: every hop of a redirect chain is checked against the address rules before it is
-requested (``flows.addresses``).
+requested (``flows.fetching.addresses``).
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ from urllib.parse import urlsplit
 import httpx
 from protego import Protego
 
-from parsers.urls import InvalidURLError, checked_url, redacted
+from parsers.pages.urls import InvalidURLError, checked_url, redacted
 
 from .addresses import AddressGuard
 from .decoding import inflaters
-from .fetch_errors import (
+from .errors import (
     BadURLError,
     ContentEncodingError,
     ContentTypeError,

@@ -14,12 +14,12 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import PurePath
 
+from ..errors import EmptyDocumentError, MalformedDocumentError, ParseError
+from ..models import ParsedArticle
+from ..timing import Timer, no_timer
 from .dates import parse_date
 from .encoding import decode_bytes
-from .errors import EmptyDocumentError, MalformedDocumentError, ParseError
 from .html import DEFAULT_MAIN_TEXT_EXTRACTOR, parse_html
-from .models import ParsedArticle
-from .timing import Timer, no_timer
 
 SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".json")
 
