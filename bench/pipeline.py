@@ -213,23 +213,6 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _warm_up(_: int) -> bool:
-    from parsers.claims import RuleBasedExtractor
-    from parsers.pages.html import main_text
-
-    main_text("<p>warm-up</p>")
-    RuleBasedExtractor()
-    return True
-
-
-def warm_up_parse_workers(settings) -> None:  # type: ignore[no-untyped-def]
-    """Start the flow's parse worker processes and load the parsers and vocabularies in them."""
-    from flows.extraction import _pool, parse_workers
-
-    workers = parse_workers(settings.parse_workers)
-    list(_pool(workers).map(_warm_up, range(workers * 2)))
-
-
 SUMMARY_FIELDS = (
     "documents",
     "fetched",
@@ -248,12 +231,10 @@ def measure(sources: Path, workdir: Path, plain: bool, second: bool, repeat: int
     """Flow runs and plain runs, ``repeat`` times each, alternating which goes first (so neither
     always meets a warmer machine), each into an empty database; the best of each is reported,
     and every time is kept. Then the second, unchanged run over the last flow run's database."""
-    from flows.extraction import shutdown_pools
     from flows.ingest import ingest, run_pipeline
     from flows.settings import load_settings
 
     out: dict = {"flow_runs_seconds": [], "plain_runs_seconds": []}
-    warm_up_parse_workers(load_settings(sources_file=str(sources)))  # every run finds them up
     settings = None
     for round_ in range(repeat):
         order = ["flow", "plain"] if round_ % 2 == 0 else ["plain", "flow"]
@@ -283,7 +264,6 @@ def measure(sources: Path, workdir: Path, plain: bool, second: bool, repeat: int
         out["second_summary"] = {
             k: again[k] for k in ("documents", "fetched", "not_modified", "articles_new")
         }
-    shutdown_pools()
     out["peak_mb"] = _peak_mb()
     out["peak_worker_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return out
@@ -457,7 +437,8 @@ def report(n: int, site: dict, big: dict, raw: float, small: dict | None, small_
         "second_run": big.get("second_summary"),
         "first_run": {k: v for k, v in big["flow_summary"].items() if k != "stage_seconds"},
         "peak_memory_mb": round(big["peak_mb_after_flow"], 1),
-        "peak_parse_worker_memory_mb": round(big["peak_worker_mb"], 1),
+        # None when no worker process ran: small batches are parsed in the flow's process.
+        "peak_parse_worker_memory_mb": round(big["peak_worker_mb"], 1) if big["peak_worker_mb"] else None,
         "peak_memory_mb_small": round(small["peak_mb_after_flow"], 1) if small else None,
         "small_articles": small_n if small else None,
         "memory_growth_small_to_large": round(big["peak_mb_after_flow"] / small["peak_mb_after_flow"], 3)
@@ -684,7 +665,9 @@ def real_pages_mode(args: argparse.Namespace) -> None:
             "trafilatura_alone_pages_per_second": round(traf, 1),
             "pipeline_over_trafilatura_alone": round(rate / traf, 2),
             "peak_memory_mb": round(measured["peak_mb_after_flow"], 1),
-            "peak_parse_worker_memory_mb": round(measured["peak_worker_mb"], 1),
+            "peak_parse_worker_memory_mb": round(measured["peak_worker_mb"], 1)
+            if measured["peak_worker_mb"]
+            else None,
             "stored": {
                 k: measured["flow_summary"][k]
                 for k in ("articles_new", "articles_skipped", "claims_new", "failed")

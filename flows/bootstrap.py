@@ -4,7 +4,6 @@ institution aliases loaded) and the user's aliases file."""
 from __future__ import annotations
 
 import csv
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -14,10 +13,11 @@ from storage.database import make_engine, upgrade_database
 from storage.reference import sync_aliases, sync_conditions
 
 
-@lru_cache(maxsize=8)
-def engine_for(database_url: str) -> Engine:
-    """One engine per database URL and process, with the schema migrated to the latest
-    revision and the built-in institution aliases and condition vocabulary loaded."""
+def prepare_database(database_url: str) -> Engine:
+    """The engine of one run (or one writing command), created once and passed down: the
+    schema migrated to the latest revision and the built-in institution aliases and condition
+    vocabulary loaded. The caller owns it (``engine.dispose()`` when done); reading commands
+    open theirs with ``storage.database.open_database`` instead, which never migrates."""
     engine = make_engine(database_url)
     upgrade_database(engine)
     sync_aliases(engine, builtin_aliases(), origin="builtin")

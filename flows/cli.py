@@ -80,7 +80,6 @@ def run(
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     from storage.queries import list_claims
 
-    from .bootstrap import engine_for
     from .ingest import AllSourcesFailedError, run_ingest
     from .llm import llm_line
     from .orphan_guard import start_orphan_guard
@@ -117,7 +116,11 @@ def run(
         label = "warning" if failure["optional"] else "failed"
         typer.echo(f"  {label} [{failure['stage']}] {failure['location']}: {failure['reason']}")
     typer.echo("")
-    rows = [{**c.as_dict(), "first_seen": c.reported} for c in list_claims(engine_for(settings.database_url))]
+    engine = _open_database(settings.database_url)  # the run made it: reading it needs no upgrade
+    try:
+        rows = [{**c.as_dict(), "first_seen": c.reported} for c in list_claims(engine)]
+    finally:
+        engine.dispose()
     typer.echo(f"Stored claims ({len(rows)})")
     _echo_table(
         rows,
@@ -233,11 +236,12 @@ def _ask_the_model(settings: Any, extracted: list[tuple[Path, Any]]) -> list[tup
 
     from parsers.models import SourceSpec
 
-    from .bootstrap import engine_for
+    from .bootstrap import prepare_database
     from .llm import LlmRefiner, llm_line
     from .local import RawDocument
 
-    refiner = LlmRefiner.from_settings(settings, engine_for(settings.database_url))
+    engine = prepare_database(settings.database_url)  # the answers' cache is written
+    refiner = LlmRefiner.from_settings(settings, engine)
     docs = [
         (
             RawDocument(name=path.name, location=str(path), data=b"", fetched_at=result.article.fetched_at),
@@ -252,7 +256,10 @@ def _ask_the_model(settings: Any, extracted: list[tuple[Path, Any]]) -> list[tup
         finally:
             await refiner.aclose()
 
-    refined, failures = asyncio.run(refine())
+    try:
+        refined, failures = asyncio.run(refine())
+    finally:
+        engine.dispose()
     for failure in failures:
         typer.echo(f"fallback: {failure.location}: {failure.reason}", err=True)
     typer.echo(f"language model: {llm_line(refiner.stats.as_dict())}", err=True)

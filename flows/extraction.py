@@ -6,7 +6,8 @@ the flow itself was loaded (a file path entrypoint, ``python -m prefect.engine``
 flow): so it imports no Prefect and nothing from the flow's module, and everything sent to a
 worker is defined in an importable module.
 
-    results, failures, seconds = await extract_batch(spec, docs, ExtractionOptions("lxml"), workers=2)
+    with ParseWorkers(2) as workers:
+        results, failures, seconds = await workers.extract(spec, docs, ExtractionOptions("lxml"))
 """
 
 from __future__ import annotations
@@ -143,52 +144,129 @@ def run_pickled(payload: bytes) -> Any:
     return function(*args)
 
 
-_POOLS: dict[int, ProcessPoolExecutor] = {}
-_IN_PROCESS_REASON: list[str] = []  # set when workers cannot run here: parse in-process from then on
+class ParseWorkers:
+    """The parse worker processes of whoever starts them (a run, a benchmark): a process pool,
+    started on first use and ended by ``close`` (or the ``with`` block), and the reason parsing
+    moved into this process when workers cannot load the work. Nothing of it outlives its
+    owner or is shared with another run in the same process.
+
+        with ParseWorkers(2) as workers:
+            results, failures, seconds = await workers.extract(spec, docs, options)
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.in_process_reason: str | None = None  # set when workers cannot run the extraction
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> ParseWorkers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def pool(self) -> ProcessPoolExecutor | None:
+        """The live pool, if one was started (what tests and the benchmark look at)."""
+        return self._pool
+
+    def started_pool(self) -> ProcessPoolExecutor:
+        """The pool for CPU-bound parsing ("spawn": the flow's process runs threads and an
+        event loop, which forking would copy half-way)."""
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=site.addsitedir,
+                initargs=(_PROJECT_ROOT,),
+            )
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def _discard(self) -> str:
+        """Drop a broken pool; returns how its processes ended (exit codes, signals)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return ""
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        # Waiting lets the pool's own thread reap its processes first: reading an exit code
+        # while that thread reaps the same process can find none.
+        pool.shutdown(wait=True, cancel_futures=True)
+        endings = []
+        for process in processes:
+            process.join(timeout=5)
+            code = process.exitcode
+            if code is None or code == 0:
+                continue
+            if code < 0:
+                try:
+                    endings.append(f"killed by {signal.Signals(-code).name}")
+                except ValueError:
+                    endings.append(f"killed by signal {-code}")
+            else:
+                endings.append(f"exit code {code}")
+        return ", ".join(sorted(set(endings)))
+
+    async def _in_pool(
+        self, spec: SourceSpec, docs: Sequence[RawDocument], options: ExtractionOptions
+    ) -> ExtractResult:
+        loop = asyncio.get_running_loop()
+        pool = self.started_pool()
+        size = -(-len(docs) // self.workers)
+        calls = [
+            pickle.dumps((extract_documents, (spec, docs[i : i + size], options)))
+            for i in range(0, len(docs), size)
+        ]
+        parts = await asyncio.gather(*(loop.run_in_executor(pool, run_pickled, call) for call in calls))
+        return _merge(parts)
+
+    async def extract(
+        self, spec: SourceSpec, docs: Sequence[RawDocument], options: ExtractionOptions
+    ) -> ExtractResult:
+        """Parse and extract a batch; with more than one worker the documents are split over
+        the processes (parsing HTML is CPU-bound: threads would not help).
+
+        Workers that fail do not lose the batch: when they cannot load the work (an import
+        error) the batch is parsed in this process, as is every later one of this owner; when
+        a worker process dies, the batch goes once more to a fresh pool and, should that die
+        too, its documents are recorded as failed (to be tried again next run) while the next
+        batch gets a fresh pool. Either way the worker's error is recorded for the source."""
+        workers = self.workers
+        if workers <= 1 or len(docs) < MIN_DOCS_PER_WORKER * workers or self.in_process_reason:
+            return await extract_in_process(spec, docs, options)
+        try:
+            return await self._in_pool(spec, docs, options)
+        except WorkerSetupError as exc:
+            await asyncio.to_thread(self._discard)
+            self.in_process_reason = str(exc)
+            results, failures, seconds = await extract_in_process(spec, docs, options)
+            note = f"parse worker processes cannot run the extraction ({exc}); parsing in the flow's process"
+            return (
+                results,
+                [*failures, Failed(spec.name, spec.location, "workers", note, optional=True)],
+                seconds,
+            )
+        except BrokenProcessPool as exc:
+            first = await asyncio.to_thread(self._discard) or str(exc)
+        try:
+            results, failures, seconds = await self._in_pool(spec, docs, options)
+        except BrokenProcessPool as exc:
+            again = await asyncio.to_thread(self._discard) or str(exc)
+            reason = f"a parse worker process died twice on this batch ({first}; then {again})"
+            return [], [Failed(spec.name, doc.location, "parse", reason, spec.optional) for doc in docs], {}
+        note = f"a parse worker process died ({first}); the batch was parsed again in a fresh pool"
+        return results, [*failures, Failed(spec.name, spec.location, "workers", note, optional=True)], seconds
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool for CPU-bound parsing, created once per process ("spawn": the flow's
-    process runs threads and an event loop, which forking would copy half-way)."""
-    if workers not in _POOLS:
-        _POOLS[workers] = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=site.addsitedir,
-            initargs=(_PROJECT_ROOT,),
-        )
-    return _POOLS[workers]
-
-
-def _discard_pool(workers: int) -> str:
-    """Drop a broken pool; returns how its processes ended (exit codes, signals)."""
-    pool = _POOLS.pop(workers, None)
-    if pool is None:
-        return ""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    # Waiting lets the pool's own thread reap its processes first: reading an exit code while
-    # that thread reaps the same process can find none.
-    pool.shutdown(wait=True, cancel_futures=True)
-    endings = []
-    for process in processes:
-        process.join(timeout=5)
-        code = process.exitcode
-        if code is None or code == 0:
-            continue
-        if code < 0:
-            try:
-                endings.append(f"killed by {signal.Signals(-code).name}")
-            except ValueError:
-                endings.append(f"killed by signal {-code}")
-        else:
-            endings.append(f"exit code {code}")
-    return ", ".join(sorted(set(endings)))
-
-
-def shutdown_pools() -> None:
-    for pool in _POOLS.values():
-        pool.shutdown(cancel_futures=True)
-    _POOLS.clear()
+async def extract_in_process(
+    spec: SourceSpec, docs: Sequence[RawDocument], options: ExtractionOptions
+) -> ExtractResult:
+    """A batch parsed in this process, in a thread (the event loop goes on)."""
+    return await asyncio.to_thread(extract_documents, spec, docs, options)
 
 
 def parse_workers(setting: int) -> int:
@@ -205,50 +283,3 @@ def _merge(parts: Sequence[ExtractResult]) -> ExtractResult:
         failures.extend(part_failures)
         clock.add(part_seconds)
     return results, failures, dict(clock.seconds)
-
-
-async def _in_pool(
-    spec: SourceSpec, docs: Sequence[RawDocument], options: ExtractionOptions, workers: int
-) -> ExtractResult:
-    loop = asyncio.get_running_loop()
-    pool = _pool(workers)
-    size = -(-len(docs) // workers)
-    calls = [
-        pickle.dumps((extract_documents, (spec, docs[i : i + size], options)))
-        for i in range(0, len(docs), size)
-    ]
-    parts = await asyncio.gather(*(loop.run_in_executor(pool, run_pickled, call) for call in calls))
-    return _merge(parts)
-
-
-async def extract_batch(
-    spec: SourceSpec, docs: Sequence[RawDocument], options: ExtractionOptions, workers: int
-) -> ExtractResult:
-    """Parse and extract a batch; with ``workers`` > 1 the documents are split over that many
-    processes (parsing HTML is CPU-bound: threads would not help).
-
-    Workers that fail do not lose the batch: when they cannot load the work (an import error)
-    the batch is parsed in this process, as is every later one; when a worker process dies,
-    the batch goes once more to a fresh pool and, should that die too, its documents are
-    recorded as failed (to be tried again next run) while the next batch gets a fresh pool.
-    Either way the worker's error is recorded for the source."""
-    if workers <= 1 or len(docs) < MIN_DOCS_PER_WORKER * workers or _IN_PROCESS_REASON:
-        return await asyncio.to_thread(extract_documents, spec, docs, options)
-    try:
-        return await _in_pool(spec, docs, options, workers)
-    except WorkerSetupError as exc:
-        await asyncio.to_thread(_discard_pool, workers)
-        _IN_PROCESS_REASON.append(str(exc))
-        results, failures, seconds = await asyncio.to_thread(extract_documents, spec, docs, options)
-        note = f"parse worker processes cannot run the extraction ({exc}); parsing in the flow's process"
-        return results, [*failures, Failed(spec.name, spec.location, "workers", note, optional=True)], seconds
-    except BrokenProcessPool as exc:
-        first = await asyncio.to_thread(_discard_pool, workers) or str(exc)
-    try:
-        results, failures, seconds = await _in_pool(spec, docs, options, workers)
-    except BrokenProcessPool as exc:
-        again = await asyncio.to_thread(_discard_pool, workers) or str(exc)
-        reason = f"a parse worker process died twice on this batch ({first}; then {again})"
-        return [], [Failed(spec.name, doc.location, "parse", reason, spec.optional) for doc in docs], {}
-    note = f"a parse worker process died ({first}); the batch was parsed again in a fresh pool"
-    return results, [*failures, Failed(spec.name, spec.location, "workers", note, optional=True)], seconds

@@ -50,8 +50,8 @@ from flows.artifacts import (
     new_claims_table,
     timeline_markdown,
 )
-from flows.bootstrap import engine_for, load_alias_file
-from flows.extraction import StageClock, shutdown_pools
+from flows.bootstrap import load_alias_file, prepare_database
+from flows.extraction import ParseWorkers, StageClock, parse_workers
 from flows.fetching.client import Fetcher
 from flows.llm import LIMIT_NAME, LlmRefiner, ensure_shared_limit
 from flows.local import LocalReadError
@@ -193,10 +193,18 @@ async def _fetch_limit_tags(logger: Any) -> set[str]:
 
 async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str, Any]:
     """The body of the ``ingest`` flow; ``prefect=False`` runs the same steps as plain
-    functions (no task runs, no artifacts), to measure what orchestration costs. The parse
-    worker processes stay up for the next run in this process: ``shutdown_pools()`` ends them."""
+    functions (no task runs, no artifacts), to measure what orchestration costs. The run owns
+    its database engine and its parse worker processes: both end with it."""
+    engine = await asyncio.to_thread(prepare_database, settings.database_url)
+    try:
+        with ParseWorkers(parse_workers(settings.parse_workers)) as workers:
+            return await _run(settings, engine, workers, prefect)
+    finally:
+        engine.dispose()
+
+
+async def _run(settings: Settings, engine: Engine, workers: ParseWorkers, prefect: bool) -> dict[str, Any]:
     logger = get_run_logger() if prefect else _log
-    engine = engine_for(settings.database_url)
     summary = RunSummary()
     clock = StageClock()
     try:
@@ -285,7 +293,9 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
             run = SourceRun(
                 settings,
                 base_dir,
+                engine,
                 fetcher,
+                workers,
                 asyncio.Semaphore(BATCHES_IN_FLIGHT),
                 asyncio.Lock(),
                 dask=dask,
@@ -452,10 +462,7 @@ def run_ingest(sources_file: str | None = None, database_url: str | None = None)
             sources_file=sources_file or "", database_url=database_url or "", return_state=True
         )
 
-    try:
-        state = asyncio.run(run())
-    finally:
-        shutdown_pools()
+    state = asyncio.run(run())
     summary = state.data if isinstance(state.data, dict) else state.result(raise_on_failure=False)
     if not isinstance(summary, dict):
         raise RuntimeError(f"the ingest flow run ended {state.name}: {state.message}")

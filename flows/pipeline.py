@@ -23,14 +23,13 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from flows.bootstrap import engine_for
 from flows.extraction import (
     DEFAULT_OPTIONS,
     ExtractionOptions,
     ExtractResult,
+    ParseWorkers,
     StageClock,
-    extract_batch,
-    parse_workers,
+    extract_in_process,
 )
 from flows.fetching.client import Fetcher
 from flows.llm import LlmRefiner
@@ -146,12 +145,11 @@ async def read_files(spec: SourceSpec, paths: Sequence[str]) -> tuple[list[RawDo
 
 
 async def discover_urls(
-    spec: SourceSpec, fetcher: Fetcher, database_url: str, limit: int, scheduled: set[str] | None = None
+    spec: SourceSpec, fetcher: Fetcher, engine: Engine, limit: int, scheduled: set[str] | None = None
 ) -> Discovery:
     """The article URLs a feed, sitemap or url source lists now, then the links of its retry
     queue (failed transiently in earlier runs; fetched again even when the feed answers 304),
     each scheduled once per run across sources."""
-    engine = engine_for(database_url)
     try:
         location = checked_url(spec.location)
     except InvalidURLError:
@@ -172,15 +170,15 @@ async def discover_urls(
 
 
 async def fetch_batch(
-    spec: SourceSpec, fetcher: Fetcher, database_url: str, entries: Sequence[FeedEntry]
+    spec: SourceSpec, fetcher: Fetcher, engine: Engine, entries: Sequence[FeedEntry]
 ) -> FetchedBatch:
     """Fetch a batch of article pages (conditional requests where the URL was seen)."""
-    states = await asyncio.to_thread(get_url_states, engine_for(database_url), [e.url for e in entries])
+    states = await asyncio.to_thread(get_url_states, engine, [e.url for e in entries])
     return await fetch_articles(spec, fetcher, entries, states)
 
 
 def _store(
-    database_url: str,
+    engine: Engine,
     spec: SourceSpec,
     results: Sequence[tuple[RawDocument, ExtractedArticle]],
     failures: Sequence[Failed],
@@ -189,7 +187,6 @@ def _store(
     settled: Sequence[str] = (),
     link_model: str = "",
 ) -> BatchOutcome:
-    engine = engine_for(database_url)
     failures = list(failures)
     if retry or settled:
         for link in update_retry_queue(engine, spec.name, retry, settled, MAX_RETRY_ATTEMPTS):
@@ -208,7 +205,7 @@ def _store(
 
 
 async def store_batch(
-    database_url: str,
+    engine: Engine,
     spec: SourceSpec,
     results: Sequence[tuple[RawDocument, ExtractedArticle]],
     failures: Sequence[Failed],
@@ -224,7 +221,7 @@ async def store_batch(
     for attempt in range(_STORE_ATTEMPTS):
         try:
             return await asyncio.to_thread(
-                _store, database_url, spec, results, failures, states, retry, settled, link_model
+                _store, engine, spec, results, failures, states, retry, settled, link_model
             )
         except OperationalError:
             if attempt == _STORE_ATTEMPTS - 1:
@@ -241,7 +238,7 @@ async def extract_batch_task(
 ) -> Payload[ExtractResult]:
     """A batch's parsing and extraction as a task run of its own: used only with the Dask task
     runner, which runs it on the cluster's workers (one process each: no pool inside)."""
-    return Payload(await extract_batch(spec, box.value, options, workers=1))
+    return Payload(await extract_in_process(spec, box.value, options))
 
 
 @dataclasses.dataclass
@@ -251,7 +248,9 @@ class SourceRun:
 
     settings: Settings
     base_dir: str
+    engine: Engine  # the run's, created once by the run (``flows.bootstrap.prepare_database``)
     fetcher: Fetcher
+    workers: ParseWorkers  # the run's parse worker processes
     in_flight: asyncio.Semaphore  # batches of pages held in memory, across the run's sources
     # One batch stored at a time per run: concurrent SQLite writers would wait on the file lock
     # by polling; this hands over at once (and PostgreSQL loses nothing).
@@ -286,9 +285,7 @@ async def _extract(spec: SourceSpec, docs: list[RawDocument], run: SourceRun) ->
         future = run.flow_context.copy().run(run.dask.submit, extract_batch_task, parameters)
         results, failures, seconds = (await asyncio.to_thread(future.result)).value
     else:
-        results, failures, seconds = await extract_batch(
-            spec, docs, settings.extraction_options(), parse_workers(settings.parse_workers)
-        )
+        results, failures, seconds = await run.workers.extract(spec, docs, settings.extraction_options())
     if run.llm is not None and results:
         started = time.perf_counter()
         results, asked = await run.llm.refine(spec, results)
@@ -321,7 +318,7 @@ async def run_batches(
                 async with run.storing:
                     with clock("store"):
                         outcome = await store_batch(
-                            run.settings.database_url,
+                            run.engine,
                             batch.spec,
                             results,
                             batch.failures + parse_failures,
@@ -407,14 +404,14 @@ async def web_batches(
     settings = run.settings
     limit = spec.max_articles or settings.max_articles_per_source
     with clock("fetch"):
-        found = await discover_urls(spec, run.fetcher, settings.database_url, limit, run.scheduled)
+        found = await discover_urls(spec, run.fetcher, run.engine, limit, run.scheduled)
     _count_web(summary, spec, found.counts)
     if found.failures:
         yield Batch(spec, [], list(found.failures))
     chunks = list(_chunks(found.entries, settings.batch_size))
     for n, chunk in enumerate(chunks, start=1):
         with clock("fetch"):
-            fetched = await fetch_batch(spec, run.fetcher, settings.database_url, chunk)
+            fetched = await fetch_batch(spec, run.fetcher, run.engine, chunk)
         _count_web(summary, spec, fetched.counts)
         states = list(fetched.states.values())
         if n == len(chunks):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -102,3 +103,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path):
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+@functools.cache
+def engine_of(database_url: str):  # type: ignore[no-untyped-def]
+    """An engine on a database that a run made, for a test to read what it stored (one per URL:
+    tests read the same database many times)."""
+    from storage.database import make_engine
+
+    return make_engine(database_url)

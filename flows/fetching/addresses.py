@@ -10,7 +10,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from .errors import ForbiddenAddressError, UnreachableError
+from .errors import ForbiddenAddressError, HostNotFoundError
 
 
 class AddressGuard:
@@ -42,8 +42,8 @@ class AddressGuard:
                 try:
                     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
                 except socket.gaierror as exc:
-                    raise UnreachableError(
-                        url, f"DNS lookup failed for {host}: {exc.strerror or exc}", transient=False
+                    raise HostNotFoundError(
+                        url, f"DNS lookup failed for {host}: {exc.strerror or exc}"
                     ) from exc
                 addresses = sorted({str(info[4][0]) for info in infos})
             self._addresses[key] = addresses

@@ -37,16 +37,20 @@ from .addresses import AddressGuard
 from .decoding import inflaters
 from .errors import (
     BadURLError,
+    ConnectionFailedError,
     ContentEncodingError,
     ContentTypeError,
     FetchError,
     FetchTimeoutError,
     ForbiddenAddressError,
-    HTTPStatusError,
+    HostNotFoundError,
+    PageStatusError,
+    PermanentFetchError,
     RedirectError,
     RobotsDisallowedError,
+    ServerBusyError,
     TooLargeError,
-    UnreachableError,
+    TransientFetchError,
 )
 
 __all__ = [
@@ -56,14 +60,18 @@ __all__ = [
     "FetchConfig",
     "FetchError",
     "FetchResult",
+    "ConnectionFailedError",
     "FetchTimeoutError",
     "Fetcher",
     "ForbiddenAddressError",
-    "HTTPStatusError",
+    "HostNotFoundError",
+    "PageStatusError",
+    "PermanentFetchError",
     "RedirectError",
     "RobotsDisallowedError",
+    "ServerBusyError",
     "TooLargeError",
-    "UnreachableError",
+    "TransientFetchError",
 ]
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -237,7 +245,7 @@ class Fetcher:
                 if response.status_code in (301, 302, 303, 307, 308):
                     location = response.headers.get("location")
                     if not location:
-                        raise HTTPStatusError(current, f"HTTP {response.status_code} without Location")
+                        raise PageStatusError(current, f"HTTP {response.status_code} without Location")
                     try:
                         target = checked_url(location, base=current)
                     except InvalidURLError as exc:
@@ -266,9 +274,10 @@ class Fetcher:
             dns = isinstance(exc.__cause__ or exc.__context__, socket.gaierror) or "Name or service" in str(
                 exc
             )
-            raise UnreachableError(url, f"cannot connect: {exc}", transient=not dns) from exc
+            error = HostNotFoundError if dns else ConnectionFailedError
+            raise error(url, f"cannot connect: {exc}") from exc
         except httpx.TransportError as exc:
-            raise UnreachableError(url, f"connection failed: {type(exc).__name__}: {exc}") from exc
+            raise ConnectionFailedError(url, f"connection failed: {type(exc).__name__}: {exc}") from exc
         try:
             yield response
         finally:
@@ -282,14 +291,13 @@ class Fetcher:
                 url, final, 304, etag=headers.get("etag"), last_modified=headers.get("last-modified")
             )
         if status == 429 or status >= 500:
-            raise HTTPStatusError(
+            raise ServerBusyError(
                 final,
                 f"HTTP {status}",
-                transient=True,
                 retry_after=_retry_after(headers.get("retry-after"), self.config.backoff_max),
             )
         if status >= 400 or status < 200:
-            raise HTTPStatusError(final, f"HTTP {status}", transient=False)
+            raise PageStatusError(final, f"HTTP {status}")
         media, charset = _media_type(headers.get("content-type"))
         declared = headers.get("content-length")
         cap = self.config.max_listing_bytes if expect == "xml" else self.config.max_bytes
@@ -337,7 +345,9 @@ class Fetcher:
         except httpx.TimeoutException as exc:
             raise FetchTimeoutError(url, f"timed out reading the body ({type(exc).__name__})") from exc
         except httpx.TransportError as exc:
-            raise UnreachableError(url, f"connection failed while reading: {type(exc).__name__}") from exc
+            raise ConnectionFailedError(
+                url, f"connection failed while reading: {type(exc).__name__}"
+            ) from exc
         except TooLargeError:
             if truncate:
                 return b"".join(chunks)[:limit]

@@ -1,20 +1,30 @@
-"""What can go wrong fetching one URL, as one exception tree (every error while fetching a URL
-is a FetchError for that URL, never another kind):
+"""What can go wrong fetching one URL, as one exception tree. Every error while fetching a URL
+is a ``FetchError`` for that URL, and each is either transient (trying again may help: the
+client retries it, and a later run fetches the link again) or permanent — by its class, never
+by a flag of one instance:
 
-    FetchError                  base: a URL could not be fetched (.reason, .transient, .kind)
-    ├── UnreachableError        DNS failure (permanent), refused/reset connection (transient)
-    ├── FetchTimeoutError       connect, read or total timeout (transient)
-    ├── HTTPStatusError         4xx (permanent); 429 and 5xx (transient, honours Retry-After)
-    ├── TooLargeError           body beyond ``max_bytes`` (permanent; the download is aborted)
-    ├── ContentTypeError        not the type asked for (permanent)
-    ├── RobotsDisallowedError   robots.txt disallows our user agent (permanent)
-    ├── RedirectError           more than ``max_redirects`` redirects, a loop, or a malformed
-    │                           Location (permanent)
-    ├── ContentEncodingError    a body whose Content-Encoding does not decode, or with more than
-    │                           two content-coding layers (permanent)
-    ├── BadURLError             a link that is not a valid http(s) URL (permanent)
-    └── ForbiddenAddressError   the host resolves to a private, loopback, link-local or
-                                multicast address that is not allowed (permanent)
+    FetchError                    base (.url, .reason, .kind, .transient, .retry_later)
+    ├── TransientFetchError       trying again may help
+    │   ├── ConnectionFailedError refused or reset connection
+    │   ├── FetchTimeoutError     connect, read or total timeout
+    │   └── ServerBusyError       HTTP 429 and 5xx (honours Retry-After)
+    └── PermanentFetchError       trying again will not help
+        ├── HostNotFoundError     the host name does not resolve
+        ├── PageStatusError       any other status outside 2xx/304 (404, 410, 403, a 3xx without
+        │                         Location)
+        ├── TooLargeError         body beyond the cap (the download is aborted)
+        ├── ContentTypeError      not the type asked for
+        ├── RobotsDisallowedError robots.txt disallows our user agent (or could not be read:
+        │                         ``retry_later``, the link waits for the next run)
+        ├── RedirectError         too many redirects, a loop, or a malformed Location
+        ├── ContentEncodingError  a body whose Content-Encoding does not decode, or more than two
+        │                         content-coding layers
+        ├── BadURLError           a link that is not a valid http(s) URL
+        └── ForbiddenAddressError the host resolves to a private, loopback, link-local or
+                                  multicast address that is not allowed
+
+``kind`` names the failure in summaries and stored reasons ("unreachable", "timeout", "http",
+...); the names differ from httpx's own exceptions (``httpx.HTTPStatusError``) on purpose.
 """
 
 from __future__ import annotations
@@ -22,8 +32,8 @@ from __future__ import annotations
 
 class FetchError(Exception):
     """A URL could not be fetched. ``kind`` names the failure for summaries, ``transient``
-    says whether trying again at once may help, ``retry_later`` whether a later run should
-    (every transient error, and an origin whose robots.txt was unavailable this run)."""
+    (of the class) says whether trying again at once may help, ``retry_later`` whether a later
+    run should (every transient error, and an origin whose robots.txt was unavailable)."""
 
     kind = "fetch"
     transient = False
@@ -33,56 +43,67 @@ class FetchError(Exception):
         url: str,
         reason: str,
         *,
-        transient: bool | None = None,
         retry_after: float | None = None,
         retry_later: bool | None = None,
     ) -> None:
         super().__init__(f"{reason} ({url})")
         self.url = url
         self.reason = reason
-        if transient is not None:
-            self.transient = transient
         self.retry_after = retry_after
         self.retry_later = self.transient if retry_later is None else retry_later
 
 
-class UnreachableError(FetchError):
+class TransientFetchError(FetchError):
+    transient = True
+
+
+class PermanentFetchError(FetchError):
+    transient = False
+
+
+class ConnectionFailedError(TransientFetchError):
     kind = "unreachable"
-    transient = True
 
 
-class FetchTimeoutError(FetchError):
+class FetchTimeoutError(TransientFetchError):
     kind = "timeout"
-    transient = True
 
 
-class HTTPStatusError(FetchError):
+class ServerBusyError(TransientFetchError):
     kind = "http"
 
 
-class TooLargeError(FetchError):
+class HostNotFoundError(PermanentFetchError):
+    kind = "unreachable"
+
+
+class PageStatusError(PermanentFetchError):
+    kind = "http"
+
+
+class TooLargeError(PermanentFetchError):
     kind = "too_large"
 
 
-class ContentTypeError(FetchError):
+class ContentTypeError(PermanentFetchError):
     kind = "content_type"
 
 
-class RobotsDisallowedError(FetchError):
+class RobotsDisallowedError(PermanentFetchError):
     kind = "robots"
 
 
-class RedirectError(FetchError):
+class RedirectError(PermanentFetchError):
     kind = "redirect"
 
 
-class ForbiddenAddressError(FetchError):
+class ForbiddenAddressError(PermanentFetchError):
     kind = "forbidden_address"
 
 
-class ContentEncodingError(FetchError):
+class ContentEncodingError(PermanentFetchError):
     kind = "content_encoding"
 
 
-class BadURLError(FetchError):
+class BadURLError(PermanentFetchError):
     kind = "invalid_url"

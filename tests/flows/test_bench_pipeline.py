@@ -47,11 +47,15 @@ def test_pipeline_benchmark_smoke_run_reports_every_field(tmp_path):
         "second_run_seconds",
         "second_run_speedup",
         "peak_memory_mb",
-        "peak_parse_worker_memory_mb",
         "peak_memory_mb_small",
         "memory_growth_small_to_large",
     ):
         assert isinstance(result[field], (int, float)) and result[field] > 0, field
+    # At N = 200 a batch may be small enough to be parsed in the flow's process (how the links
+    # fall to the sources depends on which is read first): then no worker process starts (each
+    # run owns its workers) and there is no worker peak to report.
+    worker_peak = result["peak_parse_worker_memory_mb"]
+    assert worker_peak is None or (isinstance(worker_peak, float) and worker_peak > 0)
     assert isinstance(result["prefect_share"], float) and result["prefect_share"] < 1
     # Flow and plain runs twice each (the default --repeat); the best of each is reported.
     assert len(result["runs_seconds"]["flow"]) == len(result["runs_seconds"]["plain"]) == 2

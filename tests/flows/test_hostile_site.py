@@ -23,10 +23,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import Session, select
 
-from flows.bootstrap import engine_for
 from flows.ingest import run_ingest
 from flows.pipeline import MAX_RETRY_ATTEMPTS
 from storage.models import Article, Failure, RetryItem
+from tests.conftest import engine_of
 
 BOMB = Path(__file__).resolve().parents[1] / "fixtures" / "zeros-2GiB.gz.gz"
 # zeros-2GiB.gz.gz: 2 GiB of zero bytes, gzipped twice (3,477 bytes); made with
@@ -134,12 +134,12 @@ def sources(tmp_path: Path, *entries: tuple[str, str, str]) -> str:
 
 
 def articles(database_url: str) -> dict[str, Article]:
-    with Session(engine_for(database_url)) as session:
+    with Session(engine_of(database_url)) as session:
         return {a.url: a for a in session.exec(select(Article)).all()}
 
 
 def failures(database_url: str) -> list[Failure]:
-    with Session(engine_for(database_url)) as session:
+    with Session(engine_of(database_url)) as session:
         return list(session.exec(select(Failure)).all())
 
 
@@ -185,7 +185,7 @@ def test_good_links_are_stored_beside_every_kind_of_bad_link_and_each_bad_one_is
     assert "robots.txt unavailable" in reasons[f"{b.base}/robots.txt"]
     held_back = {f"{b.base}/news/behind-stalled-robots", f"{b.base}/news/also-behind-stalled-robots"}
     assert not held_back & set(reasons)
-    with Session(engine_for(database_url)) as session:
+    with Session(engine_of(database_url)) as session:
         assert {r.url for r in session.exec(select(RetryItem)).all()} == held_back
     assert summary["articles_new"] == 3
     assert summary["failed"] == len(BAD_LINKS) + 3
@@ -366,7 +366,7 @@ def test_a_transiently_failed_item_is_fetched_again_while_its_feed_answers_304(
         a.routes["/feed.xml"] = conditional_feed
         listed = sources(tmp_path, ("a", "feed", f"{a.base}/feed.xml"))
         first = run_ingest(listed, database_url)
-        with Session(engine_for(database_url)) as session:
+        with Session(engine_of(database_url)) as session:
             queued = [(r.url, r.attempts) for r in session.exec(select(RetryItem)).all()]
         assert first["articles_new"] == 1 and queued == [(f"{a.base}/news/flaky", 1)]
 
@@ -374,7 +374,7 @@ def test_a_transiently_failed_item_is_fetched_again_while_its_feed_answers_304(
         second = run_ingest(listed, database_url)
         assert second["not_modified"] >= 1  # the feed answered 304
         assert second["articles_new"] == 1 and f"{a.base}/news/flaky" in articles(database_url)
-        with Session(engine_for(database_url)) as session:
+        with Session(engine_of(database_url)) as session:
             assert session.exec(select(RetryItem)).all() == []
         third = run_ingest(listed, database_url)
         assert a.requests["/news/flaky"] == 1 + 1 + 1  # one attempt (+1 retry) in run one, one in run two
@@ -391,7 +391,7 @@ def test_a_link_that_keeps_failing_leaves_the_retry_queue_with_a_recorded_reason
         for _ in range(MAX_RETRY_ATTEMPTS):
             run_ingest(listed, database_url)
         gave_up = [f for f in failures(database_url) if f.stage == "retry"]
-        with Session(engine_for(database_url)) as session:
+        with Session(engine_of(database_url)) as session:
             assert session.exec(select(RetryItem)).all() == []
         run_ingest(listed, database_url)
         asked = a.requests["/news/down"]

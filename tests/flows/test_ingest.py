@@ -3,11 +3,10 @@ import shutil
 import pytest
 from sqlmodel import Session, select
 
-from flows.bootstrap import engine_for
 from flows.ingest import run_ingest
 from storage.models import Article, Claim, Failure, Mention
 from storage.queries import list_claims, table_counts
-from tests.conftest import SEED_ARTICLE, SEED_CLAIMS
+from tests.conftest import SEED_ARTICLE, SEED_CLAIMS, engine_of
 
 
 def claim_keys(engine):
@@ -16,7 +15,7 @@ def claim_keys(engine):
 
 def test_ingest_twice_over_the_seed_stores_the_five_claims_once(seed_sources, database_url):
     first = run_ingest(sources_file=str(seed_sources), database_url=database_url)
-    engine = engine_for(database_url)
+    engine = engine_of(database_url)
     assert first["articles_new"] == 1 and first["claims_new"] == 5 and first["failed"] == 0
     assert claim_keys(engine) == SEED_CLAIMS
     counts = table_counts(engine)
@@ -47,7 +46,7 @@ def test_bad_files_are_recorded_and_the_run_goes_on(tmp_path, database_url):
     summary = run_ingest(sources_file=str(sources), database_url=database_url)
     assert summary["articles_new"] == 1 and summary["claims_new"] == 5
     assert summary["failed"] == 5
-    engine = engine_for(database_url)
+    engine = engine_of(database_url)
     with Session(engine) as session:
         failures = session.exec(select(Failure)).all()
         assert {f.location.rsplit("/", 1)[-1] for f in failures} == {

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
-from flows.bootstrap import engine_for
+from flows.bootstrap import prepare_database
 from flows.cli import app
 from flows.llm import ChatClient, LlmConfig, LlmError, LlmRefiner
 from flows.local import RawDocument
@@ -83,7 +83,7 @@ def test_a_run_stores_the_models_checked_claims_and_a_second_run_sends_nothing(l
     path, headers, body = llm_env.requests[0]
     assert path == "/v1/chat/completions" and headers["Authorization"] == f"Bearer {KEY}"
     assert body["model"] == "fake-model" and body["response_format"]["type"] == "json_schema"
-    engine = engine_for(f"sqlite:///{tmp_path / 'llm.db'}")
+    engine = prepare_database(f"sqlite:///{tmp_path / 'llm.db'}")
     claims = list_claims(engine)
     # Of the fake's three claims per article, the quote not in the text and the stage outside
     # the vocabulary are dropped: the one left is the same in both articles (one claim).
@@ -123,7 +123,7 @@ def test_an_unusable_answer_falls_back_to_the_offline_claims_and_is_recorded(llm
     output = run(sources, tmp_path)
     assert time.monotonic() - started < 60
     assert f"1 fell back to the offline extractor (1 {kind})" in output
-    engine = engine_for(f"sqlite:///{tmp_path / 'llm.db'}")
+    engine = prepare_database(f"sqlite:///{tmp_path / 'llm.db'}")
     offline = claim_extractor("learned").extract_text(article_text(mode, 0))
     assert offline and len(list_claims(engine)) == len(offline)  # the article is stored, not lost
     with engine.connect() as conn:
@@ -164,7 +164,7 @@ def test_the_model_down_for_the_whole_run_loses_nothing(monkeypatch, tmp_path):
         monkeypatch.setenv(key, value)
     output = run(sources_with(tmp_path, [None, None, None]), tmp_path)
     assert "3 fell back to the offline extractor (3 unreachable)" in output
-    engine = engine_for(f"sqlite:///{tmp_path / 'llm.db'}")
+    engine = prepare_database(f"sqlite:///{tmp_path / 'llm.db'}")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM articles")).scalar() == 3
 
@@ -172,7 +172,7 @@ def test_the_model_down_for_the_whole_run_loses_nothing(monkeypatch, tmp_path):
 def test_the_api_key_is_in_no_log_artifact_or_table(llm_env, tmp_path, caplog):
     output = run(sources_with(tmp_path, [None, "invalid-json"]), tmp_path)
     assert KEY not in output and KEY not in caplog.text
-    engine = engine_for(f"sqlite:///{tmp_path / 'llm.db'}")
+    engine = prepare_database(f"sqlite:///{tmp_path / 'llm.db'}")
     with engine.connect() as conn:
         for table in inspect(engine).get_table_names():
             for row in conn.execute(text(f"SELECT * FROM {table}")):

@@ -9,12 +9,11 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
 from flows.artifacts import DIGEST_KEY, PROGRESS_KEY, TABLE_KEY, TIMELINE_KEY
-from flows.bootstrap import engine_for
 from flows.deploy import DEPLOYMENT_NAME, build_deployment
 from flows.ingest import ingest
 from flows.settings import load_settings
 from storage.queries import list_claims
-from tests.conftest import SEED_CLAIMS
+from tests.conftest import SEED_CLAIMS, engine_of
 from tests.corpus import make_corpus
 
 
@@ -127,7 +126,7 @@ def test_extraction_on_dask_and_on_a_process_pool_gives_the_same_claims(
     summary = asyncio.run(ingest(sources_file=str(seed_sources), database_url=database_url))
     assert summary["claims_new"] == 5
     assert {
-        (c.institution, c.therapy, c.indication, c.stage) for c in list_claims(engine_for(database_url))
+        (c.institution, c.therapy, c.indication, c.stage) for c in list_claims(engine_of(database_url))
     } == SEED_CLAIMS
 
     monkeypatch.setenv("CGT_MONITOR_TASK_RUNNER", "default")
@@ -143,7 +142,7 @@ def test_extraction_on_dask_and_on_a_process_pool_gives_the_same_claims(
     def claims(path):
         return sorted(
             (str(c.institution), c.therapy, c.indication, c.stage, c.mention_count)
-            for c in list_claims(engine_for(f"sqlite:///{path}"))
+            for c in list_claims(engine_of(f"sqlite:///{path}"))
         )
 
     assert claims(single) == claims(pooled) and claims(single)

@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from flows.bootstrap import engine_for
 from flows.ingest import run_ingest
 from storage.models import Article, Failure, FetchState, RetryItem
+from tests.conftest import engine_of
 
 EXPECTED_DATES = {  # article path -> publication date the page (or its feed) states
     "/news/car-t-lupus-trial": date(2025, 3, 14),  # JSON-LD datePublished
@@ -56,7 +56,7 @@ def failures_by_location(engine, base):
 def test_web_sources_arrive_with_dates_and_every_failure_is_recorded(tmp_path, site, web_env, database_url):
     sources = write_sources(tmp_path, site.base)
     summary = run_ingest(sources_file=str(sources), database_url=database_url)
-    engine = engine_for(database_url)
+    engine = engine_of(database_url)
 
     with Session(engine) as session:
         articles = {a.location.replace(site.base, ""): a for a in session.exec(select(Article)).all()}
@@ -101,7 +101,7 @@ def test_web_sources_arrive_with_dates_and_every_failure_is_recorded(tmp_path, s
 def test_second_run_sends_conditional_requests_and_parses_nothing(tmp_path, site, web_env, database_url):
     sources = write_sources(tmp_path, site.base)
     run_ingest(sources_file=str(sources), database_url=database_url)
-    engine = engine_for(database_url)
+    engine = engine_of(database_url)
     with Session(engine) as session:
         counts = (len(session.exec(select(Article)).all()), len(session.exec(select(FetchState)).all()))
     before = dict(site.requests)
@@ -233,9 +233,9 @@ def test_a_source_that_breaks_is_recorded_and_the_others_are_stored(
             "optional": False,
         }
     ]
-    recorded = failures_by_location(engine_for(database_url), site.base)["/sitemap_index.xml"]
+    recorded = failures_by_location(engine_of(database_url), site.base)["/sitemap_index.xml"]
     assert (recorded.stage, recorded.reason) == ("source", "KeyError: 'a bug in discovery'")
-    with Session(engine_for(database_url)) as session:
+    with Session(engine_of(database_url)) as session:
         stored = {a.location.replace(site.base, "") for a in session.exec(select(Article)).all()}
     assert "/news/car-t-lupus-trial" in stored  # from the feed, fetched while the sitemap failed
 

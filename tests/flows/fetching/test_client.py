@@ -9,7 +9,8 @@ from flows.fetching.client import (
     ContentTypeError,
     Fetcher,
     ForbiddenAddressError,
-    HTTPStatusError,
+    PageStatusError,
+    PermanentFetchError,
     TooLargeError,
 )
 from tests.flows.fetching.conftest import config
@@ -51,9 +52,13 @@ def test_loopback_is_refused_without_the_allow_list_and_nothing_is_sent(site):
 
 
 def test_permanent_errors_are_not_retried(site):
-    with pytest.raises(HTTPStatusError) as info:
+    with pytest.raises(PageStatusError) as info:
         fetch(f"{site.base}/gone")
-    assert not info.value.transient
+    assert (
+        isinstance(info.value, PermanentFetchError)
+        and not info.value.transient
+        and not info.value.retry_later
+    )
     assert site.requests["/gone"] == 1
 
 
@@ -79,3 +84,38 @@ def test_requests_to_one_host_are_spaced_by_the_minimum_delay(site):
             return time.monotonic() - started
 
     assert asyncio.run(go()) >= 0.6  # three requests: two gaps of at least 0.3 s
+
+
+def test_a_refused_connection_is_transient_retried_and_queued_for_a_later_run():
+    import socket
+
+    from flows.fetching.errors import ConnectionFailedError, TransientFetchError
+
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(ConnectionFailedError) as info:
+        fetch(f"http://127.0.0.1:{port}/a", config(retries=2, backoff_base=0.2, respect_robots=False))
+    assert isinstance(info.value, TransientFetchError) and info.value.retry_later
+    assert info.value.kind == "unreachable"
+    assert time.monotonic() - started >= 0.2  # it waited before trying again
+
+
+def test_every_fetch_error_is_transient_or_permanent_by_its_class():
+    from flows.fetching import errors
+
+    leaves = [
+        c
+        for c in vars(errors).values()
+        if isinstance(c, type)
+        and issubclass(c, errors.FetchError)
+        and c not in (errors.FetchError, errors.TransientFetchError, errors.PermanentFetchError)
+    ]
+    assert len(leaves) == 12
+    for cls in leaves:
+        transient = issubclass(cls, errors.TransientFetchError)
+        assert transient != issubclass(cls, errors.PermanentFetchError), cls
+        assert cls("https://example.org/", "x").transient is transient
+        assert cls("https://example.org/", "x").retry_later is transient
+    assert errors.RobotsDisallowedError("https://example.org/", "x", retry_later=True).retry_later
