@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from parsers.pages.encoding import decode_bytes  # noqa: E402
-from parsers.pages.html import MAIN_TEXT_EXTRACTORS, main_text, parse_html  # noqa: E402
+from parsers.pages.html import MAIN_TEXT_EXTRACTORS, PageOptions, main_text, parse_html  # noqa: E402
 
 SITE = ROOT / "tests" / "fixtures" / "site"
 REAL_PAGES = ROOT.parent / "shared" / "eval" / "maintext"
@@ -118,7 +118,7 @@ def main() -> None:
         expected = page.with_suffix(".expected.txt").read_text(encoding="utf-8")
         row = f"{page.stem:<28}"
         for name in MAIN_TEXT_EXTRACTORS:
-            got = parse_html(html_by_page[page], extractor=name).text
+            got = parse_html(html_by_page[page], options=PageOptions(name)).text
             p, r, f = scores(got, expected)
             totals[name].append((p, r, f))
             row += f"{p:>10.2f}{r:>8.2f}{f:>8.2f}"
@@ -128,7 +128,7 @@ def main() -> None:
         rounds = 20
         for _ in range(rounds):
             for page in pages:
-                parse_html(html_by_page[page], extractor=name)
+                parse_html(html_by_page[page], options=PageOptions(name))
         rates[name] = rounds * len(pages) / (time.perf_counter() - start)
     print()
     for name, values in totals.items():

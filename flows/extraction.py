@@ -32,7 +32,7 @@ from typing import Any
 from parsers.claims import DEFAULT_EXTRACTOR, claim_extractor
 from parsers.errors import ParseError
 from parsers.models import SourceSpec
-from parsers.pages.html import DEFAULT_MAIN_TEXT_EXTRACTOR
+from parsers.pages.html import DEFAULT_MAIN_TEXT_EXTRACTOR, PageOptions
 from parsers.pages.urls import site_of
 from parsers.pipeline import ExtractedArticle, process_document
 
@@ -107,9 +107,10 @@ def extract_documents(
                 charset=doc.charset,
                 is_html=doc.content_type == "text/html",
                 keywords=spec.keywords,
-                main_text_extractor=options.main_text,
+                options=PageOptions(
+                    options.main_text, (listing,) if (listing := site_of(doc.listed_by)) else ()
+                ),
                 timer=clock,
-                trusted_sites=[listing] if (listing := site_of(doc.listed_by)) else [],
             ):
                 if extracted.article.published is None and doc.published_hint is not None:
                     article = dataclasses.replace(

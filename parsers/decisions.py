@@ -44,10 +44,10 @@ class Analysis(DevelopmentLinker):
     """One article, read and linked: each development's claims as drafts."""
 
     # -- decisions ------------------------------------------------------------------------------
-    def events(self, dev: Development) -> tuple[dict[str, list[tuple[int, Match]]], dict[str, str]]:
+    def cues_by_stage(self, dev: Development) -> tuple[dict[str, list[tuple[int, Match]]], dict[str, str]]:
         """The stage cues that hold for the development, by stage, and notes on those that do
         not (negated, planned, denied)."""
-        events: dict[str, list[tuple[int, Match]]] = defaultdict(list)
+        by_stage: dict[str, list[tuple[int, Match]]] = defaultdict(list)
         notes: dict[str, str] = {}
         denied = False
         links = dev.link_sentences
@@ -72,10 +72,10 @@ class Analysis(DevelopmentLinker):
                         reason = self.modifiers(i).explain(cue.start, cue.end, "stage")
                         notes[cue.value] = f"'{self.words(cue)}' not counted ({reason})"
                     continue
-                events[cue.value].append((i, cue))
+                by_stage[cue.value].append((i, cue))
         if denied:
-            events.pop("clinical_trial", None)
-        return events, notes
+            by_stage.pop("clinical_trial", None)
+        return by_stage, notes
 
     def _own_clauses(self, dev: Development, i: int) -> list[tuple[int, int]]:
         """Where a link sentence shared with other developments speaks of this one: the clauses
@@ -94,37 +94,37 @@ class Analysis(DevelopmentLinker):
         )
 
     def drafts(self, dev: Development) -> list[Draft]:
-        events, notes = self.events(dev)
-        if not events:
+        by_stage, notes = self.cues_by_stage(dev)
+        if not by_stage:
             return []
         therapy_match = dev.therapy()
         therapy, detail = self._therapy_value(dev, therapy_match)
         stages: list[str] = []
-        if Stage.APPROVED in events:
+        if Stage.APPROVED in by_stage:
             stages.append(Stage.APPROVED)
-        if Stage.CLINICAL_TRIAL in events:
+        if Stage.CLINICAL_TRIAL in by_stage:
             stages.append(Stage.CLINICAL_TRIAL)
-        if Stage.CLINICAL_USE in events:
-            use_sentences = [i for i, _ in events[Stage.CLINICAL_USE]]
-            trial_sentences = {i for i, _ in events.get(Stage.CLINICAL_TRIAL, [])}
+        if Stage.CLINICAL_USE in by_stage:
+            use_sentences = [i for i, _ in by_stage[Stage.CLINICAL_USE]]
+            trial_sentences = {i for i, _ in by_stage.get(Stage.CLINICAL_TRIAL, [])}
             strong = [
-                i for i, m in events[Stage.CLINICAL_USE] if m.role == "stage" and i not in trial_sentences
+                i for i, m in by_stage[Stage.CLINICAL_USE] if m.role == "stage" and i not in trial_sentences
             ]
-            beside_trial = Stage.CLINICAL_TRIAL in events and (
-                self._commercial(use_sentences) or (Stage.APPROVED in events and bool(strong))
+            beside_trial = Stage.CLINICAL_TRIAL in by_stage and (
+                self._commercial(use_sentences) or (Stage.APPROVED in by_stage and bool(strong))
             )
-            if Stage.CLINICAL_TRIAL not in events or beside_trial:
+            if Stage.CLINICAL_TRIAL not in by_stage or beside_trial:
                 stages.append(Stage.CLINICAL_USE)
-        if not stages and Stage.PRECLINICAL in events:
+        if not stages and Stage.PRECLINICAL in by_stage:
             stages.append(Stage.PRECLINICAL)
-        if not stages and Stage.RESEARCH in events:
+        if not stages and Stage.RESEARCH in by_stage:
             stages.append(Stage.RESEARCH)
         # The development's own sentences: its links that name the therapy chosen (not the generic
         # term a more specific one replaced), in order.
         own = [link for link in dev.links if link.therapy.value == therapy_match.value] or dev.links
         drafts = []
         for stage in stages:
-            cues = events[stage]
+            cues = by_stage[stage]
             own_sentences = {link.sentence for link in own}
             own_cues = [(i, m) for i, m in cues if i in own_sentences]
             cue_sentence, cue = (own_cues or cues)[0]
@@ -138,7 +138,7 @@ class Analysis(DevelopmentLinker):
                 "indication",
                 f"'{self.words(own[0].condition) or dev.condition}' in sentence {own[0].sentence + 1}",
             )
-            self._fill(draft, events)
+            self._fill(draft, by_stage)
             drafts.append(draft)
         return drafts
 
@@ -177,10 +177,10 @@ class Analysis(DevelopmentLinker):
         return value, detail
 
     # -- fields ---------------------------------------------------------------------------------
-    def _fill(self, draft: Draft, events: dict[str, list[tuple[int, Match]]]) -> None:
+    def _fill(self, draft: Draft, by_stage: dict[str, list[tuple[int, Match]]]) -> None:
         dev, stage = draft.development, draft.stage
         if stage in (Stage.CLINICAL_TRIAL, Stage.CLINICAL_USE, Stage.PRECLINICAL):
-            self._patients(draft, events)
+            self._patients(draft, by_stage)
             for i in dev.ordered():
                 found = self.outcomes_in(i)
                 if found:
@@ -190,19 +190,19 @@ class Analysis(DevelopmentLinker):
                 draft.why["outcome"] = (
                     ", ".join(sorted(draft.outcomes)) + " (outcome cues in the development's sentences)"
                 )
-        self._party(draft, events)
-        self._place(draft, events)
+        self._party(draft, by_stage)
+        self._place(draft, by_stage)
 
-    def _patients(self, draft: Draft, events: dict[str, list[tuple[int, Match]]]) -> None:
+    def _patients(self, draft: Draft, by_stage: dict[str, list[tuple[int, Match]]]) -> None:
         """Patients: the count in the sentences stating the stage first ("The trial involved ten
         patients"), then in the development's own, then in the four sentences after those.
         Animals are not patients."""
         dev, stage = draft.development, draft.stage
         if stage == Stage.PRECLINICAL:
             return
-        cue_sentences = sorted({i for i, _ in events[stage]})
+        cue_sentences = sorted({i for i, _ in by_stage[stage]})
         if stage == Stage.CLINICAL_TRIAL:
-            cue_sentences += sorted({i for i, _ in events.get(Stage.CLINICAL_USE, [])} - set(cue_sentences))
+            cue_sentences += sorted({i for i, _ in by_stage.get(Stage.CLINICAL_USE, [])} - set(cue_sentences))
         near = sorted(
             j
             for i in set(cue_sentences) | dev.link_sentences
@@ -261,11 +261,11 @@ class Analysis(DevelopmentLinker):
             here = [inst for inst in here if "UNINVOLVED" not in mods.of(inst.start, inst.end, "institution")]
         return here
 
-    def _party(self, draft: Draft, events: dict[str, list[tuple[int, Match]]]) -> None:
+    def _party(self, draft: Draft, by_stage: dict[str, list[tuple[int, Match]]]) -> None:
         dev = draft.development
         product = self.vocab.products.get(dev.product) if dev.product else None
         if draft.stage == Stage.APPROVED:
-            for i, _ in events[Stage.APPROVED]:
+            for i, _ in by_stage[Stage.APPROVED]:
                 companies = [inst for inst in self.institutions_in(i) if inst.kind == "company"]
                 if companies:
                     draft.institution = without_prefix(companies[0].name)
@@ -281,7 +281,7 @@ class Analysis(DevelopmentLinker):
                 draft.institution = without_prefix(companies[0].name)
                 draft.why["institution"] = "the company the article names first"
             return
-        for i in sorted(dev.link_sentences | {i for i, _ in events[draft.stage]}):
+        for i in sorted(dev.link_sentences | {i for i, _ in by_stage[draft.stage]}):
             here = self.institutions_in(i)
             if here:
                 draft.institution = without_prefix(here[0].name)
@@ -327,8 +327,8 @@ class Analysis(DevelopmentLinker):
             draft.institution = without_prefix(inst.name)
             draft.why["institution"] = "the institution the article names most"
 
-    def _place(self, draft: Draft, events: dict[str, list[tuple[int, Match]]]) -> None:
-        sentences = sorted(draft.sentences | {i for i, _ in events[draft.stage]})
+    def _place(self, draft: Draft, by_stage: dict[str, list[tuple[int, Match]]]) -> None:
+        sentences = sorted(draft.sentences | {i for i, _ in by_stage[draft.stage]})
         if draft.stage == Stage.APPROVED:
             for i in sentences:
                 regulators = self.of_role(i, "regulator")

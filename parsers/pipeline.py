@@ -19,7 +19,7 @@ from .models import Claim, ParsedArticle
 from .pages.article import read_article, read_html
 from .pages.encoding import decode_bytes
 from .pages.fingerprint import Fingerprint, fingerprint
-from .pages.html import DEFAULT_MAIN_TEXT_EXTRACTOR
+from .pages.html import DEFAULT_PAGE_OPTIONS, PageOptions
 from .text import normalise_for_matching
 from .timing import Timer, no_timer
 from .vocab import default_vocabulary
@@ -111,17 +111,17 @@ def process_document(
     charset: str | None = None,
     is_html: bool = False,
     keywords: Sequence[str] | None = None,
-    main_text_extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
+    options: PageOptions = DEFAULT_PAGE_OPTIONS,
     timer: Timer | None = None,
-    trusted_sites: Sequence[str] = (),
 ) -> list[ExtractedArticle]:
     """Parse a document (by its name's suffix, or as HTML) and extract claims.
 
     Raises ``parsers.errors.ParseError`` with a one-line reason for bad input. ``timer`` (see
     ``parsers.timing``) receives the stages of ``parsers.timing.STAGES``. With
     ``keywords``, an HTML page that fails ``page_may_mention_keywords`` is returned as one
-    skipped article before any tree is built: most pages of a news feed cost only that. ``trusted_sites``:
-    sites besides the page's own whose URL its canonical link may give (see ``parse_html``).
+    skipped article before any tree is built: most pages of a news feed cost only that.
+    ``options``: how a page is read (``parsers.pages.html.PageOptions``); ``extractor``: the
+    claim extractor (the rules by default).
     """
     timer = timer or no_timer
     extractor = extractor or RuleBasedExtractor()
@@ -148,10 +148,9 @@ def process_document(
                 fetched_at,
                 url=url,
                 charset=charset,
-                extractor=main_text_extractor,
+                options=options,
                 timer=timer,
                 relevant=relevant,
-                trusted_sites=trusted_sites,
             )
         ]
     else:

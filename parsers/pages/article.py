@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import PurePath
 
@@ -19,7 +19,7 @@ from ..models import ParsedArticle
 from ..timing import Timer, no_timer
 from .dates import parse_date
 from .encoding import decode_bytes
-from .html import DEFAULT_MAIN_TEXT_EXTRACTOR, parse_html
+from .html import DEFAULT_PAGE_OPTIONS, PageOptions, parse_html
 
 SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".json")
 
@@ -63,10 +63,9 @@ def read_html(
     fetched_at: datetime,
     url: str | None = None,
     charset: str | None = None,
-    extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
+    options: PageOptions = DEFAULT_PAGE_OPTIONS,
     timer: Timer | None = None,
     relevant: Callable[[str], bool] | None = None,
-    trusted_sites: Collection[str] = (),
 ) -> ParsedArticle:
     """An HTML article page (bytes, or text already decoded): main text, title, date,
     canonical URL, language and site name. ``relevant`` (see ``parse_html``) spares the slow
@@ -77,9 +76,7 @@ def read_html(
     else:
         with timer("decode"):
             html = decode_bytes(data, declared=charset)
-    doc = parse_html(
-        html, url=url, extractor=extractor, timer=timer, relevant=relevant, trusted_sites=trusted_sites
-    )
+    doc = parse_html(html, url=url, options=options, timer=timer, relevant=relevant)
     text = _require_text(doc.text, name)
     return ParsedArticle(
         text=text,

@@ -35,6 +35,28 @@ from .urls import InvalidURLError, clean_url, site_of
 # "lxml": the heuristic alone (fast, less complete); "trafilatura": trafilatura alone.
 MAIN_TEXT_EXTRACTORS = ("auto", "lxml", "trafilatura")
 DEFAULT_MAIN_TEXT_EXTRACTOR = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class PageOptions:
+    """How pages are read: settings in (``flows``), this object down through
+    ``parsers.pipeline.process_document`` → ``read_html`` → ``parse_html``. A main-text mode
+    that does not exist fails here, when the options are made, not deep inside a batch.
+
+    ``main_text``: one of ``MAIN_TEXT_EXTRACTORS``. ``trusted_sites``: sites besides the page's
+    own whose URL its canonical link may give (the site of the feed that listed the page)."""
+
+    main_text: str = DEFAULT_MAIN_TEXT_EXTRACTOR
+    trusted_sites: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.main_text not in MAIN_TEXT_EXTRACTORS:
+            raise ValueError(
+                f"unknown main-text mode {self.main_text!r} (one of {', '.join(MAIN_TEXT_EXTRACTORS)})"
+            )
+
+
+DEFAULT_PAGE_OPTIONS = PageOptions()
 _PUBLISHED_META = (
     "article:published_time", "datepublished", "pubdate", "publishdate", "publish-date",
     "publish_date", "date", "dc.date.issued", "dc.date", "dcterms.date", "dcterms.created",
@@ -187,13 +209,13 @@ def _parse_tree(html: str) -> lxml.html.HtmlElement:
 
 def _main_text(
     tree: lxml.html.HtmlElement,
-    extractor: str,
+    mode: str,
     url: str | None,
     relevant: Callable[[str], bool] | None = None,
 ) -> str:
-    if extractor == "auto":
+    if mode == "auto":
         return page_main_text(tree, url, relevant)[0]
-    if extractor == "lxml":
+    if mode == "lxml":
         return heuristic_main_text(tree)[0]
     return trafilatura_text(tree, url)
 
@@ -215,9 +237,9 @@ def _canonical(tree: lxml.html.HtmlElement, url: str | None, trusted_sites: Coll
     return own
 
 
-def main_text(html: str, extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR, url: str | None = None) -> str:
+def main_text(html: str, mode: str = DEFAULT_MAIN_TEXT_EXTRACTOR, url: str | None = None) -> str:
     """The main text alone, as ``parse_html`` finds it (the benchmark's raw extractor rate)."""
-    return _main_text(_parse_tree(html), extractor, url)
+    return _main_text(_parse_tree(html), PageOptions(mode).main_text, url)
 
 
 def page_text(data: bytes, url: str | None = None) -> str:
@@ -231,16 +253,15 @@ def page_text(data: bytes, url: str | None = None) -> str:
 def parse_html(
     html: str,
     url: str | None = None,
-    extractor: str = DEFAULT_MAIN_TEXT_EXTRACTOR,
+    options: PageOptions = DEFAULT_PAGE_OPTIONS,
     timer: Timer | None = None,
     relevant: Callable[[str], bool] | None = None,
-    trusted_sites: Collection[str] = (),
 ) -> HtmlDocument:
     """Title, publication date, canonical URL, language, site name and main text of a page.
 
     The canonical URL is the page's ``<link rel=canonical>`` only when it points to the page's
-    own site (``url``'s host, give or take ``www.``/``m.``) or to one of ``trusted_sites`` (the
-    site of the feed that listed the page); any other canonical is ignored and ``url`` stands,
+    own site (``url``'s host, give or take ``www.``/``m.``) or to one of the options'
+    ``trusted_sites`` (the site of the feed that listed the page); any other canonical is ignored and ``url`` stands,
     so that no page can claim another site's article.
 
     The date comes from JSON-LD ``datePublished``, then meta tags such as
@@ -251,8 +272,6 @@ def parse_html(
     whether the page matters (a source's keyword filter): for a page that does not, the "auto"
     path keeps the heuristic's text rather than run trafilatura.
     """
-    if extractor not in MAIN_TEXT_EXTRACTORS:
-        raise ValueError(f"unknown main-text extractor {extractor!r}")
     if not html.strip():
         raise EmptyDocumentError("empty page")
     timer = timer or no_timer
@@ -263,10 +282,10 @@ def parse_html(
         meta = _meta(tree)
         title = _title(tree, ld, meta)
         published = _published(tree, ld, meta, url)
-        canonical = _canonical(tree, url, trusted_sites)
+        canonical = _canonical(tree, url, options.trusted_sites)
         site_name = _site_name(ld, meta)
     with timer("main text"):
-        text = _main_text(tree, extractor, url, relevant)
+        text = _main_text(tree, options.main_text, url, relevant)
     with timer("date"):
         if published is None:
             published = _visible_date(text)

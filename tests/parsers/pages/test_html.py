@@ -9,7 +9,7 @@ import lxml.html
 import pytest
 
 from parsers.pages.encoding import decode_bytes
-from parsers.pages.html import page_text, parse_html
+from parsers.pages.html import PageOptions, page_text, parse_html
 from parsers.pages.maintext import heuristic_main_text, page_main_text
 
 SITE = Path(__file__).resolve().parents[2] / "fixtures" / "site"
@@ -32,7 +32,7 @@ def article_paragraphs(count: int = 6) -> str:
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
 def test_the_heuristic_finds_the_article_body_and_nothing_else(page: Path):
     expected = page.with_suffix(".expected.txt").read_text(encoding="utf-8")
-    got = parse_html(decode_bytes(page.read_bytes()), extractor="lxml").text
+    got = parse_html(decode_bytes(page.read_bytes()), options=PageOptions("lxml")).text
     assert words(got) == words(expected)
 
 
@@ -199,3 +199,27 @@ def test_pathological_pages_give_text_or_a_parse_error(name):
 def test_a_mis_declared_charset_still_gives_readable_text():
     html = "<html><head><meta charset='iso-8859-1'></head><body><p>Les médecins ont traité douze patients atteints de lupus.</p></body></html>"
     assert "médecins" in page_text(html.encode("utf-8"), None)
+
+
+def test_page_options_refuse_an_unknown_main_text_mode_when_made():
+    with pytest.raises(ValueError, match="unknown main-text mode 'readability'"):
+        PageOptions("readability")
+    assert [PageOptions(m).main_text for m in ("auto", "lxml", "trafilatura")] == [
+        "auto",
+        "lxml",
+        "trafilatura",
+    ]
+
+
+def test_a_canonical_link_to_another_site_counts_only_when_that_site_is_trusted():
+    html = (
+        "<html><head><title>T</title><link rel='canonical' href='https://wire.example/story-1'></head>"
+        "<body><article><p>"
+        + "Doctors treated a boy with a gene therapy last week. " * 8
+        + "</p></article></body></html>"
+    )
+    url = "https://mirror.example/copy-1"
+    assert parse_html(html, url=url).canonical_url == url
+    trusted = PageOptions(trusted_sites=("wire.example",))
+    assert parse_html(html, url=url, options=trusted).canonical_url == "https://wire.example/story-1"
+    assert parse_html(html, url="https://www.wire.example/x").canonical_url == "https://wire.example/story-1"
