@@ -253,16 +253,16 @@ def measure(sources: Path, workdir: Path, plain: bool, second: bool, repeat: int
                 out["peak_mb_after_flow"] = _peak_mb()  # the first run's peak: nothing ran before it
             if kind == "flow" and seconds < out.get("flow_seconds", float("inf")):
                 out["flow_seconds"] = seconds
-                out["flow_summary"] = {k: summary[k] for k in SUMMARY_FIELDS}
+                out["flow_summary"] = {k: getattr(summary, k) for k in SUMMARY_FIELDS}
             if kind == "plain" and seconds < out.get("plain_seconds", float("inf")):
                 out["plain_seconds"] = seconds
-                out["plain_articles_new"] = summary["articles_new"]
+                out["plain_articles_new"] = summary.articles_new
     if second and settings is not None:
         started = time.perf_counter()
         again = asyncio.run(ingest(sources_file=settings.sources_file, database_url=settings.database_url))
         out["second_seconds"] = time.perf_counter() - started
         out["second_summary"] = {
-            k: again[k] for k in ("documents", "fetched", "not_modified", "articles_new")
+            k: getattr(again, k) for k in ("documents", "fetched", "not_modified", "articles_new")
         }
     out["peak_mb"] = _peak_mb()
     out["peak_worker_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

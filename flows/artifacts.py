@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any
 
 from flows.llm import llm_line
+from flows.summary import RunSummary
 from storage.queries import NewClaimRow, NewEventRow
 
 DIGEST_KEY = "cgt-monitor-digest"
@@ -64,7 +65,7 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 
 
 def headline(
-    summary: dict[str, Any], new_claims: Sequence[NewClaimRow], new_events: Sequence[NewEventRow] = ()
+    summary: RunSummary, new_claims: Sequence[NewClaimRow], new_events: Sequence[NewEventRow] = ()
 ) -> str:
     """One line with what matters: developments, moves, new happenings, articles, failures."""
     kinds = _by_kind(new_claims)
@@ -78,13 +79,13 @@ def headline(
         parts.append(_plural(len(kinds["earlier"]), "earlier stage") + " reported")
     line = " · ".join(parts)
     line += (
-        f" — {_plural(summary['articles_new'], 'new article')}, {_plural(summary['mentions_new'], 'new mention')}"
-        f" from {_plural(summary['sources'], 'source')}"
+        f" — {_plural(summary.articles_new, 'new article')}, {_plural(summary.mentions_new, 'new mention')}"
+        f" from {_plural(summary.sources, 'source')}"
     )
-    if summary["failed"]:
-        line += f" · **{_plural(summary['failed'], 'failure')}**"
-    if summary["warnings"]:
-        line += f" · {_plural(summary['warnings'], 'warning')}"
+    if summary.failed:
+        line += f" · **{_plural(summary.failed, 'failure')}**"
+    if summary.warnings:
+        line += f" · {_plural(summary.warnings, 'warning')}"
     return line
 
 
@@ -126,7 +127,7 @@ def _item(r: NewClaimRow | NewEventRow) -> list[str]:
 
 
 def digest_markdown(
-    summary: dict[str, Any], new_claims: Sequence[NewClaimRow], new_events: Sequence[NewEventRow] = ()
+    summary: RunSummary, new_claims: Sequence[NewClaimRow], new_events: Sequence[NewEventRow] = ()
 ) -> str:
     """The run digest (see the module docstring)."""
     kinds = _by_kind(new_claims)
@@ -158,8 +159,8 @@ def digest_markdown(
         if len(items) > _MAX_ROWS:
             lines.append(f"\n… and {len(items) - _MAX_ROWS} more (see the {TABLE_KEY} table).")
         lines.append("")
-    failures = [f for f in summary["failures"] if not f["optional"]]
-    warnings = [f for f in summary["failures"] if f["optional"]]
+    failures = [f for f in summary.failures if not f.optional]
+    warnings = [f for f in summary.failures if f.optional]
     for title, entries in (("Failures", failures), ("Warnings (optional sources)", warnings)):
         if not entries and title.startswith("Warnings"):
             continue
@@ -167,19 +168,19 @@ def digest_markdown(
         if not entries:
             lines.append("None.")
         for f in entries[:_MAX_ROWS]:
-            lines.append(f"- `{f['source']}` [{f['stage']}] {_md(f['location'])} — {_md(f['reason'])}")
+            lines.append(f"- `{f.source}` [{f.stage}] {_md(f.location)} — {_md(f.reason)}")
         if len(entries) > _MAX_ROWS:
             lines.append(f"- … and {len(entries) - _MAX_ROWS} more (table `failures`).")
         lines.append("")
-    if summary.get("llm"):
-        lines += ["## Language model", "", llm_line(summary["llm"]) + ".", ""]
+    if summary.llm:
+        lines += ["## Language model", "", llm_line(summary.llm) + ".", ""]
     lines += [
         "## Counts",
         "",
         "| fetched | not modified | unchanged | new articles | already seen | skipped | new mentions |",
         "|---|---|---|---|---|---|---|",
-        f"| {summary['fetched']} | {summary['not_modified']} | {summary['unchanged']} | {summary['articles_new']} "
-        f"| {summary['articles_seen']} | {summary['articles_skipped']} | {summary['mentions_new']} |",
+        f"| {summary.fetched} | {summary.not_modified} | {summary.unchanged} | {summary.articles_new} "
+        f"| {summary.articles_seen} | {summary.articles_skipped} | {summary.mentions_new} |",
     ]
     return "\n".join(lines) + "\n"
 

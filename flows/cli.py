@@ -109,12 +109,12 @@ def run(
         "failed",
         "warnings",
     ):
-        typer.echo(f"  {key:<17} {summary[key]}")
-    if summary.get("llm"):
-        typer.echo(f"  language model    {llm_line(summary['llm'])}")
-    for failure in summary["failures"][:20]:
-        label = "warning" if failure["optional"] else "failed"
-        typer.echo(f"  {label} [{failure['stage']}] {failure['location']}: {failure['reason']}")
+        typer.echo(f"  {key:<17} {getattr(summary, key)}")
+    if summary.llm:
+        typer.echo(f"  language model    {llm_line(summary.llm)}")
+    for failure in summary.failures[:20]:
+        label = "warning" if failure.optional else "failed"
+        typer.echo(f"  {label} [{failure.stage}] {failure.location}: {failure.reason}")
     typer.echo("")
     engine = _open_database(settings.database_url)  # the run made it: reading it needs no upgrade
     try:

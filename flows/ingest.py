@@ -140,7 +140,7 @@ async def ingest_source(
         first = summary.failures[0]
         problems = summary.failed + summary.warnings
         message = (
-            f"{problems} failure(s); first: [{first['stage']}] {first['location']}: {first['reason'][:160]}"
+            f"{problems} failure(s); first: [{first.stage}] {first.location}: {first.reason[:160]}"
         )
         if not summary.reached and summary.failed:
             return FailedState(message=f"nothing read: {message}", data=result)
@@ -191,7 +191,7 @@ async def _fetch_limit_tags(logger: Any) -> set[str]:
         return set()
 
 
-async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str, Any]:
+async def run_pipeline(settings: Settings, *, prefect: bool = True) -> RunSummary:
     """The body of the ``ingest`` flow; ``prefect=False`` runs the same steps as plain
     functions (no task runs, no artifacts), to measure what orchestration costs. The run owns
     its database engine and its parse worker processes: both end with it."""
@@ -203,7 +203,7 @@ async def run_pipeline(settings: Settings, *, prefect: bool = True) -> dict[str,
         engine.dispose()
 
 
-async def _run(settings: Settings, engine: Engine, workers: ParseWorkers, prefect: bool) -> dict[str, Any]:
+async def _run(settings: Settings, engine: Engine, workers: ParseWorkers, prefect: bool) -> RunSummary:
     logger = get_run_logger() if prefect else _log
     summary = RunSummary()
     clock = StageClock()
@@ -346,19 +346,14 @@ async def _run(settings: Settings, engine: Engine, workers: ParseWorkers, prefec
     for failure in summary.failures[:20]:
         logger.warning(
             "%s [%s] %s: %s",
-            "warning" if failure["optional"] else "failed",
-            failure["stage"],
-            failure["location"],
-            failure["reason"],
+            "warning" if failure.optional else "failed",
+            failure.stage,
+            failure.location,
+            failure.reason,
         )
-    result = summary.as_dict()
     if prefect:
-        result["headline"] = await publish_artifacts(engine, result)
-    return result
-
-
-def all_sources_failed(summary: dict[str, Any]) -> bool:
-    return bool(summary["sources"]) and summary["sources_failed"] == summary["sources"]
+        summary.headline = await publish_artifacts(engine, summary)
+    return summary
 
 
 def _run_name() -> str:
@@ -382,30 +377,30 @@ async def ingest(sources_file: str = "", database_url: str = "") -> Any:
     result = await run_pipeline(
         load_settings(sources_file=sources_file or None, database_url=database_url or None), prefect=True
     )
-    if all_sources_failed(result):
+    if result.all_sources_failed:
         # Every source failed: the run ends Failed (automations and notifications can act) with
         # a one-line reason, not a traceback: an offline network is an expected situation.
-        first = result["failures"][0] if result["failures"] else None
-        reason = f"; first: [{first['stage']}] {first['location']}: {first['reason'][:200]}" if first else ""
-        return FailedState(message=f"all {result['sources']} source(s) failed{reason}", data=result)
-    return Completed(message=(result.get("headline") or "done").replace("**", ""), data=result)
+        first = result.failures[0] if result.failures else None
+        reason = f"; first: [{first.stage}] {first.location}: {first.reason[:200]}" if first else ""
+        return FailedState(message=f"all {result.sources} source(s) failed{reason}", data=result)
+    return Completed(message=(result.headline or "done").replace("**", ""), data=result)
 
 
 class AllSourcesFailedError(RuntimeError):
     """Every source of the run failed; ``summary`` holds the run summary."""
 
-    def __init__(self, summary: dict[str, Any]) -> None:
+    def __init__(self, summary: RunSummary) -> None:
         super().__init__(
-            f"all {summary['sources']} source(s) failed; {summary['failed'] + summary['warnings']} failure(s)"
+            f"all {summary.sources} source(s) failed; {summary.failed + summary.warnings} failure(s)"
         )
         self.summary = summary
 
 
-async def publish_artifacts(engine: Engine, summary: dict[str, Any]) -> str:
+async def publish_artifacts(engine: Engine, summary: RunSummary) -> str:
     """The digest, the new-claims table and the timeline chart (see ``flows.artifacts``);
     returns the digest's headline (the run's state message)."""
-    new_claims = describe_claims(engine, summary["new_claim_ids"])
-    new_events = describe_events(engine, summary["new_event_ids"])
+    new_claims = describe_claims(engine, summary.new_claim_ids)
+    new_events = describe_events(engine, summary.new_event_ids)
     line = headline(summary, new_claims, new_events)
     await acreate_markdown_artifact(
         digest_markdown(summary, new_claims, new_events), key=DIGEST_KEY, description=f"What is new: {line}"
@@ -453,7 +448,7 @@ def dask_task_runner(settings: Settings | None) -> Iterator[Any]:
         yield runner
 
 
-def run_ingest(sources_file: str | None = None, database_url: str | None = None) -> dict[str, Any]:
+def run_ingest(sources_file: str | None = None, database_url: str | None = None) -> RunSummary:
     """Run the flow from synchronous code (the CLI, scripts); raises AllSourcesFailedError
     (with the summary) when every source failed."""
 
@@ -463,8 +458,8 @@ def run_ingest(sources_file: str | None = None, database_url: str | None = None)
         )
 
     state = asyncio.run(run())
-    summary = state.data if isinstance(state.data, dict) else state.result(raise_on_failure=False)
-    if not isinstance(summary, dict):
+    summary = state.data if isinstance(state.data, RunSummary) else state.result(raise_on_failure=False)
+    if not isinstance(summary, RunSummary):
         raise RuntimeError(f"the ingest flow run ended {state.name}: {state.message}")
     if state.is_failed():
         raise AllSourcesFailedError(summary)

@@ -32,6 +32,9 @@ class BatchOutcome:
 
 @dataclass
 class RunSummary:
+    """What one run did, from the source tasks to the flow's return value, the CLI and the
+    artifacts: counts, every failure (``Failed``), new claim and event ids, seconds per stage."""
+
     sources: int = 0
     sources_failed: int = 0  # sources that produced nothing but failures
     documents: int = 0
@@ -47,13 +50,18 @@ class RunSummary:
     mentions_new: int = 0
     failed: int = 0
     warnings: int = 0
-    failures: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[Failed] = field(default_factory=list)
     new_claim_ids: list[int] = field(default_factory=list)
     new_event_ids: list[int] = field(default_factory=list)  # new happenings of known claims
     stage_seconds: dict[str, float] = field(default_factory=dict)
     reached: set[str] = field(default_factory=set)  # sources that produced anything but failures
     # The language model's share (extractor "llm"; flows.llm.LlmStats.as_dict), set once per run.
     llm: dict[str, Any] = field(default_factory=dict)
+    headline: str = ""  # the digest's first line, once the run's artifacts are published
+
+    @property
+    def all_sources_failed(self) -> bool:
+        return bool(self.sources) and self.sources_failed == self.sources
 
     def add(self, outcome: BatchOutcome) -> None:
         self.articles_new += outcome.articles_new
@@ -76,7 +84,7 @@ class RunSummary:
                 mine.extend(theirs)
             elif isinstance(mine, set):
                 mine.update(theirs)
-            elif f.name == "llm":  # per run, set at the end
+            elif f.name in ("llm", "headline"):  # per run, set at the end
                 continue
             else:  # stage_seconds: per run, filled in at the end
                 for key, value in theirs.items():
@@ -88,9 +96,10 @@ class RunSummary:
                 self.warnings += 1
             else:
                 self.failed += 1
-            self.failures.append(asdict(failure))
+            self.failures.append(failure)
 
     def as_dict(self) -> dict[str, Any]:
+        """The summary as plain data (JSON), failures as dicts, without the sources reached."""
         out = asdict(self)
         out.pop("reached")
         return out

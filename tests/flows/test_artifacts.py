@@ -12,6 +12,7 @@ from flows.artifacts import (
     timeline_markdown,
     timeline_png,
 )
+from flows.summary import Failed, RunSummary
 from storage.queries import NewClaimRow, NewEventRow
 
 
@@ -38,27 +39,19 @@ def row(n, stage="clinical_trial", earlier=(), dated=True, development=None, **k
     return NewClaimRow(**values)
 
 
-SUMMARY = {
-    "sources": 2,
-    "articles_new": 4,
-    "mentions_new": 6,
-    "failed": 1,
-    "warnings": 0,
-    "fetched": 4,
-    "not_modified": 0,
-    "unchanged": 0,
-    "articles_seen": 0,
-    "articles_skipped": 1,
-    "failures": [
-        {
-            "source": "feed-b",
-            "stage": "fetch",
-            "location": "https://b.example/x",
-            "reason": "timeout",
-            "optional": False,
-        }
-    ],
-}
+SUMMARY = RunSummary(
+    sources=2,
+    articles_new=4,
+    mentions_new=6,
+    failed=1,
+    warnings=0,
+    fetched=4,
+    not_modified=0,
+    unchanged=0,
+    articles_seen=0,
+    articles_skipped=1,
+    failures=[Failed(source="feed-b", location="https://b.example/x", stage="fetch", reason="timeout")],
+)
 
 
 def test_stage_moves_only_go_forward_and_an_earlier_stage_is_not_a_move():

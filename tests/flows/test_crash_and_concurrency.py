@@ -114,7 +114,7 @@ def test_a_run_killed_with_sigkill_then_run_again_equals_an_uninterrupted_run(tm
     assert 20 <= interrupted < ARTICLES
 
     summary = run_ingest(sources_file=str(sources), database_url=database_url)
-    assert summary["articles_new"] == ARTICLES - interrupted
+    assert summary.articles_new == ARTICLES - interrupted
     assert snapshot(database_url) == expected
 
 

@@ -187,8 +187,8 @@ def test_good_links_are_stored_beside_every_kind_of_bad_link_and_each_bad_one_is
     assert not held_back & set(reasons)
     with Session(engine_of(database_url)) as session:
         assert {r.url for r in session.exec(select(RetryItem)).all()} == held_back
-    assert summary["articles_new"] == 3
-    assert summary["failed"] == len(BAD_LINKS) + 3
+    assert summary.articles_new == 3
+    assert summary.failed == len(BAD_LINKS) + 3
 
 
 # Peak memory of the probe process itself: VmHWM belongs to the new process image, while
@@ -250,7 +250,7 @@ def test_a_cross_site_canonical_never_changes_a_stored_article(tmp_path, hostile
         before.claim_count,
     )
     assert "Scam Clinic" in after[f"{b.base}/copy"].text  # stored under the URL it came from
-    assert summary["articles_new"] == 1
+    assert summary.articles_new == 1
 
 
 def test_one_article_listed_by_a_feed_a_sitemap_and_with_tracking_variants_is_fetched_once(
@@ -284,7 +284,7 @@ def test_one_article_listed_by_a_feed_a_sitemap_and_with_tracking_variants_is_fe
         )
         article_requests = sum(n for path, n in a.requests.items() if path.startswith("/news/story"))
     assert article_requests == 1, a.requests
-    assert summary["already_listed"] == 5 and summary["articles_new"] == 1
+    assert summary.already_listed == 5 and summary.articles_new == 1
     stored = list(articles(database_url))
     assert len(stored) == 1 and stored[0] in (f"{a.base}/news/story", f"{a.base}/news/story/")
 
@@ -313,7 +313,7 @@ def test_credentials_in_links_are_never_sent_stored_or_logged(tmp_path, hostile_
             sources(tmp_path, ("a", "feed", f"http://dave:t0ken@{host}/feed.xml")), database_url
         )
         sent = a.headers
-    assert summary["articles_new"] == 2
+    assert summary.articles_new == 2
     assert not any("authorization" in {k.lower() for k in h} for h in sent)
     dump = _dump(database_url)
     for secret in ("s3cret", "hunter2", "pw9", "t0ken", "alice", "bob:", "carol", "dave"):
@@ -368,17 +368,17 @@ def test_a_transiently_failed_item_is_fetched_again_while_its_feed_answers_304(
         first = run_ingest(listed, database_url)
         with Session(engine_of(database_url)) as session:
             queued = [(r.url, r.attempts) for r in session.exec(select(RetryItem)).all()]
-        assert first["articles_new"] == 1 and queued == [(f"{a.base}/news/flaky", 1)]
+        assert first.articles_new == 1 and queued == [(f"{a.base}/news/flaky", 1)]
 
         a.routes["/news/flaky"] = {"body": page("Flaky", f"{STORY} Now it answers.")}
         second = run_ingest(listed, database_url)
-        assert second["not_modified"] >= 1  # the feed answered 304
-        assert second["articles_new"] == 1 and f"{a.base}/news/flaky" in articles(database_url)
+        assert second.not_modified >= 1  # the feed answered 304
+        assert second.articles_new == 1 and f"{a.base}/news/flaky" in articles(database_url)
         with Session(engine_of(database_url)) as session:
             assert session.exec(select(RetryItem)).all() == []
         third = run_ingest(listed, database_url)
         assert a.requests["/news/flaky"] == 1 + 1 + 1  # one attempt (+1 retry) in run one, one in run two
-        assert third["fetched"] == 0
+        assert third.fetched == 0
 
 
 def test_a_link_that_keeps_failing_leaves_the_retry_queue_with_a_recorded_reason(

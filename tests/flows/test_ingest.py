@@ -4,6 +4,7 @@ import pytest
 from sqlmodel import Session, select
 
 from flows.ingest import run_ingest
+from flows.summary import Failed, RunSummary
 from storage.models import Article, Claim, Failure, Mention
 from storage.queries import list_claims, table_counts
 from tests.conftest import SEED_ARTICLE, SEED_CLAIMS, engine_of
@@ -16,14 +17,16 @@ def claim_keys(engine):
 def test_ingest_twice_over_the_seed_stores_the_five_claims_once(seed_sources, database_url):
     first = run_ingest(sources_file=str(seed_sources), database_url=database_url)
     engine = engine_of(database_url)
-    assert first["articles_new"] == 1 and first["claims_new"] == 5 and first["failed"] == 0
+    assert isinstance(first, RunSummary) and all(isinstance(f, Failed) for f in first.failures)
+    assert first.headline.startswith("5 new developments")  # the digest's first line, published
+    assert first.articles_new == 1 and first.claims_new == 5 and first.failed == 0
     assert claim_keys(engine) == SEED_CLAIMS
     counts = table_counts(engine)
     assert counts["claims"] == 5 and counts["mentions"] == 5 and counts["articles"] == 1
 
     second = run_ingest(sources_file=str(seed_sources), database_url=database_url)
-    assert second["articles_new"] == 0 and second["articles_seen"] == 1
-    assert second["claims_new"] == 0 and second["mentions_new"] == 0
+    assert second.articles_new == 0 and second.articles_seen == 1
+    assert second.claims_new == 0 and second.mentions_new == 0
     assert table_counts(engine) == counts
     for row in list_claims(engine):
         assert row.first_seen.isoformat() == "2026-01-19" == row.last_seen.isoformat()
@@ -44,8 +47,8 @@ def test_bad_files_are_recorded_and_the_run_goes_on(tmp_path, database_url):
         '[[source]]\nname="missing"\nkind="files"\nlocation="nowhere"\n'
     )
     summary = run_ingest(sources_file=str(sources), database_url=database_url)
-    assert summary["articles_new"] == 1 and summary["claims_new"] == 5
-    assert summary["failed"] == 5
+    assert summary.articles_new == 1 and summary.claims_new == 5
+    assert summary.failed == 5
     engine = engine_of(database_url)
     with Session(engine) as session:
         failures = session.exec(select(Failure)).all()
@@ -82,7 +85,7 @@ def test_a_transient_error_in_a_source_is_retried_and_a_bug_is_not(seed_sources,
     )
     summary = run_ingest(sources_file=str(seed_sources), database_url=database_url)
     assert calls == ["seed", "seed"]
-    assert summary["claims_new"] == 5 and summary["failed"] == 0
+    assert summary.claims_new == 5 and summary.failed == 0
 
     async def list_files_with_a_bug(spec, base_dir):
         calls.append(spec.name)
@@ -93,6 +96,4 @@ def test_a_transient_error_in_a_source_is_retried_and_a_bug_is_not(seed_sources,
     with pytest.raises(flows.ingest.AllSourcesFailedError) as failed:  # its only source failed
         run_ingest(sources_file=str(seed_sources), database_url=database_url)
     assert calls == ["seed"]
-    assert [(f["stage"], f["reason"]) for f in failed.value.summary["failures"]] == [
-        ("source", "ValueError: a bug")
-    ]
+    assert [(f.stage, f.reason) for f in failed.value.summary.failures] == [("source", "ValueError: a bug")]

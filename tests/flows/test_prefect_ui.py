@@ -124,7 +124,7 @@ def test_extraction_on_dask_and_on_a_process_pool_gives_the_same_claims(
     monkeypatch.setenv("CGT_MONITOR_TASK_RUNNER", "dask")
     monkeypatch.setenv("CGT_MONITOR_DASK_WORKERS", "2")
     summary = asyncio.run(ingest(sources_file=str(seed_sources), database_url=database_url))
-    assert summary["claims_new"] == 5
+    assert summary.claims_new == 5
     assert {
         (c.institution, c.therapy, c.indication, c.stage) for c in list_claims(engine_of(database_url))
     } == SEED_CLAIMS

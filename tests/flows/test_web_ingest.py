@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import Session, select
 
 from flows.ingest import run_ingest
+from flows.summary import Failed
 from storage.models import Article, Failure, FetchState, RetryItem
 from tests.conftest import engine_of
 
@@ -88,10 +89,10 @@ def test_web_sources_arrive_with_dates_and_every_failure_is_recorded(tmp_path, s
     assert failures["/feed-bomb.xml"].stage == "parse"
     assert len(failures) == len(expected_reasons)
 
-    assert summary["articles_new"] == len(EXPECTED_DATES)
-    assert summary["articles_skipped"] == 1  # the city-budget story has no CGT terms
-    assert summary["failed"] == len(expected_reasons)
-    assert summary["claims_new"] >= 3
+    assert summary.articles_new == len(EXPECTED_DATES)
+    assert summary.articles_skipped == 1  # the city-budget story has no CGT terms
+    assert summary.failed == len(expected_reasons)
+    assert summary.claims_new >= 3
     assert site.requests["/flaky"] == 3  # two 503s retried, then success
     assert site.requests["/private/secret"] == 0  # robots.txt is checked before asking
     assert site.requests["/robots.txt"] == 1  # fetched once per host
@@ -108,8 +109,8 @@ def test_second_run_sends_conditional_requests_and_parses_nothing(tmp_path, site
 
     second = run_ingest(sources_file=str(sources), database_url=database_url)
     assert site.conditional["/feed.xml"] == 1 and site.conditional["/sitemap_index.xml"] == 1
-    assert second["not_modified"] >= 3  # the feed, the sitemap index, the GBK page
-    assert second["documents"] == 0 and second["articles_new"] == 0 and second["claims_new"] == 0
+    assert second.not_modified >= 3  # the feed, the sitemap index, the GBK page
+    assert second.documents == 0 and second.articles_new == 0 and second.claims_new == 0
     # Only robots.txt (once per run), the feeds, the sitemap index and the single URL again,
     # plus /slow: it timed out (a transient failure), so it waits in the retry queue even
     # though its feed answers 304.
@@ -136,9 +137,9 @@ def test_changed_page_is_parsed_again_and_unchanged_one_is_not(tmp_path, site, w
     sources = tmp_path / "sources.toml"
     sources.write_text(f'[[source]]\nname="one"\nkind="url"\nlocation="{site.base}/news/stem-cell-knee"\n')
     first = run_ingest(sources_file=str(sources), database_url=database_url)
-    assert first["articles_new"] == 1
+    assert first.articles_new == 1
     second = run_ingest(sources_file=str(sources), database_url=database_url)
-    assert second["not_modified"] == 1 and second["documents"] == 0
+    assert second.not_modified == 1 and second.documents == 0
 
 
 def test_offline_optional_source_is_a_warning_not_a_failure(tmp_path, seed_sources, web_env, database_url):
@@ -149,9 +150,9 @@ def test_offline_optional_source_is_a_warning_not_a_failure(tmp_path, seed_sourc
         'location="https://feeds.example.invalid/rss"\noptional=true\n'
     )
     summary = run_ingest(sources_file=str(sources), database_url=database_url)
-    assert summary["failed"] == 0 and summary["warnings"] == 1 and summary["claims_new"] == 5
-    [failure] = summary["failures"]
-    assert failure["optional"] and "unreachable" in failure["reason"]
+    assert summary.failed == 0 and summary.warnings == 1 and summary.claims_new == 5
+    [failure] = summary.failures
+    assert failure.optional and "unreachable" in failure.reason
 
 
 def test_one_task_run_per_source_tagged_with_its_host_where_that_host_has_a_limit(
@@ -221,17 +222,13 @@ def test_a_source_that_breaks_is_recorded_and_the_others_are_stored(
     sources.write_text(seed_sources.read_text() + write_sources(tmp_path, site.base).read_text())
     summary = run_ingest(sources_file=str(sources), database_url=database_url)
 
-    assert summary["sources"] == 5 and summary["sources_failed"] == 1
-    assert summary["claims_new"] >= 5  # the seed's five, and the feed's
-    broken = [f for f in summary["failures"] if f["source"] == "fixture-sitemap"]
+    assert summary.sources == 5 and summary.sources_failed == 1
+    assert summary.claims_new >= 5  # the seed's five, and the feed's
+    broken = [f for f in summary.failures if f.source == "fixture-sitemap"]
     assert broken == [
-        {
-            "source": "fixture-sitemap",
-            "location": f"{site.base}/sitemap_index.xml",
-            "stage": "source",
-            "reason": "KeyError: 'a bug in discovery'",
-            "optional": False,
-        }
+        Failed(
+            "fixture-sitemap", f"{site.base}/sitemap_index.xml", "source", "KeyError: 'a bug in discovery'"
+        )
     ]
     recorded = failures_by_location(engine_of(database_url), site.base)["/sitemap_index.xml"]
     assert (recorded.stage, recorded.reason) == ("source", "KeyError: 'a bug in discovery'")
