@@ -139,9 +139,7 @@ async def ingest_source(
         # both carry the first reason as their message.
         first = summary.failures[0]
         problems = summary.failed + summary.warnings
-        message = (
-            f"{problems} failure(s); first: [{first.stage}] {first.location}: {first.reason[:160]}"
-        )
+        message = f"{problems} failure(s); first: [{first.stage}] {first.location}: {first.reason[:160]}"
         if not summary.reached and summary.failed:
             return FailedState(message=f"nothing read: {message}", data=result)
         name = "Completed with failures" if summary.failed else "Completed with warnings"

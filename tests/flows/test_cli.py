@@ -116,7 +116,7 @@ def test_timeline_lists_the_news_events_of_a_stage_reported_for_several_happenin
 
     from parsers.models import Claim, ParsedArticle
     from storage.writer import store_article
-    from tests.storage.test_dedup_tracking import distinct_body, engine_at
+    from tests.storage.conftest import distinct_body, engine_at
 
     engine = engine_at(database_url)
     reports = [
@@ -149,8 +149,7 @@ def test_timeline_lists_the_news_events_of_a_stage_reported_for_several_happenin
 
 
 def test_developments_merge_and_split_from_the_command_line(database_url):
-    from tests.storage.test_curation import report
-    from tests.storage.test_dedup_tracking import engine_at
+    from tests.storage.conftest import engine_at, report
 
     engine = engine_at(database_url)
     report(engine, 1, "Nansha Hospital")

@@ -7,33 +7,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from parsers.models import Claim
 from storage.curation import CurationError, merge_developments, split_mention
-from storage.writer import store_article
-from tests.storage.test_dedup_tracking import article, distinct_body, engine_at
-
-EVIDENCE = {
-    "Nansha Hospital": "Nansha Hospital gave two patients injections of cultured cells into the joint.",
-    "Guangzhou Regenerative Medicine Centre": "A Guangzhou centre enrolled volunteers in a study of a cell product.",
-}
-
-
-def report(engine, n, institution, stage="clinical_use", published=date(2026, 1, 19), body=None):
-    claim = Claim(
-        institution=institution,
-        therapy="cell therapy",
-        indication="knee osteoarthritis",
-        stage=stage,
-        evidence=EVIDENCE[institution],
-    )
-    return store_article(
-        engine,
-        f"outlet-{n}",
-        "feed",
-        "f",
-        article(body or distinct_body(n), f"https://outlet{n}.example/a", published),
-        [claim],
-    )
+from tests.storage.conftest import distinct_body, engine_at, report
 
 
 def rows(engine, sql, **params):

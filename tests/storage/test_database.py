@@ -14,8 +14,7 @@ from flows.cli import app
 from storage.database import current_revision, head_revision, make_engine, open_database, upgrade_database
 from storage.errors import SchemaError
 from storage.queries import list_claims
-from tests.storage.test_curation import report
-from tests.storage.test_dedup_tracking import engine_at
+from tests.storage.conftest import engine_at, report
 
 runner = CliRunner()
 PREVIOUS = "0009"  # any revision older than the head

@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, Date, text
 from parsers.models import Claim, ParsedArticle
 from storage.events import EVENT_WINDOW_DAYS, matching_event
 from storage.writer import store_article
-from tests.storage.test_dedup_tracking import BODY, distinct_body, engine_at
+from tests.storage.conftest import BODY, distinct_body, engine_at
 
 READ = datetime(2026, 11, 25, tzinfo=UTC)
 

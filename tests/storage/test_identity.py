@@ -9,7 +9,7 @@ from parsers.models import Claim
 from storage.identity import identity_keys, parent_institution_keys
 from storage.reference import sync_aliases
 from storage.writer import store_article
-from tests.storage.test_dedup_tracking import BODY, article, distinct_body, engine_at
+from tests.storage.conftest import BODY, article, distinct_body, engine_at
 
 
 def claim(institution=None, therapy="CAR-T cell therapy", indication="systemic lupus erythematosus", **kw):

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from parsers.models import Claim, ParsedArticle
 from storage.writer import store_article
-from tests.storage.test_dedup_tracking import NOW, distinct_body, engine_at
+from tests.storage.conftest import NOW, distinct_body, engine_at
 
 TOLD = "Doctors treated a nine-year-old girl with leukemia using CAR-T cells at Harbor Children's Hospital; she is in remission."
 RETOLD = "A nine-year-old girl with leukemia is in remission after CAR-T cells, doctors at the hospital said."

@@ -14,6 +14,7 @@ from parsers.models import Claim, ParsedArticle
 from storage.database import current_revision, make_engine, upgrade_database
 from storage.queries import list_claims
 from storage.writer import store_article
+from tests.storage.conftest import second_database
 
 HEAD = "0010"  # the newest revision
 
@@ -43,21 +44,6 @@ def differences(engine):
         return compare_metadata(
             MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
         )
-
-
-def second_database(url):
-    """Another empty database beside ``url`` (an SQLite file next to it, or a PostgreSQL DB)."""
-    if url.startswith("sqlite"):
-        return url.replace("cgt.db", "upgraded.db")
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    name = parsed.database + "_up"
-    with create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 def test_fresh_and_upgraded_databases_have_the_same_schema_and_keep_data(database_url):

@@ -89,7 +89,7 @@ def snapshot(database_url):
 def reference(tmp_path, sources, database_url):
     url = database_url.replace("cgt.db", "reference.db") if database_url.startswith("sqlite") else None
     if url is None:  # PostgreSQL: a second database beside the test's own
-        from tests.storage.test_migrations import second_database
+        from tests.storage.conftest import second_database
 
         url = second_database(database_url)
     run_ingest(sources_file=str(sources), database_url=url)

@@ -1,39 +1,17 @@
 """Article deduplication, institution resolution, tracking over time and the SQL views."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from parsers.models import Claim, ParsedArticle
-from storage.database import init_db, make_engine
+from parsers.models import Claim
 from storage.models import Article
 from storage.models import Claim as ClaimRow
 from storage.queries import development_history, list_claims
 from storage.reference import sync_aliases
 from storage.writer import store_article
-
-NOW = datetime(2026, 11, 25, tzinfo=UTC)
-BODY = " ".join(
-    f"Sentence {i} of the report describes how doctors at the hospital followed patient group {i % 7} "
-    f"for several months and recorded their symptoms, blood tests and quality of life scores."
-    for i in range(40)
-)
-
-
-def distinct_body(n):
-    """An article text unlike every other n's (no near-duplicate of it)."""
-    return " ".join(f"Item {i} of story {n} notes kappa{n}x{i} and lambda{n}y{i} today." for i in range(60))
-
-
-def engine_at(url):
-    engine = make_engine(url)
-    init_db(engine)
-    return engine
-
-
-def article(body, url=None, published=date(2026, 1, 19), title="t"):
-    return ParsedArticle(text=body, fetched_at=NOW, published=published, url=url, title=title)
+from tests.storage.conftest import BODY, article, distinct_body, engine_at
 
 
 def claim(institution="Nansha Hospital", stage="clinical_use", indication="knee osteoarthritis"):

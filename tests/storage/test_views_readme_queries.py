@@ -10,7 +10,7 @@ from parsers.vocab import condition_hierarchy
 from storage.reference import sync_conditions
 from storage.writer import store_article
 from tests.conftest import ROOT
-from tests.storage.test_dedup_tracking import article, distinct_body, engine_at
+from tests.storage.conftest import article, distinct_body, engine_at
 
 
 def readme_queries() -> dict[int, str]:

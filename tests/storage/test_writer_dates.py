@@ -8,7 +8,7 @@ from sqlalchemy import text
 from parsers.models import Claim, ParsedArticle
 from storage.queries import list_claims
 from storage.writer import store_article
-from tests.storage.test_dedup_tracking import distinct_body, engine_at
+from tests.storage.conftest import distinct_body, engine_at
 
 CLAIM = Claim(
     institution="Institute of Haematology",
