@@ -220,6 +220,35 @@ class Fetcher:
     async def _fetch_once(
         self, url: str, expect: str, etag: str | None, last_modified: str | None
     ) -> FetchResult:
+        headers = {}
+        if expect == "html":
+            headers["Accept"] = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+        elif expect == "xml":
+            headers["Accept"] = (
+                "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.5"
+            )
+        conditional = {}
+        if etag:
+            conditional["If-None-Match"] = etag
+        if last_modified:
+            conditional["If-Modified-Since"] = last_modified
+        async with self._open(url, headers, conditional=conditional) as (final, response):
+            return await self._read(url, final, response, expect)
+
+    @asynccontextmanager
+    async def _open(
+        self,
+        url: str,
+        headers: dict[str, str],
+        *,
+        conditional: dict[str, str] | None = None,
+        obey_robots: bool = True,
+    ) -> AsyncIterator[tuple[str, httpx.Response]]:
+        """The one path of every request, pages and robots.txt alike: each hop's address
+        checked by the guard, robots.txt obeyed (not for robots.txt itself), the host's pace
+        kept, and redirects followed (at most ``max_redirects``; loops and malformed Locations
+        are RedirectErrors). Yields the final URL and its response (not a redirect); the
+        conditional headers go only to ``url`` itself."""
         current = url
         seen = {url}
         for _hop in range(self.config.max_redirects + 1):
@@ -227,38 +256,30 @@ class Fetcher:
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise FetchError(current, f"unsupported URL {current!r}")
             await self._guard.check(current)
-            if self.config.respect_robots:
+            if obey_robots and self.config.respect_robots:
                 await self._check_robots(current)
-            headers = {}
-            if current == url:
-                if etag:
-                    headers["If-None-Match"] = etag
-                if last_modified:
-                    headers["If-Modified-Since"] = last_modified
-            if expect == "html":
-                headers["Accept"] = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-            elif expect == "xml":
-                headers["Accept"] = (
-                    "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9,*/*;q=0.5"
-                )
-            async with self._host_slot(current), self._response(current, headers) as response:
+            sent = {**headers, **conditional} if conditional and current == url else headers
+            async with self._host_slot(current), self._response(current, sent) as response:
                 if response.status_code in (301, 302, 303, 307, 308):
-                    location = response.headers.get("location")
-                    if not location:
-                        raise PageStatusError(current, f"HTTP {response.status_code} without Location")
-                    try:
-                        target = checked_url(location, base=current)
-                    except InvalidURLError as exc:
-                        raise RedirectError(
-                            url, f"HTTP {response.status_code} to a malformed Location: {exc}"
-                        ) from None
-                    if target in seen:
-                        raise RedirectError(url, f"redirect loop at {target}")
-                    seen.add(target)
-                    current = target
+                    current = self._redirect_target(url, current, response, seen)
                     continue
-                return await self._read(url, current, response, expect)
+                yield current, response
+                return
         raise RedirectError(url, f"more than {self.config.max_redirects} redirects")
+
+    @staticmethod
+    def _redirect_target(url: str, current: str, response: httpx.Response, seen: set[str]) -> str:
+        location = response.headers.get("location")
+        if not location:
+            raise PageStatusError(current, f"HTTP {response.status_code} without Location")
+        try:
+            target = checked_url(location, base=current)
+        except InvalidURLError as exc:
+            raise RedirectError(url, f"HTTP {response.status_code} to a malformed Location: {exc}") from None
+        if target in seen:
+            raise RedirectError(url, f"redirect loop at {target}")
+        seen.add(target)
+        return target
 
     @asynccontextmanager
     async def _response(self, url: str, headers: dict[str, str]) -> AsyncIterator[httpx.Response]:
@@ -418,35 +439,24 @@ class Fetcher:
             raise RobotsDisallowedError(url, "disallowed by robots.txt")
 
     async def _load_robots(self, origin: str) -> Protego | str | None:
-        """The origin's robots.txt rules, read as RFC 9309 says: redirects followed (up to
-        five); a 4xx answer (or too many redirects) means no rules (None: everything allowed);
+        """The origin's robots.txt rules, fetched through the same path as pages (``_open``)
+        and read as RFC 9309 says: redirects followed (up to ``max_redirects``, five by
+        default); a 4xx answer (or too many redirects) means no rules (None: everything allowed);
         a 5xx answer, a timeout or an unreachable server means the origin is not crawled this
         run (the reason, as a string). Parsed with Protego (Scrapy's parser), which follows the
         RFC's "*" and "$" wildcards and longest-match precedence."""
         url = f"{origin}/robots.txt"
         try:
-            for _hop in range(6):
-                await self._guard.check(url)
-                async with (
-                    self._host_slot(url),
-                    self._response(url, {"Accept": "text/plain"}) as response,
-                ):
-                    status = response.status_code
-                    if status in (301, 302, 303, 307, 308) and response.headers.get("location"):
-                        try:
-                            url = checked_url(response.headers["location"], base=url)
-                        except InvalidURLError:
-                            return None  # a redirect that cannot be followed: unavailable
-                        continue
-                    if status >= 500:
-                        return f"HTTP {status}"
-                    if status >= 400 or status < 200:
-                        return None
-                    # RFC 9309: at least 500 KiB are read; the rest is ignored.
-                    body = await self._body(url, response, 512 * 1024, truncate=True)
-                    break
-            else:
-                return None  # more than five redirects: unavailable, which allows everything
+            async with self._open(url, {"Accept": "text/plain"}, obey_robots=False) as (final, response):
+                status = response.status_code
+                if status >= 500:
+                    return f"HTTP {status}"
+                if status >= 400 or status < 200:
+                    return None
+                # RFC 9309: at least 500 KiB are read; the rest is ignored.
+                body = await self._body(final, response, 512 * 1024, truncate=True)
+        except (RedirectError, PageStatusError):
+            return None  # too many redirects, a loop, a Location that cannot be followed: no rules
         except FetchError as exc:
             return exc.reason
         except (httpx.HTTPError, TimeoutError) as exc:  # the body stalled or broke off
