@@ -223,3 +223,10 @@ def test_a_canonical_link_to_another_site_counts_only_when_that_site_is_trusted(
     trusted = PageOptions(trusted_sites=("wire.example",))
     assert parse_html(html, url=url, options=trusted).canonical_url == "https://wire.example/story-1"
     assert parse_html(html, url="https://www.wire.example/x").canonical_url == "https://wire.example/story-1"
+
+
+def test_the_old_module_path_still_gives_the_page_text_functions():
+    import parsers.html as old_path
+    import parsers.pages.html as pages_html
+
+    assert old_path.page_text is pages_html.page_text and old_path.parse_html is pages_html.parse_html
