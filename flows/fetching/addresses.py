@@ -10,6 +10,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+import httpx
+
 from .errors import ForbiddenAddressError, HostNotFoundError
 
 
@@ -52,3 +54,19 @@ class AddressGuard:
                 raise ForbiddenAddressError(
                     url, f"{host} resolves to {address}, a non-public address that is not allowed"
                 )
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """The transport under the client: every request's address is checked by the guard before
+    a connection is opened, whoever sends it (a page, a redirect hop, robots.txt)."""
+
+    def __init__(self, guard: AddressGuard, inner: httpx.AsyncBaseTransport) -> None:
+        self._guard = guard
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await self._guard.check(str(request.url))
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

@@ -33,7 +33,7 @@ from protego import Protego
 
 from parsers.pages.urls import InvalidURLError, checked_url, redacted
 
-from .addresses import AddressGuard
+from .addresses import AddressGuard, GuardedTransport
 from .decoding import inflaters
 from .errors import (
     BadURLError,
@@ -158,13 +158,17 @@ class Fetcher:
 
     def __init__(self, config: FetchConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.config = config
+        # Layers, as httpx has them: the address guard is the transport (every request passes
+        # it); redirects, robots.txt, pacing, caps and decoding are this client's.
         self._guard = AddressGuard(config.allowed_networks)
+        inner = transport or httpx.AsyncHTTPTransport(
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32)
+        )
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
             follow_redirects=False,
             headers={"User-Agent": config.user_agent, "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
-            transport=transport,
+            transport=GuardedTransport(self._guard, inner),
         )
         self._hosts: dict[str, _Host] = {}
         self._robots: dict[str, Protego | str | None] = {}
@@ -244,8 +248,8 @@ class Fetcher:
         conditional: dict[str, str] | None = None,
         obey_robots: bool = True,
     ) -> AsyncIterator[tuple[str, httpx.Response]]:
-        """The one path of every request, pages and robots.txt alike: each hop's address
-        checked by the guard, robots.txt obeyed (not for robots.txt itself), the host's pace
+        """The one path of every request, pages and robots.txt alike (each hop's address is
+        checked by the transport, ``GuardedTransport``): robots.txt obeyed (not for robots.txt itself), the host's pace
         kept, and redirects followed (at most ``max_redirects``; loops and malformed Locations
         are RedirectErrors). Yields the final URL and its response (not a redirect); the
         conditional headers go only to ``url`` itself."""
@@ -255,7 +259,6 @@ class Fetcher:
             parts = urlsplit(current)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise FetchError(current, f"unsupported URL {current!r}")
-            await self._guard.check(current)
             if obey_robots and self.config.respect_robots:
                 await self._check_robots(current)
             sent = {**headers, **conditional} if conditional and current == url else headers
@@ -423,6 +426,9 @@ class Fetcher:
             yield
 
     async def _check_robots(self, url: str) -> None:
+        # The origin's own address first (cached; the transport checks it again): a refused or
+        # unknown host is the page's failure, not an unavailable robots.txt.
+        await self._guard.check(url)
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._robots:

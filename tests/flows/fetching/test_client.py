@@ -119,3 +119,19 @@ def test_every_fetch_error_is_transient_or_permanent_by_its_class():
         assert cls("https://example.org/", "x").transient is transient
         assert cls("https://example.org/", "x").retry_later is transient
     assert errors.RobotsDisallowedError("https://example.org/", "x", retry_later=True).retry_later
+
+
+def test_the_address_guard_is_the_transport_every_request_passes(site):
+    import httpx
+
+    from flows.fetching.addresses import AddressGuard, GuardedTransport
+
+    async def get(allowed):
+        transport = GuardedTransport(AddressGuard(allowed), httpx.AsyncHTTPTransport())
+        async with httpx.AsyncClient(transport=transport) as client:
+            return (await client.get(f"{site.base}/news/stem-cell-knee")).status_code
+
+    with pytest.raises(ForbiddenAddressError):
+        asyncio.run(get(()))
+    assert site.requests["/news/stem-cell-knee"] == 0  # refused before a connection was opened
+    assert asyncio.run(get(("127.0.0.1/32",))) == 200
