@@ -72,16 +72,23 @@ def context_rules() -> tuple[ContextRule, ...]:
 class Modifiers:
     """The modifiers of one sentence, ready to be asked about any mention in it."""
 
-    __slots__ = ("_norm", "_span", "_cues", "_stops", "_word_starts")
+    __slots__ = ("_norm", "_span", "_cues", "_stops", "_word_starts", "_cue_starts", "_before", "_after")
 
     def __init__(
         self, norm: str, span: tuple[int, int], cues: list[tuple[int, int, ContextRule]], stops: list[int]
     ) -> None:
         self._norm = norm
         self._span = span
-        self._cues = cues
+        self._cues = sorted(cues, key=lambda cue: cue[0])
         self._stops = sorted(stops)
         self._word_starts: list[int] | None = None
+        # A cue can only reach a mention whose start is within its reach and its own length
+        # before the mention, or within its reach after it: in a sentence of thousands of cues
+        # (a page without full stops) only the cues in that window are tried.
+        self._cue_starts = [cue[0] for cue in self._cues]
+        reach = max((rule.scope for _, _, rule in cues), default=0) * _MAX_WORD_CHARS
+        self._before = reach + max((b - a for a, b, _ in cues), default=0)
+        self._after = reach
 
     def __bool__(self) -> bool:
         return bool(self._cues)
@@ -101,7 +108,12 @@ class Modifiers:
     def reaching(self, start: int, end: int, field_: str) -> list[tuple[int, int, ContextRule]]:
         """The cues that reach the mention at ``start:end`` for ``field_``."""
         found = []
-        for cue in self._cues:
+        cues = self._cues
+        if len(cues) > _WINDOWED:
+            starts = self._cue_starts
+            lo = bisect.bisect_left(starts, start - self._before)
+            cues = cues[lo : bisect.bisect_right(starts, end + self._after)]
+        for cue in cues:
             cue_start, cue_end, rule = cue
             if field_ not in rule.fields:
                 continue
@@ -133,6 +145,7 @@ class Modifiers:
 
 _WORD = re.compile(r"\S+")
 _MAX_WORD_CHARS = 30
+_WINDOWED = 16  # cues in a sentence above which only those in reach of a mention are tried
 
 
 def sentence_modifiers(matches: list, norm: str, start: int, end: int) -> Modifiers:

@@ -11,7 +11,7 @@ import re
 from .context import Modifiers, sentence_modifiers
 from .institutions import Institution, find_affiliations, find_institutions, join_affiliations
 from .models import Stage
-from .patients import PatientCount, count_patients
+from .patients import PatientCount, patient_counts
 from .text import Sentence, normalise_for_matching, split_sentences
 from .vocab import Match, Term, Vocabulary
 
@@ -61,6 +61,7 @@ class ArticleMentions:
         }
         self._resolved: dict[str, list[str]] = {}
         self._counts: dict[int, PatientCount | None] = {}
+        self._all_counts: dict[int, list[PatientCount]] = {}
         self._conditions = {i: self._eligible_conditions(i) for i in self.with_role("condition")}
 
     # -- mentions --------------------------------------------------------------------------------
@@ -172,19 +173,31 @@ class ArticleMentions:
     def therapies(self, i: int) -> list[Match]:
         return self._therapies[i]
 
-    def patient_count(self, i: int) -> PatientCount | None:
-        if i not in self._counts:
-            count = None
+    def patient_counts(self, i: int) -> list[PatientCount]:
+        """Every patient count sentence ``i`` states (offsets in the sentence), read once."""
+        found = self._all_counts.get(i)
+        if found is None:
             nouns = self.of_role(i, "patient_noun")
+            found = []
             if nouns:
                 s = self.sentences[i]
-                count = count_patients(
+                found = patient_counts(
                     self.text[s.start : s.end], [(m.start - s.start, m.end - s.start) for m in nouns]
                 )
-                if count is not None:
-                    span = Match(s.start + count.start, s.start + count.end, Term("patients", ""))
-                    if self.categories(i, span, "stage") & NOT_DONE:
-                        count = None  # "aims to recruit 272 patients"
+            self._all_counts[i] = found
+        return found
+
+    def patient_count(self, i: int) -> PatientCount | None:
+        """The first patient count sentence ``i`` states, unless a stage modifier says it is
+        not done ("aims to recruit 272 patients")."""
+        if i not in self._counts:
+            counts = self.patient_counts(i)
+            count = counts[0] if counts else None
+            if count is not None:
+                s = self.sentences[i]
+                span = Match(s.start + count.start, s.start + count.end, Term("patients", ""))
+                if self.categories(i, span, "stage") & NOT_DONE:
+                    count = None
             self._counts[i] = count
         return self._counts[i]
 

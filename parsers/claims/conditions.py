@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..spans import SpanSet
 from ..wordlists import word_list
 
 _HEADS = word_list("condition_head")
@@ -51,7 +52,7 @@ def unlisted_conditions(text: str, known: Sequence[tuple[int, int]] = ()) -> lis
     vocabulary's conditions), each with its name (lower case, words single-spaced)."""
     # "ornithine transcarbamylase (OTC) deficiency": a bracketed abbreviation is read as space.
     plain = _ABBREVIATION.sub(lambda m: " " * len(m.group()), text) if "(" in text else text
-    taken = sorted(known)
+    taken = SpanSet(known)
     out: list[tuple[int, int, str]] = []
     for head_end in _head_ends(plain.lower()):
         # The head word and the words before it (a few, on the same line).
@@ -75,7 +76,7 @@ def unlisted_conditions(text: str, known: Sequence[tuple[int, int]] = ()) -> lis
         if headed and all(w in _GENERIC for w in words[:-1]):
             continue  # a head word alone, or with words of degree ("rare disease"), names nothing
         start, end = tokens[first].start(), token.end()
-        if any(a < end and start < b for a, b in taken):
+        if taken.overlaps(start, end):
             continue
         out.append((start, end, " ".join(words)))
     return out

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from ..decisions import merge_key, without_prefix
 from ..mentions import NOT_DONE
 from ..models import Stage
-from ..patients import patient_counts
 from ..vocab import Match, Term
 from .candidates import Candidate
 from .features import ArticleFacts, Features
@@ -137,9 +136,7 @@ def patient_options(reading: Reading, facts: ArticleFacts, c: Candidate, stage: 
             continue
         s = a.sentences[i]
         sentence = reading.text[s.start : s.end]
-        for rank, count in enumerate(
-            patient_counts(sentence, [(m.start - s.start, m.end - s.start) for m in nouns])
-        ):
+        for rank, count in enumerate(a.patient_counts(i)):
             if (i, count.value) in seen:
                 continue
             seen.add((i, count.value))

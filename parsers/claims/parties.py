@@ -9,6 +9,7 @@ import re
 
 from ..decisions import merge_key
 from ..institutions import Institution
+from ..spans import SpanSet
 from ..wordlists import word_list
 from .reading import Reading
 
@@ -19,6 +20,7 @@ _PROPER = re.compile(
 )
 _LEADING = word_list("name_leading_word")
 _MAX_NAME_WORDS = 6
+_TAKEN_ROLES = ("therapy", "condition", "place", "regulator")
 
 
 def _other_names(reading: Reading) -> list[tuple[int, Institution]]:
@@ -30,13 +32,11 @@ def _other_names(reading: Reading) -> list[tuple[int, Institution]]:
     out = []
     for i in range(reading.sentence_count):
         s = a.sentences[i]
-        taken = [
-            (m.start, m.end)
-            for role in ("therapy", "condition", "place", "regulator")
-            for m in a.of_role(i, role)
-        ]
         lo, hi = bisect.bisect_left(starts, s.start), bisect.bisect_left(starts, s.end)
-        taken += [(x.start, x.end) for x in known[lo:hi]]
+        taken = SpanSet(
+            [(m.start, m.end) for role in _TAKEN_ROLES for m in a.of_role(i, role)]
+            + [(x.start, x.end) for x in known[lo:hi]]
+        )
         for m in _PROPER.finditer(reading.text, s.start, s.end):
             words = m.group().split()
             dropped = 0
@@ -53,7 +53,7 @@ def _other_names(reading: Reading) -> list[tuple[int, Institution]]:
             end = m.end()
             name = reading.text[start:end].rstrip(".")
             end = start + len(name)
-            if len(name) < 3 or any(a_ < end and start < b for a_, b in taken):
+            if len(name) < 3 or taken.overlaps(start, end):
                 continue
             out.append((i, Institution(start, end, name, "name")))
     return out

@@ -130,3 +130,20 @@ def test_condition_codes_and_scopes():
         assert row["scope"] in ("", "umbrella", "catchall") and row["event"] in ("", "yes")
         code = row["icd10"]
         assert code[:1].isalpha() and code[1].isdigit() and code[2].isalnum(), row["name"]
+
+
+@pytest.mark.parametrize(
+    "local,target,expected",
+    [
+        ("the hospital has not started a clinical trial", "clinical trial", {"NEGATED"}),
+        ("the company plans to start a phase 2 trial", "phase 2", {"PLANNED"}),
+        ("doctors treated the patients", "treated", set()),
+    ],
+)
+def test_a_sentence_of_many_cues_reaches_each_mention_as_a_short_one_does(local, target, expected):
+    # A page without full stops is one sentence of thousands of cues; only those in reach of a
+    # mention are tried, and the answer must be the one the short sentence gives.
+    filler = "; ".join(["officials said it could not be ruled out"] * 40)
+    long_sentence = f"{filler}; {local}; {filler}"
+    assert categories(f"{local}.", target) == expected
+    assert categories(long_sentence, target) == expected
