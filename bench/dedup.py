@@ -30,7 +30,7 @@ from sqlalchemy import insert, text  # noqa: E402
 from parsers.models import ParsedArticle  # noqa: E402
 from parsers.pages.fingerprint import fingerprint  # noqa: E402
 from storage.database import make_engine, upgrade_database  # noqa: E402
-from storage.models import Article, Claim, Development, Mention, Source  # noqa: E402
+from storage.models import Article, ClaimRecord, DevelopmentRecord, Mention, Source  # noqa: E402
 from storage.writer import store_article  # noqa: E402
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
@@ -120,7 +120,7 @@ def query_benchmark(mentions: int, seed: int = 5) -> dict[str, float]:
             conn.execute(
                 insert(Source),
                 [
-                    {"id": s + 1, "name": f"s{s}", "kind": "feed", "location": "x", "created_at": t}
+                    {"id": s + 1, "name": f"s{s}", "kind": "feed", "address": "x", "created_at": t}
                     for s in range(50)
                 ],
             )
@@ -159,7 +159,7 @@ def query_benchmark(mentions: int, seed: int = 5) -> dict[str, float]:
                     }
                 )
             conn.execute(
-                insert(Development),
+                insert(DevelopmentRecord),
                 [
                     {
                         "id": c["id"],
@@ -170,7 +170,7 @@ def query_benchmark(mentions: int, seed: int = 5) -> dict[str, float]:
                     for c in claims
                 ],
             )
-            conn.execute(insert(Claim), claims)
+            conn.execute(insert(ClaimRecord), claims)
             batch = []
             for m in range(mentions):
                 day = date(2020, 1, 1) + timedelta(days=rng.randrange(6 * 365))

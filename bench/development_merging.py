@@ -71,7 +71,7 @@ def run(folders: list[Path], workdir: Path) -> str:
     for path in (p for dev in folders for p in dev.glob("*.json")):
         shutil.copy(path, articles / path.name)
     sources = workdir / "sources.toml"
-    sources.write_text('[[source]]\nname = "dev"\nkind = "files"\nlocation = "articles"\n')
+    sources.write_text('[[source]]\nname = "dev"\nkind = "files"\naddress = "articles"\n')
     database_url = f"sqlite:///{workdir / 'dev.db'}"
     env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING"}
     subprocess.run(

@@ -183,11 +183,11 @@ def sources_file(folder: Path, base: str) -> Path:
     lines = []
     for k in range(FEEDS):
         lines.append(
-            f'[[source]]\nname = "bench-feed-{k}"\nkind = "feed"\nlocation = "{base}/feeds/feed-{k}.xml"\n'
+            f'[[source]]\nname = "bench-feed-{k}"\nkind = "feed"\naddress = "{base}/feeds/feed-{k}.xml"\n'
             'keywords = "cgt"\n'
         )
     lines.append(
-        f'[[source]]\nname = "bench-sitemap"\nkind = "sitemap"\nlocation = "{base}/sitemap.xml"\n'
+        f'[[source]]\nname = "bench-sitemap"\nkind = "sitemap"\naddress = "{base}/sitemap.xml"\n'
         'keywords = "cgt"\n'
     )
     path = folder.parent / f"sources-{folder.name}.toml"  # one per site: the runs must not share it

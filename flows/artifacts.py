@@ -168,7 +168,7 @@ def digest_markdown(
         if not entries:
             lines.append("None.")
         for f in entries[:_MAX_ROWS]:
-            lines.append(f"- `{f.source}` [{f.stage}] {_md(f.location)} — {_md(f.reason)}")
+            lines.append(f"- `{f.source}` [{f.stage}] {_md(f.address)} — {_md(f.reason)}")
         if len(entries) > _MAX_ROWS:
             lines.append(f"- … and {len(entries) - _MAX_ROWS} more (table `failures`).")
         lines.append("")

@@ -114,7 +114,7 @@ def run(
         typer.echo(f"  language model    {llm_line(summary.llm)}")
     for failure in summary.failures[:20]:
         label = "warning" if failure.optional else "failed"
-        typer.echo(f"  {label} [{failure.stage}] {failure.location}: {failure.reason}")
+        typer.echo(f"  {label} [{failure.stage}] {failure.address}: {failure.reason}")
     typer.echo("")
     engine = _open_database(settings.database_url)  # the run made it: reading it needs no upgrade
     try:
@@ -244,7 +244,7 @@ def _ask_the_model(settings: Any, extracted: list[tuple[Path, Any]]) -> list[tup
     refiner = LlmRefiner.from_settings(settings, engine)
     docs = [
         (
-            RawDocument(name=path.name, location=str(path), data=b"", fetched_at=result.article.fetched_at),
+            RawDocument(name=path.name, address=str(path), data=b"", fetched_at=result.article.fetched_at),
             result,
         )
         for path, result in extracted
@@ -261,7 +261,7 @@ def _ask_the_model(settings: Any, extracted: list[tuple[Path, Any]]) -> list[tup
     finally:
         engine.dispose()
     for failure in failures:
-        typer.echo(f"fallback: {failure.location}: {failure.reason}", err=True)
+        typer.echo(f"fallback: {failure.address}: {failure.reason}", err=True)
     typer.echo(f"language model: {llm_line(refiner.stats.as_dict())}", err=True)
     return [(path, result) for (path, _), (_, result) in zip(extracted, refined, strict=True)]
 

@@ -57,7 +57,7 @@ def fetch_hosts(settings: Settings) -> list[str]:
         specs = parse_sources(Path(settings.sources_file).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    return sorted({urlsplit(s.location).hostname or "" for s in specs if s.kind != "files"} - {""})
+    return sorted({urlsplit(s.address).hostname or "" for s in specs if s.kind != "files"} - {""})
 
 
 async def ensure_fetch_limits(settings: Settings) -> list[str]:

@@ -89,7 +89,7 @@ def extract_documents(
         extractor = claim_extractor(options.claims, options.claim_model or None)
     except Exception as exc:  # noqa: BLE001 - a bad setting or model file: recorded for each document
         reason = f"claim extractor {options.claims!r}: {exc}"
-        return [], [Failed(spec.name, doc.location, "extract", reason, spec.optional) for doc in docs], {}
+        return [], [Failed(spec.name, doc.address, "extract", reason, spec.optional) for doc in docs], {}
     clock = StageClock()
     results: list[tuple[RawDocument, ExtractedArticle]] = []
     failures: list[Failed] = []
@@ -119,10 +119,10 @@ def extract_documents(
                     extracted = dataclasses.replace(extracted, article=article)
                 results.append((slim, extracted))
         except ParseError as exc:
-            failures.append(Failed(spec.name, doc.location, "parse", str(exc), spec.optional))
+            failures.append(Failed(spec.name, doc.address, "parse", str(exc), spec.optional))
         except Exception as exc:  # an extractor bug must not stop the run: record it
             failures.append(
-                Failed(spec.name, doc.location, "extract", f"{type(exc).__name__}: {exc}", spec.optional)
+                Failed(spec.name, doc.address, "extract", f"{type(exc).__name__}: {exc}", spec.optional)
             )
     return results, failures, dict(clock.seconds)
 
@@ -248,7 +248,7 @@ class ParseWorkers:
             note = f"parse worker processes cannot run the extraction ({exc}); parsing in the flow's process"
             return (
                 results,
-                [*failures, Failed(spec.name, spec.location, "workers", note, optional=True)],
+                [*failures, Failed(spec.name, spec.address, "workers", note, optional=True)],
                 seconds,
             )
         except BrokenProcessPool as exc:
@@ -258,9 +258,9 @@ class ParseWorkers:
         except BrokenProcessPool as exc:
             again = await asyncio.to_thread(self._discard) or str(exc)
             reason = f"a parse worker process died twice on this batch ({first}; then {again})"
-            return [], [Failed(spec.name, doc.location, "parse", reason, spec.optional) for doc in docs], {}
+            return [], [Failed(spec.name, doc.address, "parse", reason, spec.optional) for doc in docs], {}
         note = f"a parse worker process died ({first}); the batch was parsed again in a fresh pool"
-        return results, [*failures, Failed(spec.name, spec.location, "workers", note, optional=True)], seconds
+        return results, [*failures, Failed(spec.name, spec.address, "workers", note, optional=True)], seconds
 
 
 async def extract_in_process(

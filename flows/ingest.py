@@ -139,7 +139,7 @@ async def ingest_source(
         # both carry the first reason as their message.
         first = summary.failures[0]
         problems = summary.failed + summary.warnings
-        message = f"{problems} failure(s); first: [{first.stage}] {first.location}: {first.reason[:160]}"
+        message = f"{problems} failure(s); first: [{first.stage}] {first.address}: {first.reason[:160]}"
         if not summary.reached and summary.failed:
             return FailedState(message=f"nothing read: {message}", data=result)
         name = "Completed with failures" if summary.failed else "Completed with warnings"
@@ -163,7 +163,7 @@ def fetch_tag(spec: SourceSpec) -> str | None:
     """The Prefect tag of a web source's task run, "fetch:<host>" (None for local files)."""
     if spec.kind == "files":
         return None
-    return f"fetch:{urlsplit(spec.location).hostname or 'unknown'}"
+    return f"fetch:{urlsplit(spec.address).hostname or 'unknown'}"
 
 
 async def concurrency_limit_tags() -> set[str]:
@@ -260,10 +260,10 @@ async def _run(settings: Settings, engine: Engine, workers: ParseWorkers, prefec
                 part, seconds = (await _source_result(outcome)).value
             except Exception as exc:  # a source that breaks must not stop the others
                 failure = Failed(
-                    spec.name, spec.location, "source", f"{type(exc).__name__}: {exc}", spec.optional
+                    spec.name, spec.address, "source", f"{type(exc).__name__}: {exc}", spec.optional
                 )
                 await asyncio.to_thread(
-                    record_failure, engine, failure.source, failure.location, failure.stage, failure.reason
+                    record_failure, engine, failure.source, failure.address, failure.stage, failure.reason
                 )
                 summary.sources += 1
                 summary.add_failures([failure])
@@ -346,7 +346,7 @@ async def _run(settings: Settings, engine: Engine, workers: ParseWorkers, prefec
             "%s [%s] %s: %s",
             "warning" if failure.optional else "failed",
             failure.stage,
-            failure.location,
+            failure.address,
             failure.reason,
         )
     if prefect:
@@ -379,7 +379,7 @@ async def ingest(sources_file: str = "", database_url: str = "") -> Any:
         # Every source failed: the run ends Failed (automations and notifications can act) with
         # a one-line reason, not a traceback: an offline network is an expected situation.
         first = result.failures[0] if result.failures else None
-        reason = f"; first: [{first.stage}] {first.location}: {first.reason[:200]}" if first else ""
+        reason = f"; first: [{first.stage}] {first.address}: {first.reason[:200]}" if first else ""
         return FailedState(message=f"all {result.sources} source(s) failed{reason}", data=result)
     return Completed(message=(result.headline or "done").replace("**", ""), data=result)
 

@@ -253,7 +253,7 @@ class LlmRefiner:
                 failures.append(
                     Failed(
                         spec.name,
-                        doc.location,
+                        doc.address,
                         "llm",
                         f"{reason}; the offline claims are kept",
                         optional=True,

@@ -17,7 +17,7 @@ class RawDocument:
     """Bytes read from a file or URL, before parsing."""
 
     name: str  # file name or URL path, its suffix tells the format
-    location: str  # absolute path or URL
+    address: str  # absolute path or URL
     data: bytes
     fetched_at: datetime
     url: str | None = None
@@ -28,23 +28,23 @@ class RawDocument:
 
 
 class LocalReadError(OSError):
-    """A file or folder could not be read; ``location`` says which."""
+    """A file or folder could not be read; ``address`` says which."""
 
-    def __init__(self, location: str, reason: str) -> None:
-        super().__init__(f"{location}: {reason}")
-        self.location = location
-        self.reason = reason  # without the location, which failures record apart
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(f"{address}: {reason}")
+        self.address = address
+        self.reason = reason  # without the address, which failures record apart
 
 
-def resolve_location(location: str, base_dir: Path) -> Path:
-    path = Path(location).expanduser()
+def resolve_address(address: str, base_dir: Path) -> Path:
+    path = Path(address).expanduser()
     return path if path.is_absolute() else (base_dir / path)
 
 
-def list_local_files(location: str, base_dir: Path) -> list[Path]:
-    """Article files (.txt, .html, .json) at ``location``: one file, or a folder searched
-    recursively, in name order. Raises LocalReadError when the location does not exist."""
-    path = resolve_location(location, base_dir)
+def list_local_files(address: str, base_dir: Path) -> list[Path]:
+    """Article files (.txt, .html, .json) at ``address``: one file, or a folder searched
+    recursively, in name order. Raises LocalReadError when the address does not exist."""
+    path = resolve_address(address, base_dir)
     if path.is_file():
         return [path]
     if not path.is_dir():
@@ -68,7 +68,7 @@ def read_local_file(path: Path) -> RawDocument:
         raise
     except OSError as exc:
         raise LocalReadError(str(path), exc.strerror or str(exc)) from exc
-    return RawDocument(name=path.name, location=str(path.resolve()), data=data, fetched_at=datetime.now(UTC))
+    return RawDocument(name=path.name, address=str(path.resolve()), data=data, fetched_at=datetime.now(UTC))
 
 
 def iter_local_documents(paths: list[Path]) -> Iterator[RawDocument | LocalReadError]:

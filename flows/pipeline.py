@@ -90,21 +90,21 @@ def store_results(
     outcome = BatchOutcome(failures=list(failures))
     kept = [(doc, extracted) for doc, extracted in results if not extracted.skipped]
     outcome.articles_skipped = len(results) - len(kept)
-    items = [ArticleToStore(e.article, e.claims, doc.location, e.fingerprint) for doc, e in kept]
+    items = [ArticleToStore(e.article, e.claims, doc.address, e.fingerprint) for doc, e in kept]
     try:
-        stored = store_articles(engine, spec.name, spec.kind, spec.location, items, link_model)
+        stored = store_articles(engine, spec.name, spec.kind, spec.address, items, link_model)
     except OperationalError:
         raise  # transient: the task's retry runs the batch again, which is repeat-safe
     except Exception:
         stored = []
         for (doc, _), item in zip(kept, items, strict=True):
             try:
-                stored.extend(store_articles(engine, spec.name, spec.kind, spec.location, [item], link_model))
+                stored.extend(store_articles(engine, spec.name, spec.kind, spec.address, [item], link_model))
             except OperationalError:
                 raise
             except Exception as exc:
                 outcome.failures.append(
-                    Failed(spec.name, doc.location, "store", f"{type(exc).__name__}: {exc}")
+                    Failed(spec.name, doc.address, "store", f"{type(exc).__name__}: {exc}")
                 )
     for result in stored:
         if result.article_new:
@@ -117,13 +117,13 @@ def store_results(
         outcome.new_claim_ids.extend(result.new_claim_ids)
         outcome.new_event_ids.extend(result.new_event_ids)
     for failure in outcome.failures:
-        record_failure(engine, failure.source, failure.location, failure.stage, failure.reason)
+        record_failure(engine, failure.source, failure.address, failure.stage, failure.reason)
     return outcome
 
 
 # -- steps of one source (plain functions: Prefect's unit of work is the source, below) ------
 async def list_files(spec: SourceSpec, base_dir: str) -> list[str]:
-    paths = await asyncio.to_thread(list_local_files, spec.location, Path(base_dir))
+    paths = await asyncio.to_thread(list_local_files, spec.address, Path(base_dir))
     if spec.max_articles:
         paths = paths[: spec.max_articles]
     return [str(p) for p in paths]
@@ -134,7 +134,7 @@ def _read(spec: SourceSpec, paths: Sequence[str]) -> tuple[list[RawDocument], li
     failures: list[Failed] = []
     for item in iter_local_documents([Path(p) for p in paths]):
         if isinstance(item, LocalReadError):
-            failures.append(Failed(spec.name, item.location, "read", item.reason, spec.optional))
+            failures.append(Failed(spec.name, item.address, "read", item.reason, spec.optional))
         else:
             docs.append(item)
     return docs, failures
@@ -151,10 +151,10 @@ async def discover_urls(
     queue (failed transiently in earlier runs; fetched again even when the feed answers 304),
     each scheduled once per run across sources."""
     try:
-        location = checked_url(spec.location)
+        address = checked_url(spec.address)
     except InvalidURLError:
-        location = spec.location
-    states = await asyncio.to_thread(get_url_states, engine, [location])
+        address = spec.address
+    states = await asyncio.to_thread(get_url_states, engine, [address])
     found = await discover(spec, fetcher, states, limit, scheduled)
     queued = await asyncio.to_thread(queued_retries, engine, spec.name, RETRY_QUEUE_CAP)
     if queued:
@@ -312,7 +312,7 @@ async def run_batches(
                 results, parse_failures, seconds = await extraction
                 clock.add(seconds)
             # A page that failed to parse is fetched again next run: its URL state is not saved.
-            failed = {f.location for f in parse_failures if f.stage in ("parse", "extract")}
+            failed = {f.address for f in parse_failures if f.stage in ("parse", "extract")}
             states = [s for s in batch.states if s.url not in failed]
             if results or batch.failures or parse_failures or states or batch.retry or batch.settled:
                 async with run.storing:
@@ -379,7 +379,7 @@ async def file_batches(
     try:
         paths = await list_files(spec, run.base_dir)
     except LocalReadError as exc:
-        yield Batch(spec, [], [Failed(spec.name, exc.location, "read", exc.reason, spec.optional)])
+        yield Batch(spec, [], [Failed(spec.name, exc.address, "read", exc.reason, spec.optional)])
         return
     if paths:
         summary.reached.add(spec.name)

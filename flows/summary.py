@@ -11,7 +11,7 @@ class Failed:
     """One input that could not be processed, and why."""
 
     source: str
-    location: str
+    address: str  # the file path or URL
     stage: str  # sources, read, url, fetch, robots, retry, parse, extract, store
     reason: str
     optional: bool = False  # from an optional source: a warning, not an error

@@ -46,7 +46,7 @@ class FetchedBatch:
     documents: list[RawDocument] = field(default_factory=list)
     counts: WebCounts = field(default_factory=WebCounts)
     failures: list[Failed] = field(default_factory=list)
-    states: dict[str, UrlState] = field(default_factory=dict)  # by the document's location
+    states: dict[str, UrlState] = field(default_factory=dict)  # by the document's address
     retry: list[RetryLink] = field(default_factory=list)  # failed transiently: queue them
     settled: list[str] = field(default_factory=list)  # fetched or failed for good: unqueue them
 
@@ -119,15 +119,15 @@ async def discover(
     out = Discovery()
     if spec.kind == "url":
         out.entries, out.failures, out.counts.already_listed = schedule(
-            spec, [FeedEntry(url=spec.location)], limit, scheduled
+            spec, [FeedEntry(url=spec.address)], limit, scheduled
         )
         return out
     try:
-        location = checked_url(spec.location)
+        address = checked_url(spec.address)
     except InvalidURLError as exc:
-        out.failures.append(_failed(spec, spec.location, exc, "fetch"))
+        out.failures.append(_failed(spec, spec.address, exc, "fetch"))
         return out
-    pending = [location]
+    pending = [address]
     seen: set[str] = set()
     found: list[FeedEntry] = []
     while pending and len(found) < limit * 2 + 100:
@@ -247,7 +247,7 @@ async def fetch_articles(
         batch.documents.append(
             RawDocument(
                 name=_name(outcome.final_url),
-                location=entry.url,
+                address=entry.url,
                 data=outcome.content,
                 fetched_at=outcome.fetched_at,
                 url=clean_url(outcome.final_url),

@@ -177,7 +177,7 @@ class SourceSpec:
 
     name: str
     kind: str
-    location: str
+    address: str  # a file or folder (files), else an http(s) URL
     # None: no filter; (): the CGT vocabulary; otherwise articles must name one of these.
     keywords: tuple[str, ...] | None = None
     max_articles: int | None = None

@@ -3,8 +3,9 @@
 [[source]]
 name = "seed-articles"   # unique; stored with every article and shown in the run summary
 kind = "files"           # files | feed | sitemap | url
-location = "."           # files: a file or folder (relative to the sources file);
-                         # feed, sitemap, url: an http(s) URL
+address = "."            # files: a file or folder (relative to the sources file);
+                         # feed, sitemap, url: an http(s) URL ("location", its older
+                         # name, is still read)
 keywords = "cgt"         # optional filter: "cgt" (any cell or gene therapy term of the
                          # vocabulary) or a list of words; other articles are counted as
                          # skipped and not parsed for claims
@@ -22,7 +23,10 @@ from .models import SourceSpec
 from .pages.urls import redacted
 
 SOURCE_KINDS = ("files", "feed", "sitemap", "url")
-_KNOWN_KEYS = {"name", "kind", "location", "keywords", "max_articles", "enabled", "optional"}
+# "location" is the older name of "address" (a claim's location is a place; a source's
+# address is where it is read from), still read so that older sources files keep working.
+_OLD_ADDRESS_KEY = "location"
+_KNOWN_KEYS = {"name", "kind", "address", _OLD_ADDRESS_KEY, "keywords", "max_articles", "enabled", "optional"}
 
 
 class SourcesError(MalformedDocumentError):
@@ -64,18 +68,20 @@ def parse_sources(text: str) -> list[SourceSpec]:
         kind = entry.get("kind")
         if kind not in SOURCE_KINDS:
             raise SourcesError(f"{where}: 'kind' must be one of {', '.join(SOURCE_KINDS)}")
-        location = entry.get("location")
-        if not isinstance(location, str) or not location.strip():
-            raise SourcesError(f"{where}: 'location' is required")
-        location = location.strip()
-        is_url = location.startswith(("http://", "https://"))
+        if "address" in entry and _OLD_ADDRESS_KEY in entry:
+            raise SourcesError(f"{where}: give 'address' only ('location' is its older name)")
+        address = entry.get("address", entry.get(_OLD_ADDRESS_KEY))
+        if not isinstance(address, str) or not address.strip():
+            raise SourcesError(f"{where}: 'address' is required")
+        address = address.strip()
+        is_url = address.startswith(("http://", "https://"))
         if kind == "files" and is_url:
             raise SourcesError(f"{where}: kind 'files' needs a path; use 'url', 'feed' or 'sitemap' for URLs")
         if kind != "files" and not is_url:
-            raise SourcesError(f"{where}: kind {kind!r} needs an http(s) URL as 'location'")
+            raise SourcesError(f"{where}: kind {kind!r} needs an http(s) URL as 'address'")
         if is_url:
             # Credentials in a URL are never sent, stored or logged: they go at once.
-            location = redacted(location)
+            address = redacted(address)
         max_articles = entry.get("max_articles")
         if max_articles is not None and (not isinstance(max_articles, int) or max_articles < 1):
             raise SourcesError(f"{where}: 'max_articles' must be a positive integer")
@@ -87,7 +93,7 @@ def parse_sources(text: str) -> list[SourceSpec]:
             SourceSpec(
                 name=name.strip(),
                 kind=kind,
-                location=location,
+                address=address,
                 keywords=_keywords(entry.get("keywords"), where),
                 max_articles=max_articles,
                 enabled=enabled,

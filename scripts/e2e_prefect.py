@@ -173,7 +173,7 @@ def main() -> None:
     if sources is None:
         sources = tmp / "sources.toml"
         seed = sorted((ROOT / "seeds").glob("*.txt"))[0]
-        sources.write_text(f'[[source]]\nname = "seed-articles"\nkind = "files"\nlocation = "{seed}"\n')
+        sources.write_text(f'[[source]]\nname = "seed-articles"\nkind = "files"\naddress = "{seed}"\n')
     procs: list[subprocess.Popen] = []
     try:
         print(f"starting prefect server on 127.0.0.1:{port}")

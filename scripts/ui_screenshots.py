@@ -62,9 +62,9 @@ def split_articles(articles: Path, first: Path, second: Path, split: str) -> Non
 
 
 def sources_file(path: Path, folder: Path, with_failure: bool) -> Path:
-    text = f'[[source]]\nname = "articles"\nkind = "files"\nlocation = "{folder}"\n'
+    text = f'[[source]]\nname = "articles"\nkind = "files"\naddress = "{folder}"\n'
     if with_failure:
-        text += '\n[[source]]\nname = "missing-folder"\nkind = "files"\nlocation = "does-not-exist"\n'
+        text += '\n[[source]]\nname = "missing-folder"\nkind = "files"\naddress = "does-not-exist"\n'
     path.write_text(text)
     return path
 

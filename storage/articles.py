@@ -22,10 +22,10 @@ from .models import Source, utcnow
 _MAX_CANDIDATES = 20
 
 
-def ensure_source(session: Session, name: str, kind: str, location: str) -> int:
+def ensure_source(session: Session, name: str, kind: str, address: str) -> int:
     """The id of the named source, created if needed."""
     sql.insert_ignore(
-        session, Source, {"name": name, "kind": kind, "location": location, "created_at": utcnow()}, ["name"]
+        session, Source, {"name": name, "kind": kind, "address": address, "created_at": utcnow()}, ["name"]
     )
     return session.execute(select(col(Source.id)).where(col(Source.name) == name)).scalar_one()
 

@@ -13,7 +13,7 @@ from .models import Failure, utcnow
 def record_failure(
     engine: Engine,
     source_name: str,
-    location: str,
+    address: str,
     stage: str,
     reason: str,
     occurred_at: datetime | None = None,
@@ -23,7 +23,7 @@ def record_failure(
         session.add(
             Failure(
                 source_name=source_name,
-                location=location,
+                address=address,
                 stage=stage,
                 reason=reason[:2000],
                 occurred_at=occurred_at or utcnow(),

@@ -97,7 +97,7 @@ class Source(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, index=True)
     kind: str
-    location: str
+    address: str  # a file or folder, or a URL
     created_at: datetime = _ts(nullable=False, default=utcnow)
 
 
@@ -114,7 +114,7 @@ class Article(SQLModel, table=True):
     article_key: str  # "url:<canonical URL>" or "text:<content hash>"
     source_id: int = Field(foreign_key="sources.id", index=True)
     url: str | None = None
-    location: str | None = None  # the file path or URL it was read from
+    address: str | None = None  # the file path or URL it was read from
     external_id: str | None = None
     title: str | None = None
     published: date | None = None
@@ -155,7 +155,7 @@ class InstitutionAlias(SQLModel, table=True):
     origin: str = "builtin"  # builtin, the aliases file it came from, or "acronym" (an article defined it)
 
 
-class Development(SQLModel, table=True):
+class DevelopmentRecord(SQLModel, table=True):
     """One development: a party (or a product, or a registered trial) applying a therapy to a
     condition; its stages over time are its claims. ``identity_key`` is the strongest key it
     was created under; every key that resolves to it is in ``development_keys``. The other
@@ -199,7 +199,7 @@ class DevelopmentParty(SQLModel, table=True):
     institution: str
 
 
-class Claim(SQLModel, table=True):
+class ClaimRecord(SQLModel, table=True):
     __tablename__ = "claims"
     __table_args__ = (
         UniqueConstraint("development_id", "stage", name="uq_claims_development_stage"),
@@ -302,7 +302,7 @@ class Failure(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     source_name: str = Field(index=True)
-    location: str
+    address: str  # the file path or URL
     stage: str  # sources, read, url, fetch, robots, retry, parse, extract, store
     reason: str
     occurred_at: datetime = _ts(nullable=False, default=utcnow)

@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 
 from parsers.models import claim_fields, stage_order
 
-from .models import Article, Claim, Development, Failure, Mention, Source
+from .models import Article, ClaimRecord, DevelopmentRecord, Failure, Mention, Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,16 +62,16 @@ def list_claims(
 ) -> list[ClaimRow]:
     """Stored claims, newest first, optionally filtered (indication/therapy: case-insensitive
     substring; since: last_seen on or after)."""
-    stmt = select(Claim)
+    stmt = select(ClaimRecord)
     if since is not None:
-        stmt = stmt.where(col(Claim.last_seen) >= since)
+        stmt = stmt.where(col(ClaimRecord.last_seen) >= since)
     if indication:
-        stmt = stmt.where(func.lower(col(Claim.indication)).contains(indication.lower()))
+        stmt = stmt.where(func.lower(col(ClaimRecord.indication)).contains(indication.lower()))
     if therapy:
-        stmt = stmt.where(func.lower(col(Claim.therapy)).contains(therapy.lower()))
+        stmt = stmt.where(func.lower(col(ClaimRecord.therapy)).contains(therapy.lower()))
     if stage:
-        stmt = stmt.where(col(Claim.stage) == stage)
-    stmt = stmt.order_by(col(Claim.first_seen).desc(), col(Claim.id))
+        stmt = stmt.where(col(ClaimRecord.stage) == stage)
+    stmt = stmt.order_by(col(ClaimRecord.first_seen).desc(), col(ClaimRecord.id))
     with Session(engine) as session:
         rows = session.execute(stmt).scalars().all()
         return [
@@ -100,7 +100,7 @@ def table_counts(engine: Engine) -> dict[str, int]:
     with Session(engine) as session:
         return {
             model.__tablename__: session.execute(select(func.count()).select_from(model)).scalar_one()
-            for model in (Source, Article, Development, Claim, Mention, Failure)
+            for model in (Source, Article, DevelopmentRecord, ClaimRecord, Mention, Failure)
         }
 
 
@@ -155,25 +155,25 @@ def development_history(
     """Stage histories of the developments matching the filters (case-insensitive substrings),
     each in date order."""
     stmt = select(
-        col(Development.id),
-        col(Development.institution),
-        col(Development.therapy),
-        col(Development.indication),
-        col(Claim.stage),
-        col(Claim.first_seen),
-        col(Claim.last_seen),
-        col(Claim.mention_count),
-        col(Claim.source_count),
-        col(Claim.dated),
-    ).join(Claim, col(Claim.development_id) == col(Development.id))
+        col(DevelopmentRecord.id),
+        col(DevelopmentRecord.institution),
+        col(DevelopmentRecord.therapy),
+        col(DevelopmentRecord.indication),
+        col(ClaimRecord.stage),
+        col(ClaimRecord.first_seen),
+        col(ClaimRecord.last_seen),
+        col(ClaimRecord.mention_count),
+        col(ClaimRecord.source_count),
+        col(ClaimRecord.dated),
+    ).join(ClaimRecord, col(ClaimRecord.development_id) == col(DevelopmentRecord.id))
     for condition in (
-        _like(col(Development.institution), institution),
-        _like(col(Development.therapy), therapy),
-        _like(col(Development.indication), indication),
+        _like(col(DevelopmentRecord.institution), institution),
+        _like(col(DevelopmentRecord.therapy), therapy),
+        _like(col(DevelopmentRecord.indication), indication),
     ):
         if condition is not None:
             stmt = stmt.where(condition)
-    stmt = stmt.order_by(col(Development.id), col(Claim.first_seen), col(Claim.id))
+    stmt = stmt.order_by(col(DevelopmentRecord.id), col(ClaimRecord.first_seen), col(ClaimRecord.id))
     with Session(engine) as session:
         rows = [StageRow(*row) for row in session.execute(stmt).all()]
     # Same day: the earlier stage first (a trial reported with its approval precedes it).
@@ -302,7 +302,7 @@ def describe_claims(engine: Engine, claim_ids: Sequence[int]) -> list[NewClaimRo
     with Session(engine) as session:
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
-            claims = session.execute(select(Claim).where(col(Claim.id).in_(part))).scalars().all()
+            claims = session.execute(select(ClaimRecord).where(col(ClaimRecord.id).in_(part))).scalars().all()
             first: dict[int, tuple] = {}
             for claim_id, dated, seen_on, mention_id, source, outlet, title, url, evidence in session.execute(
                 select(
@@ -325,8 +325,8 @@ def describe_claims(engine: Engine, claim_ids: Sequence[int]) -> list[NewClaimRo
                     first[claim_id] = (rank, source, outlet, title, url, evidence)
             before: dict[int, set[str]] = defaultdict(set)
             for development_id, other_id, stage in session.execute(
-                select(col(Claim.development_id), col(Claim.id), col(Claim.stage)).where(
-                    col(Claim.development_id).in_({c.development_id for c in claims})
+                select(col(ClaimRecord.development_id), col(ClaimRecord.id), col(ClaimRecord.stage)).where(
+                    col(ClaimRecord.development_id).in_({c.development_id for c in claims})
                 )
             ).all():
                 if other_id not in new_ids:

@@ -19,9 +19,9 @@ _TS = UTCDateTime()
 
 INSERT_ARTICLE = (
     text(
-        "INSERT INTO articles (article_key, source_id, url, location, external_id, title, published, fetched_at, "
+        "INSERT INTO articles (article_key, source_id, url, address, external_id, title, published, fetched_at, "
         "content_hash, language, source_name, outlet, date_source, text, claim_count) VALUES (:article_key, "
-        ":source_id, :url, :location, :external_id, :title, :published, :fetched_at, :content_hash, :language, "
+        ":source_id, :url, :address, :external_id, :title, :published, :fetched_at, :content_hash, :language, "
         ":source_name, :outlet, :date_source, :text, :claim_count) "
         "ON CONFLICT (article_key) DO NOTHING RETURNING id"
     )
@@ -30,7 +30,7 @@ INSERT_ARTICLE = (
 )
 
 UPDATE_ARTICLE = text(
-    "UPDATE articles SET url = :url, location = :location, external_id = :external_id, title = :title, "
+    "UPDATE articles SET url = :url, address = :address, external_id = :external_id, title = :title, "
     "published = :published, fetched_at = :fetched_at, content_hash = :content_hash, language = :language, "
     "source_name = :source_name, outlet = :outlet, date_source = :date_source, text = :text, claim_count = :claim_count, duplicate_of_id = NULL, "
     "duplicate_kind = NULL, similarity = NULL WHERE id = :id"

@@ -56,7 +56,7 @@ class ArticleToStore:
 
     article: ParsedArticle
     claims: tuple[ExtractedClaim, ...] = ()
-    location: str | None = None
+    address: str | None = None  # the file path or URL it was read from
     fp: Fingerprint | None = None
 
     def __post_init__(self) -> None:
@@ -71,22 +71,22 @@ def store_article(
     engine: Engine,
     source_name: str,
     source_kind: str,
-    source_location: str,
+    source_address: str,
     article: ParsedArticle,
     claims: Iterable[ExtractedClaim],
-    location: str | None = None,
+    address: str | None = None,
     fp: Fingerprint | None = None,
 ) -> StoreResult:
     """Store one article and its claims in one transaction; safe to repeat (see ``store_articles``)."""
-    item = ArticleToStore(article, tuple(claims), location, fp)
-    return store_articles(engine, source_name, source_kind, source_location, [item])[0]
+    item = ArticleToStore(article, tuple(claims), address, fp)
+    return store_articles(engine, source_name, source_kind, source_address, [item])[0]
 
 
 def store_articles(
     engine: Engine,
     source_name: str,
     source_kind: str,
-    source_location: str,
+    source_address: str,
     items: Sequence[ArticleToStore],
     link_model: LinkModel | None = None,
 ) -> list[StoreResult]:
@@ -103,7 +103,7 @@ def store_articles(
         return []
     with Session(engine) as session, session.begin():
         writer = _Writer(session, source_name, link_model)
-        source_id = ensure_source(session, source_name, source_kind, source_location)
+        source_id = ensure_source(session, source_name, source_kind, source_address)
         results = [writer.article(source_id, item) for item in items]
         writer.finish()
         return results
@@ -136,7 +136,7 @@ class _Writer:
         key = article_key(article, fp.content_hash)
         values = {
             "url": article.url,
-            "location": item.location,
+            "address": item.address,
             "external_id": article.external_id,
             "title": article.title,
             "published": article.published,

@@ -76,7 +76,7 @@ def seed_sources(tmp_path: Path) -> Path:
     articles.mkdir()
     shutil.copy(SEED_ARTICLE, articles / SEED_ARTICLE.name)
     sources = tmp_path / "sources.toml"
-    sources.write_text('[[source]]\nname = "seed"\nkind = "files"\nlocation = "articles"\n')
+    sources.write_text('[[source]]\nname = "seed"\nkind = "files"\naddress = "articles"\n')
     return sources
 
 

@@ -50,7 +50,7 @@ SUMMARY = RunSummary(
     unchanged=0,
     articles_seen=0,
     articles_skipped=1,
-    failures=[Failed(source="feed-b", location="https://b.example/x", stage="fetch", reason="timeout")],
+    failures=[Failed(source="feed-b", address="https://b.example/x", stage="fetch", reason="timeout")],
 )
 
 

@@ -106,9 +106,9 @@ def test_timeline_and_db_commands(seed_sources, database_url):
     assert out.exit_code == 0
     assert "stem cell therapy | Parkinson's disease" in out.stdout and "clinical_trial" in out.stdout
     assert "Pan Guangjin" in out.stdout  # the evidence of the mention
-    assert runner.invoke(app, ["db", "current", "--database-url", database_url]).stdout.strip() == "0010"
+    assert runner.invoke(app, ["db", "current", "--database-url", database_url]).stdout.strip() == "0011"
     upgraded = runner.invoke(app, ["db", "upgrade", "--database-url", database_url])
-    assert upgraded.exit_code == 0 and "0010 -> 0010" in upgraded.stdout
+    assert upgraded.exit_code == 0 and "0011 -> 0011" in upgraded.stdout
 
 
 def test_timeline_lists_the_news_events_of_a_stage_reported_for_several_happenings(database_url):

@@ -170,7 +170,7 @@ def corpus(tmp_path_factory):
     folder = tmp_path_factory.mktemp("corpus")
     make_corpus(folder / "articles", ARTICLES)
     sources = folder / "sources.toml"
-    sources.write_text(f'[[source]]\nname = "corpus"\nkind = "files"\nlocation = "{folder / "articles"}"\n')
+    sources.write_text(f'[[source]]\nname = "corpus"\nkind = "files"\naddress = "{folder / "articles"}"\n')
     return sources
 
 

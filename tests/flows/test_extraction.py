@@ -33,16 +33,16 @@ def workers():
 
 def documents(folder, count):
     return [
-        RawDocument(name=p.name, location=str(p), data=p.read_bytes(), fetched_at=datetime.now(UTC))
+        RawDocument(name=p.name, address=str(p), data=p.read_bytes(), fetched_at=datetime.now(UTC))
         for p in make_corpus(folder, count)
     ]
 
 
 def claims_of(results):
-    return sorted((doc.location, [c.indication for c in e.claims]) for doc, e in results)
+    return sorted((doc.address, [c.indication for c in e.claims]) for doc, e in results)
 
 
-SPEC = SourceSpec(name="corpus", kind="files", location="corpus")
+SPEC = SourceSpec(name="corpus", kind="files", address="corpus")
 
 
 def test_workers_give_the_in_process_results(tmp_path, workers):
@@ -124,7 +124,7 @@ def test_a_batch_whose_workers_die_twice_is_recorded_per_document(tmp_path, work
     docs = documents(tmp_path / "c", 400)
     (results, failures, _), killed = asyncio.run(_kill_workers_while_parsing(workers, docs, kills=2))
     assert killed == 2 and results == []
-    assert sorted(f.location for f in failures) == sorted(d.location for d in docs)
+    assert sorted(f.address for f in failures) == sorted(d.address for d in docs)
     assert all(f.stage == "parse" and "died twice" in f.reason and "SIGKILL" in f.reason for f in failures)
     # The next batch gets a fresh pool.
     again, failures, _ = asyncio.run(workers.extract(SPEC, docs, LXML))

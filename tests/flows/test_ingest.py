@@ -5,7 +5,7 @@ from sqlmodel import Session, select
 
 from flows.ingest import run_ingest
 from flows.summary import Failed, RunSummary
-from storage.models import Article, Claim, Failure, Mention
+from storage.models import Article, ClaimRecord, Failure, Mention
 from storage.queries import list_claims, table_counts
 from tests.conftest import SEED_ARTICLE, SEED_CLAIMS, engine_of
 
@@ -43,8 +43,8 @@ def test_bad_files_are_recorded_and_the_run_goes_on(tmp_path, database_url):
     (folder / "notext.json").write_text('{"id": "n", "title": "no text"}')
     sources = tmp_path / "sources.toml"
     sources.write_text(
-        '[[source]]\nname="mixed"\nkind="files"\nlocation="in"\n'
-        '[[source]]\nname="missing"\nkind="files"\nlocation="nowhere"\n'
+        '[[source]]\nname="mixed"\nkind="files"\naddress="in"\n'
+        '[[source]]\nname="missing"\nkind="files"\naddress="nowhere"\n'
     )
     summary = run_ingest(sources_file=str(sources), database_url=database_url)
     assert summary.articles_new == 1 and summary.claims_new == 5
@@ -52,7 +52,7 @@ def test_bad_files_are_recorded_and_the_run_goes_on(tmp_path, database_url):
     engine = engine_of(database_url)
     with Session(engine) as session:
         failures = session.exec(select(Failure)).all()
-        assert {f.location.rsplit("/", 1)[-1] for f in failures} == {
+        assert {f.address.rsplit("/", 1)[-1] for f in failures} == {
             "empty.txt",
             "binary.html",
             "undecodable.txt",
@@ -61,7 +61,7 @@ def test_bad_files_are_recorded_and_the_run_goes_on(tmp_path, database_url):
         }
         assert all(f.reason and "\n" not in f.reason for f in failures)
         assert len(session.exec(select(Article)).all()) == 1
-        assert len(session.exec(select(Claim)).all()) == 5
+        assert len(session.exec(select(ClaimRecord)).all()) == 5
         assert len(session.exec(select(Mention)).all()) == 5
 
 

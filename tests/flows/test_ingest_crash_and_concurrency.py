@@ -23,7 +23,7 @@ ARTICLES = 150
 def sources_for(tmp_path):
     make_corpus(tmp_path / "corpus", ARTICLES)
     path = tmp_path / "sources.toml"
-    path.write_text('[[source]]\nname = "corpus"\nkind = "files"\nlocation = "corpus"\n')
+    path.write_text('[[source]]\nname = "corpus"\nkind = "files"\naddress = "corpus"\n')
     return path
 
 
@@ -154,7 +154,7 @@ def test_a_sigkilled_run_leaves_no_process_behind(tmp_path):
 
     make_corpus(tmp_path / "corpus", 1000)
     sources = tmp_path / "sources.toml"
-    sources.write_text('[[source]]\nname = "corpus"\nkind = "files"\nlocation = "corpus"\n')
+    sources.write_text('[[source]]\nname = "corpus"\nkind = "files"\naddress = "corpus"\n')
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update({"CGT_MONITOR_BATCH_SIZE": "40", "CGT_MONITOR_PARSE_WORKERS": "2"})
     database_url = f"sqlite:///{tmp_path / 'killed.db'}"

@@ -128,7 +128,7 @@ def hostile_env(monkeypatch):
 def sources(tmp_path: Path, *entries: tuple[str, str, str]) -> str:
     path = tmp_path / "sources.toml"
     path.write_text(
-        "".join(f'[[source]]\nname = "{n}"\nkind = "{k}"\nlocation = "{loc}"\n\n' for n, k, loc in entries)
+        "".join(f'[[source]]\nname = "{n}"\nkind = "{k}"\naddress = "{loc}"\n\n' for n, k, loc in entries)
     )
     return str(path)
 
@@ -176,7 +176,7 @@ def test_good_links_are_stored_beside_every_kind_of_bad_link_and_each_bad_one_is
 
     stored = articles(database_url)
     assert {f"{a.base}/news/good-{n}" for n in range(3)} <= set(stored)
-    reasons = {f.location: f.reason for f in failures(database_url)}
+    reasons = {f.address: f.reason for f in failures(database_url)}
     for label, link in BAD_LINKS.items():
         assert reasons[link].startswith("invalid_url: "), (label, reasons)
     assert reasons[f"{a.base}/news/fake-gzip"].startswith("content_encoding: invalid gzip data")

@@ -81,7 +81,7 @@ def test_second_run_digest_reports_nothing_new(seed_sources, database_url):
 def test_a_failing_source_is_a_warning_and_all_failing_ends_failed(tmp_path, seed_sources, database_url):
     mixed = tmp_path / "mixed.toml"
     mixed.write_text(
-        seed_sources.read_text() + '\n[[source]]\nname="gone"\nkind="files"\nlocation="nowhere"\n'
+        seed_sources.read_text() + '\n[[source]]\nname="gone"\nkind="files"\naddress="nowhere"\n'
     )
     state, artifacts = asyncio.run(run_artifacts(mixed, database_url))
     assert state.is_completed()
@@ -93,7 +93,7 @@ def test_a_failing_source_is_a_warning_and_all_failing_ends_failed(tmp_path, see
     assert states["ingest-source-seed"][0] == "Completed"
 
     broken = tmp_path / "broken.toml"
-    broken.write_text('[[source]]\nname="gone"\nkind="files"\nlocation="nowhere"\n')
+    broken.write_text('[[source]]\nname="gone"\nkind="files"\naddress="nowhere"\n')
     state, artifacts = asyncio.run(run_artifacts(broken, database_url))
     assert state.is_failed()
     assert state.message.startswith("all 1 source(s) failed; first: [read]")  # one line, no traceback
@@ -132,7 +132,7 @@ def test_extraction_on_dask_and_on_a_process_pool_gives_the_same_claims(
     monkeypatch.setenv("CGT_MONITOR_TASK_RUNNER", "default")
     make_corpus(tmp_path / "corpus", 40)
     corpus = tmp_path / "corpus.toml"
-    corpus.write_text('[[source]]\nname="corpus"\nkind="files"\nlocation="corpus"\n')
+    corpus.write_text('[[source]]\nname="corpus"\nkind="files"\naddress="corpus"\n')
     single = tmp_path / "single.db"
     asyncio.run(ingest(sources_file=str(corpus), database_url=f"sqlite:///{single}"))
     monkeypatch.setenv("CGT_MONITOR_PARSE_WORKERS", "2")
@@ -155,9 +155,9 @@ def test_serve_creates_a_concurrency_limit_per_fetched_host(tmp_path):
 
     sources = tmp_path / "sources.toml"
     sources.write_text(
-        '[[source]]\nname="a"\nkind="feed"\nlocation="https://feeds.example.org/rss"\n'
-        '[[source]]\nname="b"\nkind="url"\nlocation="https://news.example.net/x"\n'
-        '[[source]]\nname="c"\nkind="files"\nlocation="."\n'
+        '[[source]]\nname="a"\nkind="feed"\naddress="https://feeds.example.org/rss"\n'
+        '[[source]]\nname="b"\nkind="url"\naddress="https://news.example.net/x"\n'
+        '[[source]]\nname="c"\nkind="files"\naddress="."\n'
     )
     settings = load_settings(sources_file=str(sources))
     created = asyncio.run(ensure_fetch_limits(settings))

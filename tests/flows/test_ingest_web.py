@@ -28,30 +28,30 @@ def write_sources(tmp_path, base):
 [[source]]
 name = "fixture-feed"
 kind = "feed"
-location = "{base}/feed.xml"
+address = "{base}/feed.xml"
 keywords = "cgt"
 
 [[source]]
 name = "fixture-sitemap"
 kind = "sitemap"
-location = "{base}/sitemap_index.xml"
+address = "{base}/sitemap_index.xml"
 
 [[source]]
 name = "gbk-page"
 kind = "url"
-location = "{base}/gbk"
+address = "{base}/gbk"
 
 [[source]]
 name = "bomb"
 kind = "feed"
-location = "{base}/feed-bomb.xml"
+address = "{base}/feed-bomb.xml"
 """)
     return path
 
 
-def failures_by_location(engine, base):
+def failures_by_address(engine, base):
     with Session(engine) as session:
-        return {f.location.replace(base, ""): f for f in session.exec(select(Failure)).all()}
+        return {f.address.replace(base, ""): f for f in session.exec(select(Failure)).all()}
 
 
 def test_web_sources_arrive_with_dates_and_every_failure_is_recorded(tmp_path, site, web_env, database_url):
@@ -60,7 +60,7 @@ def test_web_sources_arrive_with_dates_and_every_failure_is_recorded(tmp_path, s
     engine = engine_of(database_url)
 
     with Session(engine) as session:
-        articles = {a.location.replace(site.base, ""): a for a in session.exec(select(Article)).all()}
+        articles = {a.address.replace(site.base, ""): a for a in session.exec(select(Article)).all()}
     assert {path: a.published for path, a in articles.items()} == EXPECTED_DATES
     assert articles["/gbk"].title == "广州医院开展干细胞治疗膝骨关节炎"
     assert "两名膝骨关节炎患者" in articles["/gbk"].text
@@ -72,7 +72,7 @@ def test_web_sources_arrive_with_dates_and_every_failure_is_recorded(tmp_path, s
     assert articles["/news/car-t-lupus-trial"].language == "en"
     assert articles["/news/car-t-lupus-trial"].claim_count == 1
 
-    failures = failures_by_location(engine, site.base)
+    failures = failures_by_address(engine, site.base)
     expected_reasons = {
         "/private/secret": "robots",
         "/slow": "timeout",
@@ -135,7 +135,7 @@ def test_second_run_sends_conditional_requests_and_parses_nothing(tmp_path, site
 
 def test_changed_page_is_parsed_again_and_unchanged_one_is_not(tmp_path, site, web_env, database_url):
     sources = tmp_path / "sources.toml"
-    sources.write_text(f'[[source]]\nname="one"\nkind="url"\nlocation="{site.base}/news/stem-cell-knee"\n')
+    sources.write_text(f'[[source]]\nname="one"\nkind="url"\naddress="{site.base}/news/stem-cell-knee"\n')
     first = run_ingest(sources_file=str(sources), database_url=database_url)
     assert first.articles_new == 1
     second = run_ingest(sources_file=str(sources), database_url=database_url)
@@ -147,7 +147,7 @@ def test_offline_optional_source_is_a_warning_not_a_failure(tmp_path, seed_sourc
     # .invalid never resolves (RFC 6761): no traffic leaves the machine.
     sources.write_text(
         seed_sources.read_text() + '\n[[source]]\nname="offline"\nkind="feed"\n'
-        'location="https://feeds.example.invalid/rss"\noptional=true\n'
+        'address="https://feeds.example.invalid/rss"\noptional=true\n'
     )
     summary = run_ingest(sources_file=str(sources), database_url=database_url)
     assert summary.failed == 0 and summary.warnings == 1 and summary.claims_new == 5
@@ -230,10 +230,10 @@ def test_a_source_that_breaks_is_recorded_and_the_others_are_stored(
             "fixture-sitemap", f"{site.base}/sitemap_index.xml", "source", "KeyError: 'a bug in discovery'"
         )
     ]
-    recorded = failures_by_location(engine_of(database_url), site.base)["/sitemap_index.xml"]
+    recorded = failures_by_address(engine_of(database_url), site.base)["/sitemap_index.xml"]
     assert (recorded.stage, recorded.reason) == ("source", "KeyError: 'a bug in discovery'")
     with Session(engine_of(database_url)) as session:
-        stored = {a.location.replace(site.base, "") for a in session.exec(select(Article)).all()}
+        stored = {a.address.replace(site.base, "") for a in session.exec(select(Article)).all()}
     assert "/news/car-t-lupus-trial" in stored  # from the feed, fetched while the sitemap failed
 
 

@@ -66,7 +66,7 @@ def sources_with(tmp_path, modes):
     for n, mode in enumerate(modes):
         (folder / f"a{n}-{mode or 'good'}.txt").write_text(article_text(mode, n))
     sources = tmp_path / "sources.toml"
-    sources.write_text('[[source]]\nname = "fixture"\nkind = "files"\nlocation = "articles"\n')
+    sources.write_text('[[source]]\nname = "fixture"\nkind = "files"\naddress = "articles"\n')
     return sources
 
 

@@ -44,7 +44,7 @@ def test_all_sources_failed_and_the_plain_data_form():
     assert data["failures"] == [
         {
             "source": "feed",
-            "location": "https://example.org/a",
+            "address": "https://example.org/a",
             "stage": "fetch",
             "reason": "timeout: timed out",
             "optional": False,

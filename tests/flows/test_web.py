@@ -33,7 +33,7 @@ def test_schedule_cleans_limits_and_skips_what_the_run_already_scheduled():
     entries, failures, repeats = schedule(spec, found, 2, scheduled)
     assert [e.url for e in entries] == ["https://example.org/a", "https://example.org/b"]
     assert repeats == 2
-    assert [(f.location, f.stage, f.reason.split(":")[0]) for f in failures] == [
+    assert [(f.address, f.stage, f.reason.split(":")[0]) for f in failures] == [
         ("ftp://example.org/x", "url", "invalid_url")
     ]
     assert scheduled == {"https://example.org/seen", "https://example.org/a", "https://example.org/b"}
@@ -76,14 +76,14 @@ def test_fetching_articles_returns_pages_and_sorts_failures_into_retry_and_settl
     slow = FeedEntry(f"{site.base}/slow")
     batch = run(lambda f: fetch_articles(spec, f, [good, gone, slow], {}))
     [doc] = batch.documents
-    assert (doc.location, doc.url, doc.content_type, doc.listed_by) == (
+    assert (doc.address, doc.url, doc.content_type, doc.listed_by) == (
         good.url,
         good.url,
         "text/html",
         f"{site.base}/feed.xml",
     )
     assert b"<html" in doc.data.lower()
-    assert sorted(f.location for f in batch.failures) == [gone.url, slow.url]
+    assert sorted(f.address for f in batch.failures) == [gone.url, slow.url]
     assert [r.url for r in batch.retry] == [slow.url]  # a timeout may pass: fetched again next run
     assert sorted(batch.settled) == sorted([good.url, gone.url])  # done with, for good or ill
     # the page again with its validators: counted as not modified, not returned

@@ -11,7 +11,7 @@ def test_shipped_sources_file_parses():
 
 def test_all_fields():
     [spec] = parse_sources(
-        '[[source]]\nname="a"\nkind="feed"\nlocation="https://x.org/rss"\n'
+        '[[source]]\nname="a"\nkind="feed"\naddress="https://x.org/rss"\n'
         'keywords=["gene therapy"]\nmax_articles=5\nenabled=false\nextra=1\n'
     )
     assert (spec.name, spec.kind, spec.keywords, spec.max_articles, spec.enabled) == (
@@ -22,23 +22,34 @@ def test_all_fields():
         False,
     )
     assert spec.options == {"extra": 1}
+    assert spec.address == "https://x.org/rss"
+
+
+def test_the_older_key_location_is_read_as_the_address():
+    [spec] = parse_sources('[[source]]\nname="a"\nkind="files"\nlocation="in"\n')
+    assert (spec.address, spec.options) == ("in", {})
+
+
+def test_address_and_location_together_are_refused():
+    with pytest.raises(SourcesError, match="give 'address' only"):
+        parse_sources('[[source]]\nname="a"\nkind="files"\naddress="in"\nlocation="out"\n')
 
 
 @pytest.mark.parametrize(
     "text,needle",
     [
-        ('[[source]]\nkind="files"\nlocation="."', "name"),
-        ('[[source]]\nname="a"\nkind="ftp"\nlocation="."', "kind"),
-        ('[[source]]\nname="a"\nkind="files"', "location"),
+        ('[[source]]\nkind="files"\naddress="."', "name"),
+        ('[[source]]\nname="a"\nkind="ftp"\naddress="."', "kind"),
+        ('[[source]]\nname="a"\nkind="files"', "address"),
         (
-            '[[source]]\nname="a"\nkind="files"\nlocation="."\n[[source]]\nname="a"\nkind="files"\nlocation="."',
+            '[[source]]\nname="a"\nkind="files"\naddress="."\n[[source]]\nname="a"\nkind="files"\naddress="."',
             "duplicate",
         ),
-        ('[[source]]\nname="a"\nkind="files"\nlocation="."\nmax_articles=0', "max_articles"),
+        ('[[source]]\nname="a"\nkind="files"\naddress="."\nmax_articles=0', "max_articles"),
         ("not toml [", "TOML"),
-        ('[[source]]\nname="a"\nkind="feed"\nlocation="seeds/feed.xml"', "URL"),
-        ('[[source]]\nname="a"\nkind="files"\nlocation="https://x.org/"', "path"),
-        ('[[source]]\nname="a"\nkind="url"\nlocation="https://x.org/"\nkeywords=3', "keywords"),
+        ('[[source]]\nname="a"\nkind="feed"\naddress="seeds/feed.xml"', "URL"),
+        ('[[source]]\nname="a"\nkind="files"\naddress="https://x.org/"', "path"),
+        ('[[source]]\nname="a"\nkind="url"\naddress="https://x.org/"\nkeywords=3', "keywords"),
     ],
 )
 def test_invalid_sources_name_the_problem(text, needle):

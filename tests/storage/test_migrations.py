@@ -16,7 +16,7 @@ from storage.queries import list_claims
 from storage.writer import store_article
 from tests.storage.conftest import second_database
 
-HEAD = "0010"  # the newest revision
+HEAD = "0011"  # the newest revision
 
 
 def schema(engine):
@@ -95,6 +95,8 @@ def test_fresh_and_upgraded_databases_have_the_same_schema_and_keep_data(databas
 
     with upgraded.connect() as conn:
         assert conn.execute(text("SELECT article_key FROM articles")).scalar_one() == "url:https://x.org/a"
+        # 0011: where a source was read from is its address (location is a claim's place).
+        assert conn.execute(text("SELECT name, address FROM sources")).one() == ("s", ".")
         assert conn.execute(
             text("SELECT month, mentions FROM claims_by_month WHERE indication = 'knee osteoarthritis'")
         ).one() == ("2026-01", 1)

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 from parsers.models import Claim, ParsedArticle
 from storage.database import init_db, make_engine
 from storage.failures import record_failure
-from storage.models import Claim as ClaimRow
+from storage.models import ClaimRecord as ClaimRow
 from storage.models import Failure, Mention
 from storage.queries import list_claims, table_counts
 from storage.writer import store_article

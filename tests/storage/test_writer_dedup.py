@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from parsers.models import Claim
 from storage.models import Article
-from storage.models import Claim as ClaimRow
+from storage.models import ClaimRecord as ClaimRow
 from storage.queries import development_history, list_claims
 from storage.reference import sync_aliases
 from storage.writer import store_article
