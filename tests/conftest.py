@@ -65,6 +65,16 @@ SEED_CLAIMS = {
 }
 
 
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect API for the whole session (entering it costs seconds), started by
+    the first test that needs it (the flow and benchmark tests ask for it in their conftest)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_PREFECT_HOME, ignore_errors=True)
 
