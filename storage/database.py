@@ -51,9 +51,7 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False, *, read_onl
             raise SchemaError(
                 f"no database at {path}: `cgt-monitor run` or `cgt-monitor db upgrade` creates it"
             )
-        url = str(
-            parsed.set(database=f"file:{path.resolve()}?mode=ro", query={**parsed.query, "uri": "true"})
-        )
+        url = str(parsed.set(database=_read_only_uri(path.resolve()), query={**parsed.query, "uri": "true"}))
     elif on_disk:
         Path(str(database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
@@ -74,6 +72,23 @@ def make_engine(url: str = DEFAULT_DATABASE_URL, echo: bool = False, *, read_onl
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _read_only_uri(path: Path) -> str:
+    """The SQLite URI that opens ``path`` read-only: ``mode=ro``; or, when that cannot open it
+    (a WAL database whose folder this user cannot write: SQLite must create its shared-memory
+    file beside it), ``immutable=1`` - no locks, no files beside it, for a database that
+    nobody can be writing from here anyway."""
+    uri = f"file:{path}?mode=ro"
+    try:
+        probe = sqlite3.connect(uri, uri=True)
+        try:
+            probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            probe.close()
+    except sqlite3.OperationalError:
+        return f"file:{path}?mode=ro&immutable=1"
+    return uri
 
 
 def head_revision() -> str:

@@ -5,12 +5,12 @@ Politeness: a per-host concurrency limit and minimum delay between requests (rai
 host's robots.txt Crawl-delay, at most 30 s), robots.txt fetched once per host, conditional
 GET with stored ETag / Last-Modified, retries with exponential backoff and jitter.
 
-Memory: the size cap applies to the body after every content-coding layer is undone, in
-steps of bounded output (``flows.fetching.decoding``). Credentials in a URL are dropped before it is
-requested.
-
-Safety: every hop of a redirect chain is checked against the address rules before it is
-requested (``flows.fetching.addresses``).
+Layers, as httpx has them: under this client, the transports - ``flows.fetching.bodies``
+(size caps and content decoding: a body comes out decoded and within its request's cap, in
+steps of bounded output) over ``flows.fetching.addresses`` (every request, page, redirect hop
+or robots.txt, checked against the address rules before a connection opens). This client
+does redirects, robots.txt (through the same path as pages), pacing, retries and conditional
+GET. Credentials in a URL are dropped before it is requested.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from protego import Protego
 from parsers.pages.urls import InvalidURLError, checked_url, redacted
 
 from .addresses import AddressGuard, GuardedTransport
-from .decoding import inflaters
+from .bodies import BoundedTransport, body_limit
 from .errors import (
     BadURLError,
     ConnectionFailedError,
@@ -158,8 +158,8 @@ class Fetcher:
 
     def __init__(self, config: FetchConfig, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.config = config
-        # Layers, as httpx has them: the address guard is the transport (every request passes
-        # it); redirects, robots.txt, pacing, caps and decoding are this client's.
+        # Layers, as httpx has them: caps and decoding over the address guard, as transports;
+        # redirects, robots.txt, pacing and retries are this client's.
         self._guard = AddressGuard(config.allowed_networks)
         inner = transport or httpx.AsyncHTTPTransport(
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32)
@@ -168,7 +168,7 @@ class Fetcher:
             timeout=httpx.Timeout(config.read_timeout, connect=config.connect_timeout),
             follow_redirects=False,
             headers={"User-Agent": config.user_agent, "Accept-Encoding": "gzip, deflate"},
-            transport=GuardedTransport(self._guard, inner),
+            transport=BoundedTransport(GuardedTransport(self._guard, inner)),
         )
         self._hosts: dict[str, _Host] = {}
         self._robots: dict[str, Protego | str | None] = {}
@@ -236,7 +236,8 @@ class Fetcher:
             conditional["If-None-Match"] = etag
         if last_modified:
             conditional["If-Modified-Since"] = last_modified
-        async with self._open(url, headers, conditional=conditional) as (final, response):
+        cap = self.config.max_listing_bytes if expect == "xml" else self.config.max_bytes
+        async with self._open(url, headers, cap, conditional=conditional) as (final, response):
             return await self._read(url, final, response, expect)
 
     @asynccontextmanager
@@ -244,14 +245,17 @@ class Fetcher:
         self,
         url: str,
         headers: dict[str, str],
+        cap: int,
         *,
         conditional: dict[str, str] | None = None,
         obey_robots: bool = True,
+        truncate: bool = False,
     ) -> AsyncIterator[tuple[str, httpx.Response]]:
         """The one path of every request, pages and robots.txt alike (each hop's address is
         checked by the transport, ``GuardedTransport``): robots.txt obeyed (not for robots.txt itself), the host's pace
         kept, and redirects followed (at most ``max_redirects``; loops and malformed Locations
-        are RedirectErrors). Yields the final URL and its response (not a redirect); the
+        are RedirectErrors). Yields the final URL and its response (not a redirect), whose body
+        the transport keeps within ``cap`` bytes (or cuts there, with ``truncate``); the
         conditional headers go only to ``url`` itself."""
         current = url
         seen = {url}
@@ -262,7 +266,8 @@ class Fetcher:
             if obey_robots and self.config.respect_robots:
                 await self._check_robots(current)
             sent = {**headers, **conditional} if conditional and current == url else headers
-            async with self._host_slot(current), self._response(current, sent) as response:
+            limit = body_limit(current, cap, self.config.total_timeout, truncate=truncate)
+            async with self._host_slot(current), self._response(current, sent, limit) as response:
                 if response.status_code in (301, 302, 303, 307, 308):
                     current = self._redirect_target(url, current, response, seen)
                     continue
@@ -285,8 +290,10 @@ class Fetcher:
         return target
 
     @asynccontextmanager
-    async def _response(self, url: str, headers: dict[str, str]) -> AsyncIterator[httpx.Response]:
-        request = self._client.build_request("GET", url, headers=headers)
+    async def _response(
+        self, url: str, headers: dict[str, str], extensions: dict[str, object]
+    ) -> AsyncIterator[httpx.Response]:
+        request = self._client.build_request("GET", url, headers=headers, extensions=extensions)
         self.requests += 1
         try:
             response = await asyncio.wait_for(
@@ -323,13 +330,9 @@ class Fetcher:
         if status >= 400 or status < 200:
             raise PageStatusError(final, f"HTTP {status}")
         media, charset = _media_type(headers.get("content-type"))
-        declared = headers.get("content-length")
-        cap = self.config.max_listing_bytes if expect == "xml" else self.config.max_bytes
-        if declared and declared.isdigit() and int(declared) > cap:
-            raise TooLargeError(final, f"body of {declared} bytes exceeds the {cap}-byte cap")
         if expect == "html" and media is not None and media not in HTML_TYPES:
             raise ContentTypeError(final, f"content type {media!r} is not HTML")
-        content = await self._body(final, response, cap)
+        content = await _body(response)
         if expect == "xml":
             if content[:2] == b"\x1f\x8b":
                 content = self._gunzip(final, content)
@@ -339,49 +342,6 @@ class Fetcher:
         return FetchResult(
             url, final, status, content, media, charset, headers.get("etag"), headers.get("last-modified")
         )
-
-    async def _body(self, url: str, response: httpx.Response, limit: int, *, truncate: bool = False) -> bytes:
-        """The response body with its content codings undone, at most ``limit`` bytes before and
-        after decoding (beyond: TooLargeError, or the first ``limit`` bytes with ``truncate``)."""
-        decoders = inflaters(response.headers.get("content-encoding"), url, limit)
-        chunks: list[bytes] = []
-        raw_size = size = 0
-        started = time.monotonic()
-        try:
-            async for raw in response.aiter_raw():
-                raw_size += len(raw)
-                chunk = raw
-                for inflater in decoders:
-                    chunk = inflater.feed(chunk)
-                size += len(chunk)
-                if raw_size > limit or size > limit:
-                    if truncate:
-                        chunks.append(chunk)
-                        return b"".join(chunks)[:limit]
-                    raise TooLargeError(url, f"body exceeds the {limit}-byte cap (download aborted)")
-                if time.monotonic() - started > self.config.total_timeout:
-                    raise FetchTimeoutError(url, "body took longer than the total timeout")
-                chunks.append(chunk)
-            tail = b""
-            for inflater in decoders:
-                tail = inflater.feed(tail) + inflater.finish()
-            chunks.append(tail)
-        except httpx.TimeoutException as exc:
-            raise FetchTimeoutError(url, f"timed out reading the body ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            raise ConnectionFailedError(
-                url, f"connection failed while reading: {type(exc).__name__}"
-            ) from exc
-        except TooLargeError:
-            if truncate:
-                return b"".join(chunks)[:limit]
-            raise
-        content = b"".join(chunks)
-        if len(content) > limit:
-            if truncate:
-                return content[:limit]
-            raise TooLargeError(url, f"body exceeds the {limit}-byte cap (download aborted)")
-        return content
 
     def _gunzip(self, url: str, content: bytes) -> bytes:
         try:
@@ -453,14 +413,20 @@ class Fetcher:
         RFC's "*" and "$" wildcards and longest-match precedence."""
         url = f"{origin}/robots.txt"
         try:
-            async with self._open(url, {"Accept": "text/plain"}, obey_robots=False) as (final, response):
+            # RFC 9309: at least 500 KiB are read; the rest is ignored.
+            robots_cap = 512 * 1024
+            async with self._open(
+                url, {"Accept": "text/plain"}, robots_cap, obey_robots=False, truncate=True
+            ) as (
+                final,
+                response,
+            ):
                 status = response.status_code
                 if status >= 500:
                     return f"HTTP {status}"
                 if status >= 400 or status < 200:
                     return None
-                # RFC 9309: at least 500 KiB are read; the rest is ignored.
-                body = await self._body(final, response, 512 * 1024, truncate=True)
+                body = await _body(response)
         except (RedirectError, PageStatusError):
             return None  # too many redirects, a loop, a Location that cannot be followed: no rules
         except FetchError as exc:
@@ -473,3 +439,8 @@ class Fetcher:
             host = self._host(origin)
             host.delay = max(host.delay, min(30.0, float(delay)))
         return rules
+
+
+async def _body(response: httpx.Response) -> bytes:
+    """The body as the transports give it: decoded, within its request's cap."""
+    return b"".join([chunk async for chunk in response.aiter_raw()])
