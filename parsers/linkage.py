@@ -167,13 +167,22 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+@lru_cache(maxsize=65536)
+def _similarity(x: str, y: str) -> float:
+    """How alike two party keys are (difflib's ratio). A stored report is compared with every
+    new one of its block, so the same pairs recur within a run: each is worked out once."""
+    return SequenceMatcher(None, x, y).ratio()
+
+
 def signals(a: Report, b: Report) -> dict[str, float]:
     """The comparison of two reports as named numbers (the model's features)."""
     f: dict[str, float] = {}
     if a.parties and b.parties:
         f["party_both"] = 1.0
         f["party_equal"] = float(bool(set(a.parties) & set(b.parties)))
-        f["party_similar"] = max(SequenceMatcher(None, x, y).ratio() for x in a.parties for y in b.parties)
+        f["party_similar"] = (
+            1.0 if f["party_equal"] else max(_similarity(x, y) for x in a.parties for y in b.parties)
+        )
         pairs = [(set(x.split()), set(y.split())) for x in a.parties for y in b.parties]
         f["party_words"] = max(len(x & y) / len(x | y) for x, y in pairs)
         f["party_inside"] = float(any(x <= y or y <= x for x, y in pairs))

@@ -149,3 +149,45 @@ def _counts(sentence: str, nouns: Sequence[tuple[int, int]] | None) -> Iterator[
             continue
         if raw in NUMBER_WORDS:  # not "0b," (a label that starts with a digit)
             yield PatientCount(NUMBER_WORDS[raw], m_start, m_end)
+
+
+# One person named as the one treated: "the first patient", "a 7-year-old girl", "its first
+# participant". Words are data (data/word_lists.csv: single_patient_determiner, _noun, _marker).
+_SINGLE_DETERMINERS = word_list("single_patient_determiner")
+_SINGLE_NOUNS = word_list("single_patient_noun")
+SINGLE_MARKERS = word_list("single_patient_marker")
+_SINGLE = re.compile(
+    r"\b(" + "|".join(sorted(_SINGLE_DETERMINERS, key=len, reverse=True)) + r")\s+"
+    r"((?:[\w’'‐-]+\s+){0,4}?)"
+    r"(" + "|".join(sorted(_SINGLE_NOUNS, key=len, reverse=True)) + r")\b(?![’'‐-])",
+    re.I,
+)
+_AGED = re.compile(r"\d+-(?:year|month|week|day)-old|(?:year|month)s?-old", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class SinglePatient:
+    """A phrase naming one patient; offsets in the sentence given."""
+
+    start: int
+    end: int
+    determiner: str  # lower case
+    marker: str | None  # "first", "youngest", ... when one stands in the phrase
+    aged: bool  # an age stands in the phrase ("a 7-year-old girl")
+
+
+def single_patients(sentence: str) -> list[SinglePatient]:
+    """Every phrase of the sentence that names one patient, in order. Candidates only: whether
+    the claim's patients are that one is for the caller to weigh ("the patient" may be anyone)."""
+    if len(sentence) > 5000:  # a page without full stops: only its start is looked at
+        sentence = sentence[:5000]
+    out = []
+    for m in _SINGLE.finditer(sentence):
+        words = m.group(2).lower().split()
+        if any(w.replace(",", "").isdigit() for w in words):
+            continue  # "the 12 patient groups": a count, not one person
+        marker = next((w for w in words if w in SINGLE_MARKERS), None)
+        out.append(
+            SinglePatient(m.start(), m.end(), m.group(1).lower(), marker, bool(_AGED.search(m.group(2))))
+        )
+    return out

@@ -122,7 +122,7 @@ def _reports(session: Session, rows: list) -> list[tuple[object, Report]]:
             parties[development_id].append(key)
         for development_id, key in session.execute(_REGISTRY, {"ids": ids}):
             registries[development_id].append(key.split(":", 1)[1].split("|", 1)[0])
-    conditions = {c.name: (c.group, c.category.split("-")[0]) for c in _hierarchy()}
+    conditions = _groups()
     out = []
     for row in rows:
         group, category = conditions.get(row.indication, (row.indication, None))
@@ -147,9 +147,9 @@ def _reports(session: Session, rows: list) -> list[tuple[object, Report]]:
                     place=own.get("place") if "place" in own else place_of(row.location),  # type: ignore[arg-type]
                     patients=row.patients,
                     published=row.seen_on if row.dated else None,
-                    evidence=words(row.evidence),
-                    title=words(row.title) if row.title else None,
-                    occurrence=stated_occurrence(row.evidence or "") or 1,
+                    evidence=_words(row.evidence),
+                    title=_words(row.title) if row.title else None,
+                    occurrence=_occurrence(row.evidence or ""),
                 ),
             )
         )
@@ -157,8 +157,21 @@ def _reports(session: Session, rows: list) -> list[tuple[object, Report]]:
 
 
 @lru_cache(maxsize=1)
-def _hierarchy() -> tuple:
-    return tuple(condition_hierarchy())
+def _groups() -> dict[str, tuple[str, str]]:
+    """Each condition's group and field, by name."""
+    return {c.name: (c.group, c.category.split("-")[0]) for c in condition_hierarchy()}
+
+
+# A stored report is read again for every new report of its block: its words and ordinal are
+# worked out once per text (within a process), not once per comparison.
+@lru_cache(maxsize=20000)
+def _words(text: str | None) -> frozenset[str]:
+    return words(text)
+
+
+@lru_cache(maxsize=20000)
+def _occurrence(text: str) -> int:
+    return stated_occurrence(text) or 1
 
 
 def _best(

@@ -24,7 +24,7 @@ from .candidates import Candidate, looks_abbreviated
 from .parties import names_by_sentence, party_table
 from .reading import UNLISTED, Reading, nearest
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2  # 2: patient options also name one patient ("the first participant")
 MAX_MENTIONS = 50  # mentions of one condition read one by one (news names one a few times)
 STAGES = tuple(Stage)
 _MODAL = word_list("modal_word")

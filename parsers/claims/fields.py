@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from ..decisions import merge_key, without_prefix
 from ..mentions import NOT_DONE
 from ..models import Stage
+from ..patients import single_patients
 from ..vocab import Match, Term
 from .candidates import Candidate
 from .features import ArticleFacts, Features
@@ -119,8 +120,9 @@ def party_options(reading: Reading, facts: ArticleFacts, c: Candidate, stage: St
 
 
 def patient_options(reading: Reading, facts: ArticleFacts, c: Candidate, stage: Stage) -> list[PatientOption]:
-    """Each patient count stated in the development's sentences (and the few after them), and
-    the option of none."""
+    """Each patient count stated in the development's sentences (and the few after them), each
+    phrase there naming one patient ("the first participant", "a 7-year-old girl": a count of
+    one), and the option of none."""
     a = reading.analysis
     dev = set(c.development_sentences)
     pool = sorted(dev | {j for i in dev for j in range(i + 1, min(i + 1 + _NEAR, reading.sentence_count))})
@@ -130,49 +132,52 @@ def patient_options(reading: Reading, facts: ArticleFacts, c: Candidate, stage: 
     rule = {x.patients for x in reading.rule_claims if x.condition == c.condition and x.patients is not None}
     out: list[PatientOption] = []
     seen: set[tuple[int, int]] = set()
+
+    def option(i: int, span: Match, v: int, rank: int, words: str, f: Features) -> PatientOption:
+        f["first_in_sentence"] = float(rank == 0)
+        f["with_condition"] = float(i in own)
+        f["in_development"] = float(i in dev)
+        f["with_therapy"] = float(i in therapy)
+        f["with_stage_cue"] = float(i in staged)
+        f["not_done"] = float(bool(a.categories(i, span, "stage") & NOT_DONE))
+        f["in_lead"] = float(reading.paragraph(i) == 0)
+        f["rules_choice"] = float(v in rule)
+        f["first_of_development"] = float(not out)
+        f[f"{stage.value}:count"] = 1.0
+        for w in _words_before(reading.text, span.start):
+            f["before:" + w] = 1.0
+        for w in _words_after(reading.text, span.end):
+            f["after:" + w] = 1.0
+        return PatientOption(v, i, words, f)
+
     for i in pool:
-        nouns = a.of_role(i, "patient_noun")
-        if not nouns:
-            continue
         s = a.sentences[i]
         sentence = reading.text[s.start : s.end]
-        for rank, count in enumerate(a.patient_counts(i)):
-            if (i, count.value) in seen:
-                continue
-            seen.add((i, count.value))
-            span = Match(s.start + count.start, s.start + count.end, Term("patients", ""))
-            f: Features = {"count": 1.0}
-            v = count.value
-            bucket = (
-                "1"
-                if v == 1
-                else "2-5"
-                if v <= 5
-                else "6-20"
-                if v <= 20
-                else "21-100"
-                if v <= 100
-                else ">100"
-            )
-            f["value:" + bucket] = 1.0
-            f["first_in_sentence"] = float(rank == 0)
-            f["with_condition"] = float(i in own)
-            f["in_development"] = float(i in dev)
-            f["with_therapy"] = float(i in therapy)
-            f["with_stage_cue"] = float(i in staged)
-            f["not_done"] = float(bool(a.categories(i, span, "stage") & NOT_DONE))
-            f["in_lead"] = float(reading.paragraph(i) == 0)
-            f["rules_choice"] = float(v in rule)
-            f["first_of_development"] = float(not out)
-            f[f"{stage.value}:count"] = 1.0
-            for w in _words_before(reading.text, span.start):
-                f["before:" + w] = 1.0
-            for w in _words_after(reading.text, span.end):
-                f["after:" + w] = 1.0
-            out.append(PatientOption(v, i, sentence[count.start : count.end], f))
+        if a.of_role(i, "patient_noun"):
+            for rank, count in enumerate(a.patient_counts(i)):
+                if (i, count.value) in seen:
+                    continue
+                seen.add((i, count.value))
+                span = Match(s.start + count.start, s.start + count.end, Term("patients", ""))
+                f: Features = {"count": 1.0, "value:" + _bucket(count.value): 1.0}
+                out.append(option(i, span, count.value, rank, sentence[count.start : count.end], f))
+        if (i, 1) in seen:
+            continue
+        for rank, one in enumerate(single_patients(sentence)):
+            seen.add((i, 1))
+            span = Match(s.start + one.start, s.start + one.end, Term("patients", ""))
+            f = {"single": 1.0, "single:" + one.determiner: 1.0, "single:aged": float(one.aged)}
+            if one.marker:
+                f["single:" + one.marker] = 1.0
+            out.append(option(i, span, 1, rank, sentence[one.start : one.end], f))
+            break  # one such option per sentence: they all say "one"
     none: Features = {"none": 1.0, f"none:{stage.value}": 1.0, "none:no_counts": float(not out)}
     out.append(PatientOption(None, -1, "", none))
     return out
+
+
+def _bucket(v: int) -> str:
+    return "1" if v == 1 else "2-5" if v <= 5 else "6-20" if v <= 20 else "21-100" if v <= 100 else ">100"
 
 
 def outcome_features(reading: Reading, facts: ArticleFacts, c: Candidate, stage: Stage) -> Features:

@@ -1,6 +1,8 @@
 """parsers.patients: patient counts a sentence states."""
 
-from parsers.patients import count_patients, patient_counts
+import pytest
+
+from parsers.patients import count_patients, patient_counts, single_patients
 
 
 def test_every_count_of_a_sentence_in_order_the_first_as_count_patients_gives_it():
@@ -12,3 +14,79 @@ def test_every_count_of_a_sentence_in_order_the_first_as_count_patients_gives_it
 def test_labels_that_start_with_a_digit_are_no_counts():
     assert patient_counts("Forms 0b, 3a and 4b patients list the doses.") == []
     assert count_patients("Group 2b patients were followed.") is None
+
+
+@pytest.mark.parametrize(
+    "sentence,phrase,determiner,marker,aged",
+    [
+        (
+            "The first man with hemophilia B has been dosed in the trial.",
+            "The first man",
+            "the",
+            "first",
+            False,
+        ),
+        (
+            "KFSHRC treated its first patient with local CAR-T cells.",
+            "its first patient",
+            "its",
+            "first",
+            False,
+        ),
+        (
+            "Doctors treated a 21-year-old man with a haploidentical transplant.",
+            "a 21-year-old man",
+            "a",
+            None,
+            True,
+        ),
+        (
+            "A four-year-old Pakistani girl recovered after gene therapy.",
+            "A four-year-old Pakistani girl",
+            "a",
+            None,
+            True,
+        ),
+        (
+            "The first participant had been treated with base-edited cells.",
+            "The first participant",
+            "the",
+            "first",
+            False,
+        ),
+        (
+            "The hospital treated a sickle cell disease patient with Casgevy.",
+            "a sickle cell disease patient",
+            "a",
+            None,
+            False,
+        ),
+    ],
+)
+def test_a_phrase_naming_one_patient_is_found_with_what_marks_it(sentence, phrase, determiner, marker, aged):
+    [one] = single_patients(sentence)
+    assert (sentence[one.start : one.end], one.determiner, one.marker, one.aged) == (
+        phrase,
+        determiner,
+        marker,
+        aged,
+    )
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The patients were treated with CAR-T cells.",  # plural
+        "Twelve participants enrolled in the phase 1 study.",
+        "The 12 patient groups were compared.",  # a count, not one person
+        "Stem cell therapy for knee osteoarthritis is studied in mice.",
+    ],
+)
+def test_plurals_counts_and_sentences_without_a_person_name_no_single_patient(sentence):
+    assert single_patients(sentence) == []
+
+
+def test_single_patient_phrases_are_read_in_bounded_time_on_a_sentence_without_ends():
+    text = "the first patient and " * 50_000  # 1.1 MB: only the first 5,000 characters are read
+    found = single_patients(text)
+    assert 0 < len(found) <= 5000 // len("the first patient and ") + 1

@@ -5,6 +5,7 @@ import math
 
 import pytest
 
+from parsers.claims.features import FEATURE_VERSION
 from parsers.claims.model import (
     RETRAIN,
     BinaryModel,
@@ -68,8 +69,19 @@ def test_a_model_survives_saving_and_loading(tmp_path):
             "made for model format 99",
         ),
         (
-            '{"format": "cgt-monitor claim model", "format_version": 1, "feature_version": 1, "claim": {}}',
+            json.dumps(
+                {
+                    "format": "cgt-monitor claim model",
+                    "format_version": 1,
+                    "feature_version": FEATURE_VERSION,
+                    "claim": {},
+                }
+            ),
             "damaged",
+        ),
+        (
+            '{"format": "cgt-monitor claim model", "format_version": 1, "feature_version": 1, "claim": {}}',
+            "features 1",  # a model trained before the single-patient options (feature version 2)
         ),
         (b"\xff\xfe\x00binary", "cannot be read"),
     ],
