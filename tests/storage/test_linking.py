@@ -67,3 +67,26 @@ def test_unrelated_reports_of_one_condition_stay_apart_and_say_why(database_url)
     first, second = mentions(engine)
     assert second[1] != first[1]
     assert second[3].startswith("development: new (best p=0.00")
+
+
+def test_hostile_party_names_store_in_bounded_time_and_never_merge_on_one_weak_signal(database_url):
+    # Names of 1,000 characters, parties in other scripts, a report naming 50 parties: each is
+    # stored (no crash), and none joins another report on a shared condition alone.
+    engine = engine_at(database_url)
+    long_name = "Riverside " + "Regional " * 110 + "Hospital"
+    many = "; ".join(f"Hospital Number {k} of Riverside" for k in range(50))
+    unrelated = [
+        "Doctors gave CAR-T cells to a man with leukemia in a hospital in the north.",
+        "A woman with leukemia received the cell therapy at a clinic in the south last year.",
+        "Physicians at a university centre reported a boy with leukemia treated with the cells.",
+        "A teenager with leukemia was given the engineered cells in the capital in winter.",
+    ]
+    parties = [long_name, "Больница имени Пирогова", "北京大学人民医院", many]
+    for n, (evidence, party) in enumerate(zip(unrelated, parties, strict=True), start=1):
+        store(engine, n, date(2024 + n, 1 + n, 1), [claim(evidence, party)])
+    rows = mentions(engine)
+    assert len(rows) == 4
+    assert len({development for _, development, _, _ in rows}) == 4  # four developments, no merge
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT institution FROM claims ORDER BY id")).scalars().all()
+    assert stored[1:3] == ["Больница имени Пирогова", "北京大学人民医院"]
