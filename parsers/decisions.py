@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .institutions import Institution
-from .linking import EDITED_IMMUNE_CELLS, MORE_SPECIFIC, Development, DevelopmentLinker
+from .linking import EDITED_IMMUNE_CELLS, Development, DevelopmentLinker
 from .mentions import NOT_DONE
-from .models import Stage
+from .models import Stage, Therapy
 from .vocab import Match
 
 _DEATH_OF_THING = re.compile(
@@ -65,7 +65,7 @@ class Analysis(DevelopmentLinker):
                         notes["denied"] = (
                             f"study denied: {self.modifiers(i).explain(cue.start, cue.end, 'stage')}"
                         )
-                    if cue.value == "clinical_trial":
+                    if cue.value == Stage.CLINICAL_TRIAL:
                         continue
                 if cats & NOT_DONE:
                     if cue.value not in notes:
@@ -74,7 +74,7 @@ class Analysis(DevelopmentLinker):
                     continue
                 by_stage[cue.value].append((i, cue))
         if denied:
-            by_stage.pop("clinical_trial", None)
+            by_stage.pop(Stage.CLINICAL_TRIAL, None)
         return by_stage, notes
 
     def _own_clauses(self, dev: Development, i: int) -> list[tuple[int, int]]:
@@ -162,10 +162,10 @@ class Analysis(DevelopmentLinker):
                 t.value for i in dev.sentences for t in self.therapies(i)
             }
             value = "CAR-T cell therapy" if "CAR-T cell therapy" in named else "other immune cell therapy"
-        if value in MORE_SPECIFIC:
+        if Therapy(value).narrower:
             # A generic term yields to a more specific kind of it in the development's sentences
             # ("stem cells" in one sentence, "reprogrammed stem cells" in another).
-            kinds = MORE_SPECIFIC[value]
+            kinds = Therapy(value).narrower
             about = sorted(i for i in dev.sentences if i in dev.link_sentences or self.refers_to_therapy(i))
             specific = [t for i in about for t in self.therapies(i) if t.value in kinds]
             if specific:

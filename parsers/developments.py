@@ -70,7 +70,7 @@ def claims_of(analysis: Analysis, developments: list[Development]) -> list[tuple
         evidence = analysis.evidence(d.sentences)
         # The identifiers the claim's own sentences name; else the article's only one, for a trial.
         ids = registry_ids(evidence) or (
-            article_ids if len(article_ids) == 1 and d.stage == "clinical_trial" else ()
+            article_ids if len(article_ids) == 1 and d.stage == Stage.CLINICAL_TRIAL else ()
         )
         claim = Claim(
             institution=d.institution,

@@ -9,36 +9,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from .mentions import NOT_DONE, ArticleMentions
+from .models import Therapy
 from .vocab import Match, Term
 from .wordlists import word_list
 
 _GENERIC_CONDITION_WORDS = word_list("generic_condition_word")
 _RECENT = 3  # sentences back in which a therapy counts as "the one just named"
-_CELL_KINDS = frozenset(
-    {
-        "stem cell therapy",
-        "mesenchymal stem cell therapy",
-        "CAR-T cell therapy",
-        "other immune cell therapy",
-        "iPSC-derived cell therapy",
-    }
-)
-# Kinds of therapy that make different developments for one condition ("mesenchymal stem cell
-# infusions" years before "CAR-T cells"); generic terms join the one kind named with them.
-_KIND = {
-    "CAR-T cell therapy": "immune",
-    "other immune cell therapy": "immune",
-    "iPSC-derived cell therapy": "ipsc",
-    "mesenchymal stem cell therapy": "msc",
-    "gene therapy": "gene",
-    "gene editing": "gene",
-}
-_JOINS = {"stem cell therapy": {"ipsc", "msc"}, "cell therapy": {"immune", "ipsc", "msc"}}
-MORE_SPECIFIC = {
-    "cell and gene therapy": _CELL_KINDS | {"cell therapy", "gene therapy", "gene editing"},
-    "cell therapy": _CELL_KINDS,
-    "stem cell therapy": frozenset({"mesenchymal stem cell therapy", "iPSC-derived cell therapy"}),
-}
 EDITED_IMMUNE_CELLS = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:immune|t)\s+cells?\b")
 
 
@@ -268,7 +244,7 @@ class DevelopmentLinker(ArticleMentions):
             if product is None and not products_of[condition] and len(named_products) == 1:
                 # The one product the article names is the therapy it speaks of.
                 only, therapy = next(iter(named_products.items()))
-                if therapy == link.therapy.value or link.therapy.value in MORE_SPECIFIC:
+                if therapy == link.therapy.value or Therapy(link.therapy.value).narrower:
                     product = only
             if product is None and len(products_of[condition]) == 1:
                 product = next(iter(products_of[condition]))
@@ -279,7 +255,7 @@ class DevelopmentLinker(ArticleMentions):
                 compatible = {
                     k
                     for k in kinds_of[condition]
-                    if link.therapy.value not in _JOINS or k in _JOINS[link.therapy.value]
+                    if (joins := Therapy(link.therapy.value).joins) is None or k in joins
                 }
                 kind = next(iter(compatible)) if len(compatible) == 1 else None
             if product is not None:
@@ -297,7 +273,7 @@ class DevelopmentLinker(ArticleMentions):
             self.norm[therapy.end : therapy.end + 40]
         ):
             return "immune"  # gene-edited immune cells
-        return _KIND.get(therapy.value)
+        return Therapy(therapy.value).kind
 
     def _nearest_product(self, link: Link, products: set[str]) -> str | None:
         """The product named last before the link, else first after it."""

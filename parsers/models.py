@@ -30,6 +30,27 @@ class Therapy(StrEnum):
     def family(self) -> str:
         return _THERAPY_TRAITS[self][1]
 
+    @property
+    def kind(self) -> str | None:
+        """The kind of therapy that makes a development of its own for one condition ("immune",
+        "ipsc", "msc", "gene"; mesenchymal stem cell infusions years before CAR-T cells are two
+        developments); None for a generic term, which joins the kind named with it."""
+        return _THERAPY_KINDS.get(self)
+
+    @property
+    def narrower(self) -> frozenset[Therapy]:
+        """The therapies a generic term may be a more general name of ("cell therapy" for the
+        CAR-T cells named in the next sentence); empty for a specific one."""
+        return _NARROWER.get(self, frozenset())
+
+    @property
+    def joins(self) -> frozenset[str] | None:
+        """The kinds a generic cell-therapy term may join (those of its narrower therapies);
+        None where any kind may (a term of both families, "cell and gene therapy")."""
+        if self.family != "cell" or not self.narrower:
+            return None
+        return frozenset(k for t in self.narrower if (k := t.kind))
+
 
 _THERAPY_TRAITS: dict[Therapy, tuple[int, str]] = {
     Therapy.CAR_T: (90, "immune"),
@@ -41,6 +62,22 @@ _THERAPY_TRAITS: dict[Therapy, tuple[int, str]] = {
     Therapy.STEM_CELL: (60, "cell"),
     Therapy.CELL: (40, "cell"),
     Therapy.CELL_AND_GENE: (30, "cgt"),
+}
+_THERAPY_KINDS: dict[Therapy, str] = {
+    Therapy.CAR_T: "immune",
+    Therapy.OTHER_IMMUNE_CELL: "immune",
+    Therapy.IPSC_DERIVED: "ipsc",
+    Therapy.MESENCHYMAL_STEM_CELL: "msc",
+    Therapy.GENE: "gene",
+    Therapy.GENE_EDITING: "gene",
+}
+# Every cell therapy more specific than "cell therapy" (by family), the two kinds of stem cell,
+# and everything but itself for "cell and gene therapy".
+_CELL_KINDS = frozenset(t for t in Therapy if t.family in ("cell", "immune") and t is not Therapy.CELL)
+_NARROWER: dict[Therapy, frozenset[Therapy]] = {
+    Therapy.CELL_AND_GENE: frozenset(t for t in Therapy if t is not Therapy.CELL_AND_GENE),
+    Therapy.CELL: _CELL_KINDS,
+    Therapy.STEM_CELL: frozenset({Therapy.MESENCHYMAL_STEM_CELL, Therapy.IPSC_DERIVED}),
 }
 
 

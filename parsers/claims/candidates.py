@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..linking import MORE_SPECIFIC
 from ..models import Therapy
 from .reading import FAMILIES, ConditionMention, Reading
 
@@ -73,10 +72,10 @@ def find_candidates(reading: Reading) -> list[Candidate]:
             near = [t for t in own if t.sentence in sentences] or list(own)
             best = max(near, key=lambda t: t.match.term.rank)
             development = set(_development_sentences(reading, family, condition)) | set(sentences)
-            if best.match.value in MORE_SPECIFIC:
+            if Therapy(best.match.value).narrower:
                 # A generic term gives way to a kind of it named in the development's sentences
                 # ("cell therapy" in one sentence, "the CAR-T cells" in the next).
-                kinds = MORE_SPECIFIC[best.match.value]
+                kinds = Therapy(best.match.value).narrower
                 specific = [t for t in own if t.sentence in development and t.match.value in kinds]
                 if specific:
                     best = max(specific, key=lambda t: t.match.term.rank)
