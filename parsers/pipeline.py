@@ -22,7 +22,7 @@ from .pages.fingerprint import Fingerprint, fingerprint
 from .pages.html import DEFAULT_PAGE_OPTIONS, PageOptions
 from .text import normalise_for_matching
 from .timing import Timer, no_timer
-from .vocab import default_vocabulary
+from .vocab import Vocabulary, default_vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,18 +33,21 @@ class ExtractedArticle:
     fingerprint: Fingerprint | None = None  # content hash and near-duplicate bands
 
 
-def mentions_keywords(article: ParsedArticle, keywords: Sequence[str]) -> bool:
+def mentions_keywords(
+    article: ParsedArticle, keywords: Sequence[str], vocabulary: Vocabulary | None = None
+) -> bool:
     """True when the title or text names one of ``keywords`` or, with no keywords given, any
-    cell or gene therapy term of the vocabulary."""
-    return text_mentions_keywords(f"{article.title or ''}\n{article.text}", keywords)
+    cell or gene therapy term of ``vocabulary`` (the claim extractor's; by default the one
+    shipped)."""
+    return text_mentions_keywords(f"{article.title or ''}\n{article.text}", keywords, vocabulary)
 
 
-def text_mentions_keywords(text: str, keywords: Sequence[str]) -> bool:
+def text_mentions_keywords(text: str, keywords: Sequence[str], vocabulary: Vocabulary | None = None) -> bool:
     """``mentions_keywords`` on any text (a whole page's, before its main text is known)."""
     if keywords:
         norm = normalise_for_matching(text)
         return any(normalise_for_matching(k).strip() in norm for k in keywords if k.strip())
-    return any(m.role == "therapy" for m in default_vocabulary().scan(text))
+    return any(m.role == "therapy" for m in (vocabulary or default_vocabulary()).scan(text))
 
 
 # Scripts and styles with their code (all but JSON-LD, which may hold the headline), then any
@@ -59,7 +62,9 @@ _MARKUP = re.compile(
 _META = re.compile(r"<meta\b[^>]*>", re.I)
 
 
-def page_may_mention_keywords(html: str, keywords: Sequence[str]) -> bool:
+def page_may_mention_keywords(
+    html: str, keywords: Sequence[str], vocabulary: Vocabulary | None = None
+) -> bool:
     """False only when no article read from the page can pass ``mentions_keywords``: the
     cheap test of a whole page before any tree is built (one regex pass and one automaton
     pass). Tags become spaces and scripts and styles go, code and all (no reader takes text
@@ -74,7 +79,7 @@ def page_may_mention_keywords(html: str, keywords: Sequence[str]) -> bool:
         text = unescape(text)
     if keywords:
         return text_mentions_keywords(text, keywords)
-    return default_vocabulary().may_name_a_therapy(text)
+    return (vocabulary or default_vocabulary()).may_name_a_therapy(text)
 
 
 def extract_articles(
@@ -90,7 +95,7 @@ def extract_articles(
     out = []
     for article in articles:
         with timer("extract"):
-            skip = keywords is not None and not mentions_keywords(article, keywords)
+            skip = keywords is not None and not mentions_keywords(article, keywords, extractor.vocab)
             claims = () if skip else tuple(extractor.extract(article))
         if skip:
             out.append(ExtractedArticle(article, (), skipped=True))
@@ -131,7 +136,7 @@ def process_document(
             html = decode_bytes(data, declared=charset)
         if html.strip():  # an empty page is a failure, recorded as such by read_html
             with timer("filter"):
-                maybe = page_may_mention_keywords(html, keywords)
+                maybe = page_may_mention_keywords(html, keywords, extractor.vocab)
             if not maybe:
                 return [
                     ExtractedArticle(ParsedArticle(text="", fetched_at=fetched_at, url=url), (), skipped=True)
@@ -140,7 +145,11 @@ def process_document(
     if is_html:
         # A page whose whole text fails the source's keyword filter is skipped whatever its main
         # text: trafilatura, the slow part of the "auto" path, is not run for it.
-        relevant = None if keywords is None else functools.partial(text_mentions_keywords, keywords=keywords)
+        relevant = (
+            None
+            if keywords is None
+            else functools.partial(text_mentions_keywords, keywords=keywords, vocabulary=extractor.vocab)
+        )
         articles = [
             read_html(
                 page,

@@ -26,9 +26,11 @@ from ..vocab import Vocabulary, default_vocabulary
 
 
 class ClaimExtractor(Protocol):
-    """Anything that turns an article into claims."""
+    """Anything that turns an article into claims, with the vocabulary it reads them by (the
+    sources' CGT filter asks the same vocabulary whether a page names a therapy)."""
 
     name: str
+    vocab: Vocabulary
 
     def extract(self, article: ParsedArticle) -> list[Claim]: ...
 

@@ -7,8 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from parsers.claims import RuleBasedExtractor
 from parsers.errors import EmptyDocumentError
+from parsers.models import Therapy
 from parsers.pipeline import page_may_mention_keywords, process_document
+from parsers.vocab import Match, Term, Vocabulary
 
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
 FILLER = "<p>" + "The council met on Tuesday to discuss the new bus timetable for the town. " * 6 + "</p>"
@@ -114,3 +117,32 @@ def test_an_empty_page_is_still_a_failure_not_a_skip():
 def test_without_keywords_every_page_is_read_in_full():
     out = process_document(page(FILLER).encode(), "page.html", NOW, is_html=True, keywords=None)
     assert not out[0].skipped and "bus timetable" in out[0].article.text
+
+
+class WithOwnTherapyWord(Vocabulary):
+    """The shipped vocabulary and one more therapy word, as a user's own data would add it."""
+
+    WORD = "zorbocel"
+
+    def scan(self, text, normalised=None):
+        found = super().scan(text, normalised)
+        at = text.lower().find(self.WORD)
+        if at >= 0:
+            found.append(
+                Match(at, at + len(self.WORD), Term("therapy", Therapy.CELL, Therapy.CELL.specificity))
+            )
+        return sorted(found, key=lambda m: m.start)
+
+    def may_name_a_therapy(self, text):
+        return self.WORD in text.lower() or super().may_name_a_therapy(text)
+
+
+def test_the_cgt_filter_asks_the_claim_extractors_own_vocabulary():
+    html = page("<p>Doctors gave two patients zorbocel last month.</p>")
+
+    def read(extractor):
+        return process_document(html.encode(), "page.html", NOW, extractor, is_html=True, keywords=())
+
+    assert read(RuleBasedExtractor())[0].skipped  # the shipped words do not know it
+    [kept] = read(RuleBasedExtractor(WithOwnTherapyWord()))
+    assert not kept.skipped and "zorbocel" in kept.article.text
