@@ -17,6 +17,8 @@ What it answers depends on a marker in the article text it is sent ("[fake:inval
     stall             headers, then nothing for a long time
     huge              a 50 MB body
     schema-400        400 for a request with response_format json_schema, good in JSON mode
+    slow              a good answer after 0.3 s (``server.most_in_flight``: the most requests
+                      it was answering at once)
 """
 
 from __future__ import annotations
@@ -98,6 +100,8 @@ class FakeModel:
         self.requests: list[tuple[str, dict[str, str], dict[str, object]]] = []
         self.times: list[float] = []
         self._seen: set[str] = set()
+        self.in_flight = 0
+        self.most_in_flight = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         fake = self
@@ -118,7 +122,14 @@ class FakeModel:
                 user = next((m["content"] for m in body.get("messages", []) if m["role"] == "user"), "")
                 marker = MARKER.search(user)
                 mode = marker.group(1) if marker else "good"
-                self._answer(mode, user, body)
+                with fake._lock:
+                    fake.in_flight += 1
+                    fake.most_in_flight = max(fake.most_in_flight, fake.in_flight)
+                try:
+                    self._answer(mode, user, body)
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
 
             def _answer(self, mode: str, user: str, body: dict[str, object]) -> None:
                 if mode == "rate-limited":
@@ -128,6 +139,9 @@ class FakeModel:
                     if first:
                         self._send(429, b'{"error": "slow down"}', {"Retry-After": "1"})
                         return
+                    mode = "good"
+                if mode == "slow":
+                    time.sleep(0.3)
                     mode = "good"
                 if mode == "schema-400":
                     fmt = body.get("response_format") or {}

@@ -5,17 +5,19 @@ wrong handled without losing an article, the cache, and the API key kept out of 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from datetime import UTC, datetime
 
 import pytest
+from prefect.exceptions import ObjectNotFound
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
 from flows.bootstrap import prepare_database
 from flows.cli import app
-from flows.llm import ChatClient, LlmConfig, LlmError, LlmRefiner
+from flows.llm import LIMIT_NAME, ChatClient, LlmConfig, LlmError, LlmRefiner
 from flows.local import RawDocument
 from parsers.claims import claim_extractor
 from parsers.models import ParsedArticle, SourceSpec
@@ -246,3 +248,49 @@ def test_the_runs_budget_of_requests_is_kept(llm_env, tmp_path, monkeypatch):
     output = run(sources_with(tmp_path, [None, "invalid-json", "refusal"]), tmp_path)
     assert len(llm_env.requests) == 1
     assert "2 budget spent" in output
+
+
+def test_the_runs_budget_of_tokens_is_kept(llm_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("CGT_MONITOR_LLM_MAX_TOKENS_PER_RUN", "150")  # the fake counts 150 per answer
+    monkeypatch.setenv("CGT_MONITOR_LLM_CONCURRENCY", "1")
+    output = run(sources_with(tmp_path, [None, "slow", "rate-limited"]), tmp_path)
+    assert len(llm_env.requests) == 1
+    assert "1 answered" in output and "2 budget spent" in output
+
+
+async def _limit(action: str, size: int = 0):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+
+    async with get_client() as client:
+        if action == "create":
+            await client.create_global_concurrency_limit(
+                GlobalConcurrencyLimitCreate(name=LIMIT_NAME, limit=size)
+            )
+        elif action == "read":
+            return (await client.read_global_concurrency_limit_by_name(LIMIT_NAME)).limit
+        else:
+            with contextlib.suppress(ObjectNotFound):
+                await client.delete_global_concurrency_limit_by_name(LIMIT_NAME)
+    return None
+
+
+def test_a_run_creates_the_shared_concurrency_limit_and_keeps_to_one_set_elsewhere(
+    llm_env, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("CGT_MONITOR_LLM_CONCURRENCY", "4")
+    asyncio.run(_limit("delete"))
+    try:
+        run(sources_with(tmp_path, [None]), tmp_path)
+        assert asyncio.run(_limit("read")) == 4  # created with the setting's slots
+        # Set to one slot elsewhere (the UI, `prefect gcl update`): a run asks one at a time
+        # although its own setting allows four.
+        asyncio.run(_limit("delete"))
+        asyncio.run(_limit("create", 1))
+        llm_env.most_in_flight = 0
+        (tmp_path / "articles").rename(tmp_path / "first")
+        output = run(sources_with(tmp_path, ["slow"] * 4), tmp_path)
+        assert "4 answered (0 from the cache, 4 requests" in output
+        assert llm_env.most_in_flight == 1 and asyncio.run(_limit("read")) == 1
+    finally:
+        asyncio.run(_limit("delete"))
