@@ -18,6 +18,7 @@ _CONNECTORS = word_list("institution_connector")
 _LEADING = word_list("name_leading_word")
 _WORD = re.compile(r"[A-Za-z\u00c0-\u024f][\w'’.&-]*|&")
 _NOT_COMPANY = word_list("not_a_company")
+_UNITS = word_list("institution_unit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,7 @@ def find_institutions(text: str, vocab: Vocabulary, matches: list[Match] | None 
     heads = vocab.institution_heads
     if matches is None:
         matches = vocab.scan(text)
+    place_ends = {m.start: m.end for m in matches if m.role == "place"}
     found: list[Institution] = []
     done_until = -1
     for m in matches:
@@ -163,7 +165,15 @@ def find_institutions(text: str, vocab: Vocabulary, matches: list[Match] | None 
             if acronym:
                 kind = heads.get(m.value.title(), "hospital")
                 found.append(Institution(acronym.start(1), m.end, text[acronym.start(1) : m.end], kind))
+    for at, owner in _tickers(text):
+        # "Daiichi Sankyo (TYO: 4568) today announced": a name with a stock ticker is a company
+        name = _trim_company(owner)
+        offset = owner.find(name) if name and name not in _LEGAL_SUFFIXES else -1
+        if offset != -1:  # (-1: the name spans lines, or was trimmed inside)
+            found.append(Institution(at + offset, at + offset + len(name), name, "company"))
     for possessive in _possessives(text):
+        if _closes_quotation(text, possessive.start()):
+            continue  # "‘Made in India’ CAR-T cell therapy": a quotation's end, no possessive
         # "Sarepta's Elevidys", "Harborview's gene therapy trial": the owner of a product or therapy
         brand = _BRAND.match(text, possessive.end())
         if brand is None or not vocab.names_a_therapy(brand.group(0)):
@@ -171,15 +181,89 @@ def find_institutions(text: str, vocab: Vocabulary, matches: list[Match] | None 
             if following is None or not vocab.names_a_therapy(following.group(0)):
                 continue
         owner = _OWNER_BEFORE.search(text, max(0, possessive.start() - 60), possessive.start())
-        if owner is not None and owner.group(1) not in _NOT_COMPANY:
+        # "India's first CAR-T therapy", "Skysona's lentiviral vector": a place's or a product's
+        # therapy names no owner.
+        if (
+            owner is not None
+            and owner.group(1) not in _NOT_COMPANY
+            and not _is_place(owner, place_ends)
+            and not vocab.names_a_therapy(owner.group(1))
+        ):
             found.append(Institution(owner.start(1), owner.end(1), owner.group(1), "company"))
     found.sort(key=lambda inst: (inst.start, -(inst.end - inst.start)))
     out: list[Institution] = []
     for inst in found:
         if out and inst.start < out[-1].end:
             continue
-        out.append(inst)
+        out.append(_without_place_possessive(text, inst, place_ends))
     return [inst for inst in out if not _is_regulator(inst.name, vocab)]
+
+
+_EXCHANGES = word_list("stock_exchange")
+# "(NASDAQ: XXXX)", "($GSK)": a ticker, the exchange's name checked against the list.
+_TICKER = re.compile(r"\(\s*(?:\$[A-Z]{1,6}|([A-Za-z]+)\s*:\s*[\w.]{1,10})\s*\)")
+_CAPITALISED = re.compile(r"[A-Z][\w&.-]*$")
+_LEGAL_SUFFIXES = frozenset(
+    {"Inc", "Inc.", "Ltd", "Ltd.", "Corp", "Corp.", "Co", "Co.", "LLC", "plc", "PLC", "AG", "SA", "NV"}
+)
+
+
+def _tickers(text: str) -> list[tuple[int, str]]:
+    """(start, name) of each name of one to four capitalised words before a stock ticker
+    ("Daiichi Sankyo (TYO: 4568)", "GlaxoSmithKline’s ($GSK)"; the possessive left out)."""
+    found = []
+    for ticker in _TICKER.finditer(text):
+        if ticker.group(1) is not None and ticker.group(1) not in _EXCHANGES:
+            continue
+        # Back from the bracket over up to four capitalised words (a possessive and a comma
+        # after the last one left out): no regex search over what comes before.
+        end = ticker.start()
+        while end and text[end - 1].isspace():
+            end -= 1
+        end -= text[end - 1 : end] == ","
+        if text[max(0, end - 2) : end] in ("’s", "'s"):
+            end -= 2
+        start = end
+        for _ in range(4):  # words joined by single spaces, back from the bracket
+            after = start if start == end else start - 1
+            if after < end and text[after] != " ":
+                break
+            begin = after
+            while begin > max(0, after - 40) and not text[begin - 1].isspace():
+                begin -= 1
+            if not _CAPITALISED.match(text[begin:after]):
+                break
+            start = begin
+        if start < end:
+            found.append((start, text[start:end]))
+    return found
+
+
+def _closes_quotation(text: str, at: int) -> bool:
+    """True when the bare apostrophe at ``at`` closes a quotation opened by "‘" shortly before."""
+    if text[at] not in "’'" or text.startswith(("’s", "'s"), at):
+        return False
+    opened = text.rfind("‘" if text[at] == "’" else "'", max(0, at - 80), at)
+    return opened != -1 and text.find(text[at], opened + 1, at) == -1
+
+
+def _is_place(owner: re.Match[str], place_ends: dict[int, int]) -> bool:
+    return place_ends.get(owner.start(1)) == owner.end(1)
+
+
+_PLACE_POSSESSIVE = re.compile(r"(?:’s|'s)\s+(?=\S)")
+
+
+def _without_place_possessive(text: str, inst: Institution, place_ends: dict[int, int]) -> Institution:
+    """ "Saudi Arabia's King Faisal Specialist Hospital" is the hospital: a place's possessive
+    before a name ("Shanghai's Ruijin Hospital") is where it is, not part of its name."""
+    end = place_ends.get(inst.start)
+    if end is None or end >= inst.end:
+        return inst
+    after = _PLACE_POSSESSIVE.match(text, end)
+    if after is None or after.end() >= inst.end:
+        return inst
+    return Institution(after.end(), inst.end, text[after.end() : inst.end], inst.kind, inst.canonical)
 
 
 def _trim_company(name: str) -> str:
@@ -219,6 +303,19 @@ def _institutions_in_run(
     kinds = [_head_kind(w, heads) for _, _, w in run]
     if not any(kinds):
         return []
+    # "Paul Harmatz of UCSF Benioff Children's Hospital", "Xu Huji of Changzheng Hospital": words
+    # before "of" without a head word are a person (or a place) of the institution after it.
+    first_of = next((k for k, (_, _, w) in enumerate(run) if w == "of"), None)
+    if (
+        first_of
+        and not any(kinds[:first_of])
+        and not any(w in _UNITS for _, _, w in run[:first_of])
+        and any(kinds[first_of + 1 :])
+    ):
+        rest = first_of + 1
+        while rest < len(run) and run[rest][2].lower() in _CONNECTORS:
+            rest += 1
+        return _institutions_in_run(text, run[rest:], heads)
     # A bare head word ("Hospitals", "University") names no particular institution.
     if all(k or w.lower() in _CONNECTORS for (_, _, w), k in zip(run, kinds, strict=True)):
         return []

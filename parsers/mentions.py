@@ -37,13 +37,13 @@ class ArticleMentions:
         self._starts = [s.start for s in self.sentences]
         self.roles: list[dict[str, list[Match]]] = [{} for _ in self.sentences]
         sentences, k, n = self.sentences, 0, len(self.sentences)
-        triggers = []  # what starts an institution's name, for find_institutions
+        triggers = []  # what starts an institution's name, and places, for find_institutions
         for m in vocab.scan(text, self.norm):  # in order of their start: walk the sentences along
             while k < n and sentences[k].end <= m.start:
                 k += 1
             if k < n and sentences[k].start <= m.start:
                 self.roles[k].setdefault(m.role, []).append(m)
-                if m.role.startswith("org_"):
+                if m.role.startswith("org_") or m.role == "place":
                     triggers.append(m)
         self._therapies = [roles.get("therapy", _NONE) for roles in self.roles]
         self.institutions = join_affiliations(text, find_institutions(text, vocab, triggers))

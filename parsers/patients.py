@@ -21,7 +21,7 @@ PATIENT_NOUN = (
     r"women|man|woman|infants?|babies|baby|boys?|girls?|recipients?|volunteers?|individuals?|"
     r"kids?|toddlers?|newborns?|teenagers?|teens?|deaths?)"
 )
-_NUMBER = r"(\d[\d,]*|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+_NUMBER = r"(\d+(?:,\d{3})*(?![\d,])|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
 _PATIENTS = re.compile(
     r"\b" + _NUMBER + r"\s+(?:(?!\d[\d,.]*\s)[\w’'‐-]+\s+){0,3}?" + PATIENT_NOUN + r"\b", re.I
 )
@@ -74,6 +74,8 @@ def _candidates(sentence: str, nouns: Sequence[tuple[int, int]] | None) -> list[
             word = token.group()
             if not (word[0].isdigit() or word.lower() in NUMBER_WORDS) or token.start() in found:
                 continue
+            if word.endswith(","):
+                continue  # "Nature's 10, a list of people", "On March 25, the eight patients"
             if token.start() > 0 and sentence[token.start() - 1].isalnum():
                 continue  # not a word start
             between = sentence[token.end() : noun_start]

@@ -1,5 +1,7 @@
 """parsers.patients: patient counts a sentence states."""
 
+import re
+
 import pytest
 
 from parsers.patients import count_patients, patient_counts, single_patients
@@ -90,3 +92,22 @@ def test_single_patient_phrases_are_read_in_bounded_time_on_a_sentence_without_e
     text = "the first patient and " * 50_000  # 1.1 MB: only the first 5,000 characters are read
     found = single_patients(text)
     assert 0 < len(found) <= 5000 // len("the first patient and ") + 1
+
+
+@pytest.mark.parametrize("with_nouns", [False, True])
+@pytest.mark.parametrize(
+    ("sentence", "values"),
+    [
+        ("Nature's 10, a list of people who shaped science this year, named him.", []),
+        ("On March 25, the eight patients were treated with the gene therapy.", [8]),
+        ("By the end of 2024, 12 patients had been dosed.", [12]),
+        ("Doctors have treated 1,200 patients and 35 children since then.", [1200, 35]),
+    ],
+)
+def test_a_number_before_a_comma_counts_nobody_after_it(sentence, values, with_nouns):
+    nouns = (
+        [(m.start(), m.end()) for m in re.finditer(r"patients|people|children", sentence)]
+        if with_nouns
+        else None
+    )
+    assert [c.value for c in patient_counts(sentence, nouns)] == values
