@@ -37,15 +37,17 @@ def looks_abbreviated(words: str) -> bool:
 
 
 def indication_words(reading: Reading, mentions: tuple[ConditionMention, ...]) -> str:
-    """The article's own name for the condition: its first name that is not an abbreviation,
-    among the mentions read as indications (else among all); the vocabulary name when the
-    article only abbreviates it."""
+    """The article's own name for the condition: its first name that holds no abbreviation
+    ("AADC deficiency", "SMA Type 1" say less than the names they shorten), among the mentions
+    read as indications (else among all); the vocabulary name when the article only
+    abbreviates it."""
     pool = [m for m in mentions if m.indication] or list(mentions)
-    for m in pool:
-        words = " ".join(reading.words(m.match).split())
-        if not looks_abbreviated(words):
-            return words
-    return pool[0].match.value
+    names = [" ".join(reading.words(m.match).split()) for m in pool]
+    full = [w for w in names if not any(looks_abbreviated(x) for x in w.split())]
+    standard = pool[0].match.value.lower()
+    return next((w for w in full if standard in w.lower()), None) or (
+        full[0] if full else pool[0].match.value
+    )
 
 
 def _development_sentences(reading: Reading, family: str, condition: str) -> set[int]:

@@ -45,3 +45,22 @@ def test_no_therapy_named_no_candidates():
 def test_a_condition_the_vocabulary_does_not_list_is_a_candidate_too():
     found = candidates("Two boys with Wolman disease received gene therapy at Bayside Hospital.")
     assert [(c.condition, c.indication) for c in found] == [("wolman disease", "Wolman disease")]
+
+
+def test_a_name_holding_an_abbreviation_gives_way_to_the_full_name_or_the_vocabularys():
+    # "AADC deficiency" and "SMA Type 1" shorten the names a reader gives the indication.
+    only_short = candidates("The FDA approved a gene therapy for AADC deficiency in children.")
+    assert [c.indication for c in only_short] == ["aromatic L-amino acid decarboxylase deficiency"]
+    later_full = candidates(
+        "Babies with SMA Type 1 received the gene therapy. Spinal muscular atrophy is a leading genetic cause of death."
+    )
+    assert [c.indication for c in later_full] == ["Spinal muscular atrophy"]
+
+
+def test_the_standard_name_of_a_condition_is_preferred_to_another_name_for_it():
+    found = candidates(
+        "Juvenile diabetes was the target. Stem cells were given to patients with type 1 diabetes."
+    )
+    assert [c.indication for c in found] == ["type 1 diabetes"]
+    other = candidates("Stem cells were given to patients with juvenile diabetes.")
+    assert [c.indication for c in other] == ["juvenile diabetes"]

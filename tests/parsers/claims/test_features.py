@@ -47,3 +47,25 @@ def test_every_value_is_a_finite_number_and_the_same_on_a_second_reading():
     assert first == second
     for f, g in first.values():
         assert all(isinstance(v, float) and math.isfinite(v) for v in [*f.values(), *g.values()])
+
+
+def test_a_product_named_for_the_condition_says_which_familys_claim_it_is():
+    text = (
+        "The FDA approved the first gene therapy for leukemia.\n\n"
+        "The treatment, called Kymriah, is given to children whose leukemia came back."
+    )
+    reading = read_article_text(text, None, default_vocabulary())
+    facts = article_facts(reading)
+    by_family = {c.family: claim_features(reading, facts, c) for c in find_candidates(reading)}
+    assert (
+        by_family["cell"].get("product_family:same") == 1.0
+        and "product_family:other" not in by_family["cell"]
+    )
+    assert (
+        by_family["gene"].get("product_family:other") == 1.0
+        and "product_family:same" not in by_family["gene"]
+    )
+    reading = read_article_text("A gene therapy for leukemia was tested in mice.", None, default_vocabulary())
+    facts = article_facts(reading)
+    [plain] = [claim_features(reading, facts, c) for c in find_candidates(reading)]
+    assert not any(name.startswith("product_family") for name in plain)
