@@ -165,10 +165,10 @@ def find_institutions(text: str, vocab: Vocabulary, matches: list[Match] | None 
             if acronym:
                 kind = heads.get(m.value.title(), "hospital")
                 found.append(Institution(acronym.start(1), m.end, text[acronym.start(1) : m.end], kind))
-    for at, owner in _tickers(text):
+    for at, listed in _tickers(text):
         # "Daiichi Sankyo (TYO: 4568) today announced": a name with a stock ticker is a company
-        name = _trim_company(owner)
-        offset = owner.find(name) if name and name not in _LEGAL_SUFFIXES else -1
+        name = _trim_company(listed)
+        offset = listed.find(name) if name and name not in _LEGAL_SUFFIXES else -1
         if offset != -1:  # (-1: the name spans lines, or was trimmed inside)
             found.append(Institution(at + offset, at + offset + len(name), name, "company"))
     for possessive in _possessives(text):

@@ -24,7 +24,9 @@ from .candidates import Candidate, looks_abbreviated
 from .parties import names_by_sentence, party_table
 from .reading import UNLISTED, Reading, nearest
 
-FEATURE_VERSION = 3  # 2: patient options also name one patient; 3: the family of products named (product_family:*)
+FEATURE_VERSION = (
+    3  # 2: patient options also name one patient; 3: the family of products named (product_family:*)
+)
 MAX_MENTIONS = 50  # mentions of one condition read one by one (news names one a few times)
 STAGES = tuple(Stage)
 _MODAL = word_list("modal_word")
@@ -185,8 +187,8 @@ def claim_features(reading: Reading, facts: ArticleFacts, c: Candidate) -> Featu
     # Which class the products named for the condition are of ("Kymriah", a CAR-T product, in an
     # article that calls it "the first gene therapy"): the family a reader gives the claim.
     near = set(c.development_sentences)
-    for t in (t for ts in reading.therapies.values() for t in ts if t.match.term.product):
-        named = a.vocab.products.get(t.match.term.product)
+    for t in (t for ts in reading.therapies.values() for t in ts):
+        named = a.vocab.products.get(t.match.term.product) if t.match.term.product else None
         if named is not None and (t.sentence in near or c.condition in named.conditions):
             f["product_family:" + ("same" if t.family in (c.family, "cgt") else "other")] = 1.0
     f["patients_with_it"] = float(any(i in facts.patients for i in c.sentences))
