@@ -64,3 +64,14 @@ def test_the_standard_name_of_a_condition_is_preferred_to_another_name_for_it():
     assert [c.indication for c in found] == ["type 1 diabetes"]
     other = candidates("Stem cells were given to patients with juvenile diabetes.")
     assert [c.indication for c in other] == ["juvenile diabetes"]
+
+
+def test_gene_edited_t_cells_are_an_immune_cell_therapy_and_edited_car_t_stays_car_t():
+    # The conventions: gene-edited T cells are "other immune cell therapy"; gene-edited CAR-T, CAR-T.
+    for text in (
+        "Doctors gave base-edited T cells to a girl with leukemia in a trial.",
+        "The CRISPR-edited T cells were infused into three patients with multiple myeloma.",
+    ):
+        assert Therapy.OTHER_IMMUNE_CELL in {c.therapy for c in candidates(text) if c.family == "cell"}, text
+    edited_car_t = candidates("Base-edited CAR T cells were given to a girl with leukemia.")
+    assert [(c.family, c.therapy) for c in edited_car_t] == [("cell", Therapy.CAR_T)]
