@@ -75,9 +75,10 @@ def load_labelled(folders: Iterable[Path]) -> list[LabelledArticle]:
     return list(out.values())
 
 
-def grouped_folds(articles: Sequence[LabelledArticle], k: int) -> dict[str, int]:
+def grouped_folds(articles: Sequence[LabelledArticle], k: int, split: int = 0) -> dict[str, int]:
     """Fold of each article: a group of articles reporting one development shares a fold;
-    groups are dealt round-robin in the order of a hash of their smallest id."""
+    groups are dealt round-robin in the order of a hash of their smallest id (salted by
+    ``split`` > 0 for another split of the same articles)."""
     by_id = {a.id: a for a in articles}
     group: dict[str, str] = {}
     for aid in sorted(by_id):
@@ -93,7 +94,8 @@ def grouped_folds(articles: Sequence[LabelledArticle], k: int) -> dict[str, int]
             todo.extend(by_id[x].same_development_as)
         for m in members:
             group[m] = min(members)
-    keys = sorted(set(group.values()), key=lambda g: hashlib.sha256(g.encode()).hexdigest())
+    salt = f"{split}:" if split else ""
+    keys = sorted(set(group.values()), key=lambda g: hashlib.sha256((salt + g).encode()).hexdigest())
     slot = {g: i % k for i, g in enumerate(keys)}
     return {aid: slot[group[aid]] for aid in by_id}
 
@@ -546,11 +548,11 @@ class CrossValidation:
     thresholds: dict[int, tuple[float, float]]
 
 
-def cross_validate(readings: Sequence[LabelledReading], k: int = 5) -> CrossValidation:
+def cross_validate(readings: Sequence[LabelledReading], k: int = 5, split: int = 0) -> CrossValidation:
     """Out-of-fold predictions: each fold's claims come from a model trained on the other folds,
     its thresholds chosen on those folds' own out-of-fold predictions (never on the fold
-    scored)."""
-    fold_of = grouped_folds([r.article for r in readings], k)
+    scored). ``split`` chooses another assignment of the groups to folds."""
+    fold_of = grouped_folds([r.article for r in readings], k, split)
     predictions: dict[str, list[dict[str, object]]] = {}
     thresholds = {}
     for fold in range(k):

@@ -55,6 +55,16 @@ def test_folds_keep_a_development_group_together_and_are_the_same_each_time():
     assert set(folds.values()) == {0, 1, 2}
 
 
+def test_another_split_deals_the_groups_anew_and_still_keeps_each_together():
+    articles = load_labelled([LABELLED])
+    splits = [grouped_folds(articles, 3, split) for split in range(4)]
+    for folds in splits:
+        assert folds["harbor-lupus-cart"] == folds["harbor-lupus-cart-copy"]
+        assert set(folds.values()) == {0, 1, 2}
+    assert splits[0] == grouped_folds(articles, 3)  # split 0 is the one the script always used
+    assert any(folds != splits[0] for folds in splits[1:])
+
+
 def test_the_matching_conventions():
     assert condition_similarity("transfusion-dependent beta-thalassemia", "beta thalassemia") == 0.9
     assert condition_similarity("acute myeloid leukaemia (AML)", "acute myeloid leukemia") == 1.0
@@ -117,6 +127,7 @@ def test_the_training_script_writes_a_model_and_its_manifest(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "out-of-fold claim F1:" in result.stdout
+    assert "splits" not in result.stdout  # one split unless asked
     manifest = json.loads((tmp_path / "model.manifest.json").read_text())
     assert manifest["data"]["articles"] == 12 and len(manifest["data"]["sha256"]) == 64
     assert set(manifest["libraries"]) >= {"scikit-learn", "numpy"} and manifest["seed"] == 0
@@ -141,3 +152,29 @@ def test_the_training_script_writes_a_model_and_its_manifest(tmp_path):
         cwd=tmp_path,
     )
     assert again.read_text() == out.read_text()  # a fixed seed: the same weights each time
+
+
+def test_the_training_script_scores_several_splits_when_asked(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "train_extractor.py"),
+            "--data",
+            str(LABELLED),
+            "--folds",
+            "3",
+            "--splits",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    line = next(x for x in result.stdout.splitlines() if "over 2 splits" in x)
+    first = float(
+        next(x for x in result.stdout.splitlines() if x.startswith("out-of-fold claim F1:")).split()[-1]
+    )
+    scores = [float(x) for x in line.split("(")[1].rstrip(")").split(", ")]
+    assert len(scores) == 2 and round(scores[0], 3) == first
+    assert float(line.split("mean ")[1].split()[0]) == pytest.approx(sum(scores) / 2, abs=1e-4)
