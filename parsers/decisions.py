@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .institutions import Institution
+from .institutions import NOT_PARTIES, Institution
 from .linking import EDITED_IMMUNE_CELLS, Development, DevelopmentLinker
 from .mentions import NOT_DONE
 from .models import Stage, Therapy
@@ -255,7 +255,7 @@ class Analysis(DevelopmentLinker):
         here = self.institutions[
             bisect.bisect_left(self._inst_starts, s.start) : bisect.bisect_left(self._inst_starts, s.end)
         ]
-        here = [inst for inst in here if inst.kind != "publication"]  # journals and newspapers
+        here = [inst for inst in here if inst.kind not in NOT_PARTIES]  # journals, societies ...
         if here and self.of_role(i, "context"):
             mods = self.modifiers(i)
             here = [inst for inst in here if "UNINVOLVED" not in mods.of(inst.start, inst.end, "institution")]
@@ -291,7 +291,9 @@ class Analysis(DevelopmentLinker):
             ref = next((m for m in self.of_role(i, "institution_ref")), None)
             if ref is not None:
                 earlier = [
-                    inst for inst in self.institutions if inst.end <= ref.start and inst.kind != "publication"
+                    inst
+                    for inst in self.institutions
+                    if inst.end <= ref.start and inst.kind not in NOT_PARTIES
                 ]
                 kind = ref.value or None
                 match = next((inst for inst in reversed(earlier) if kind is None or inst.kind == kind), None)

@@ -21,6 +21,11 @@ _NOT_COMPANY = word_list("not_a_company")
 _UNITS = word_list("institution_unit")
 
 
+# Kinds of named bodies that are never a claim's party: journals and newspapers, and societies,
+# associations and councils (data/institutions.csv).
+NOT_PARTIES = frozenset({"publication", "society"})
+
+
 @dataclass(frozen=True, slots=True)
 class Institution:
     start: int

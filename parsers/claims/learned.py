@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..institutions import NOT_PARTIES
 from ..models import Claim, Outcome, ParsedArticle, Stage, Therapy
 from ..registries import registry_ids
 from ..vocab import Vocabulary, default_vocabulary
@@ -235,7 +236,7 @@ def _own_fields(
     pool = list(dict.fromkeys(chosen + list(c.development_sentences)))
     institution = None
     for i in pool:
-        found = [inst for inst in a.institutions_in(i) if inst.kind != "publication"]
+        found = [inst for inst in a.institutions_in(i) if inst.kind not in NOT_PARTIES]
         if stage is Stage.APPROVED:
             found = [inst for inst in found if inst.kind == "company"]
         if found:

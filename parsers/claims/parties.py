@@ -8,7 +8,7 @@ import bisect
 import re
 
 from ..decisions import merge_key
-from ..institutions import Institution
+from ..institutions import NOT_PARTIES, Institution
 from ..spans import SpanSet
 from ..wordlists import word_list
 from .reading import Reading
@@ -65,7 +65,7 @@ def party_table(reading: Reading) -> dict[str, tuple[tuple[int, Institution], ..
     out: dict[str, list[tuple[int, Institution]]] = {}
     for i in range(reading.sentence_count):
         for inst in a.institutions_in(i):
-            if inst.kind != "publication":
+            if inst.kind not in NOT_PARTIES:
                 out.setdefault(merge_key(inst.name), []).append((i, inst))
     return {k: tuple(v) for k, v in out.items()}
 

@@ -45,3 +45,28 @@ def test_outcome_features_count_the_outcome_cues_of_the_development():
     f = outcome_features(reading, facts, c, Stage.CLINICAL_USE)
     assert f["own:improved"] > 0 and "own:adverse" not in f  # the death is in the next sentence
     assert f["development:adverse"] > 0 and f["stage:clinical_use"] == 1.0
+
+
+def test_societies_associations_and_councils_are_no_party_options():
+    for text, society in (
+        (
+            "Harbor Hospital treated lupus with CAR-T cells, it told the American Society of Hematology.",
+            "American Society of Hematology",
+        ),
+        (
+            "Harbor Hospital treated lupus with CAR-T cells; the National Health and Medical Research Council "
+            "paid for the work.",
+            "National Health and Medical Research Council",
+        ),
+        (
+            "Harbor Hospital treated lupus with CAR-T cells, the Vietnam Society of Hematology and Blood "
+            "Transfusion said.",
+            "Vietnam Society of Hematology and Blood Transfusion",
+        ),
+    ):
+        reading, facts, c = first_candidate(text)
+        assert society in [i.name for i in reading.analysis.institutions], text  # found, as a society
+        assert [o.name for o in party_options(reading, facts, c, Stage.CLINICAL_USE)] == [
+            "Harbor Hospital",
+            None,
+        ]
