@@ -101,6 +101,22 @@ def _conditions() -> dict[str, tuple[str, str]]:
     return {c.name: (c.group, c.category.split("-")[0]) for c in condition_hierarchy()}
 
 
+@lru_cache(maxsize=1)
+def _parents() -> dict[str, str | None]:
+    return {c.name: c.parent for c in condition_hierarchy()}
+
+
+def kinds_of_one_condition(a: str, b: str) -> bool:
+    """Two different kinds of one umbrella condition ("hemophilia A" and "hemophilia B"): two
+    conditions, so two developments, however alike the rest of the reports are. (An umbrella
+    and one of its kinds - "blindness" and a retinal dystrophy - may still be one.)"""
+    if a == b:
+        return False
+    parents = _parents()
+    parent = parents.get(a)
+    return parent is not None and parent == parents.get(b)
+
+
 def place_of(location: str | None) -> str | None:
     """The widest part of a location ("Guangzhou, China" -> "china")."""
     if not location:
@@ -199,6 +215,8 @@ def signals(a: Report, b: Report) -> dict[str, float]:
         f["registry_equal"] = float(bool(set(a.registry_ids) & set(b.registry_ids)))
     f["family_equal"] = float(a.family == b.family)
     f["condition_equal"] = float(a.condition == b.condition)
+    if kinds_of_one_condition(a.condition, b.condition):
+        f["condition_kinds"] = 1.0
     f["group_equal"] = float(a.group == b.group)
     f["category_equal"] = float(a.category is not None and a.category == b.category)
     f["stage_equal"] = float(a.stage == b.stage)
@@ -230,11 +248,12 @@ TEXT_IN_COMMON = 0.15  # a share of evidence or headline words that says two rep
 def corroborated(f: dict[str, float]) -> bool:
     """Whether two reports share something particular: a party (by its key), a product, a trial
     registry id, or words of their evidence or headlines; and name no two different products or
-    trials. Dates, a condition, a stage and a place are common to many unrelated reports, and
+    trials, nor two kinds of one condition. Dates, a condition, a stage and a place are common
+    to many unrelated reports, and
     two parties' names sharing a word ("Peking University Third Hospital", "Peking University")
     are left to the identity keys (a parent joins its one child): without one of these no score
     links."""
-    if f.get("product_both") and not f.get("product_equal"):
+    if (f.get("product_both") and not f.get("product_equal")) or f.get("condition_kinds"):
         return False
     if "registry_equal" in f and not f["registry_equal"]:
         return False

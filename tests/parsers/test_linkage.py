@@ -10,6 +10,7 @@ from parsers.linkage import (
     LinkModelError,
     corroborated,
     in_block,
+    kinds_of_one_condition,
     load_link_model,
     report,
     signals,
@@ -84,6 +85,31 @@ def test_two_different_products_or_trials_never_link():
     assert not corroborated(signals(a, b))
     c, d = rep(registry_ids=("NCT01234567",)), rep(registry_ids=("NCT07654321",))
     assert not corroborated(signals(c, d))
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("hemophilia A", "hemophilia B"),
+        ("acute myeloid leukemia", "acute lymphoblastic leukemia"),
+        ("type 1 diabetes", "type 2 diabetes"),
+    ],
+)
+def test_two_kinds_of_one_condition_never_link_however_alike_the_reports(one, other):
+    # One party, one place, one story: still two conditions, so two developments.
+    a = rep(institution="Belief BioMed", location="China", condition=one, indication=one)
+    b = rep(institution="Belief BioMed", location="China", condition=other, indication=other)
+    assert kinds_of_one_condition(one, other) and not corroborated(signals(a, b))
+    assert MODEL.compare(a, b)[0] == 0.0
+    same = rep(institution="Belief BioMed", location="China", condition=one, indication=one)
+    assert corroborated(signals(a, same)) and MODEL.compare(a, same)[0] > MODEL.development_threshold
+
+
+@pytest.mark.parametrize(
+    ("umbrella", "kind"), [("hemophilia", "hemophilia A"), ("leukemia", "acute myeloid leukemia")]
+)
+def test_an_umbrella_and_its_kind_are_no_two_kinds(umbrella, kind):
+    assert not kinds_of_one_condition(umbrella, kind) and not kinds_of_one_condition(kind, kind)
 
 
 def test_blocks_are_one_product_or_one_field_of_conditions():
