@@ -1,40 +1,14 @@
 """bench/llm_extractor.py on the labelled fixtures: the pre-filter's recall and two runs against
 the fake model server (tests/llm_server.py), the second answered from the kept answers."""
 
-import json
-import os
-import subprocess
-import sys
-
-from prefect.settings import PREFECT_API_URL
-
+from tests.bench.runner import run_bench
 from tests.conftest import ROOT
 
 LABELLED = ROOT / "tests" / "fixtures" / "labelled"
 
 
 def test_llm_benchmark_measures_the_pre_filter_and_a_second_run_sends_nothing(tmp_path):
-    out = tmp_path / "result.json"
-    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "TMPDIR": str(tmp_path)}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "bench/llm_extractor.py",
-            "--data",
-            str(LABELLED),
-            "--run",
-            str(LABELLED),
-            "--json",
-            str(out),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    figures = json.loads(out.read_text())
+    figures, _ = run_bench("llm_extractor.py", ["--data", str(LABELLED), "--run", str(LABELLED)], tmp_path)
     # Every fixture article with a claim names a cell or gene therapy: none held back.
     assert figures["pre_filter"] == {
         "articles": 12,

@@ -2,31 +2,13 @@
 site on 127.0.0.1 and this session's Prefect API, and reports every field. No timing is
 asserted: the figures come from the full benchmark (bench/README.md)."""
 
-import json
-import os
-import subprocess
-import sys
-
-from prefect.settings import PREFECT_API_URL
-
-from tests.conftest import ROOT
+from tests.bench.runner import run_bench
 
 STAGES = {"fetch", "parse", "date", "extract", "dedup", "store"}
 
 
 def test_pipeline_benchmark_smoke_run_reports_every_field(tmp_path):
-    out = tmp_path / "result.json"
-    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "TMPDIR": str(tmp_path)}
-    proc = subprocess.run(
-        [sys.executable, "bench/pipeline.py", "--articles", "200", "--small", "100", "--json", str(out)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(out.read_text())
+    result, printed = run_bench("pipeline.py", ["--articles", "200", "--small", "100"], tmp_path)
     assert result["articles"] == 200 and result["small_articles"] == 100
     first = result["first_run"]
     # Every page was fetched and parsed; the CGT share was stored (10 % are near-copies).
@@ -70,4 +52,4 @@ def test_pipeline_benchmark_smoke_run_reports_every_field(tmp_path):
         "second_run_speedup >= 20",
     }
     # The readable table went to stdout as well.
-    assert "articles/s end to end" in proc.stdout and "targets:" in proc.stdout
+    assert "articles/s end to end" in printed and "targets:" in printed
