@@ -105,29 +105,32 @@ def test_cross_validation_scores_every_article_with_a_model_that_did_not_see_it(
     assert cv.candidate_recall == pytest.approx(1.0)
 
 
-def test_the_training_script_writes_a_model_and_its_manifest(tmp_path):
-    out = tmp_path / "model.json"
-    predictions = tmp_path / "oof.json"
+def train_script(cwd, *args):
+    """scripts/train_extractor.py on the labelled fixtures with 3 folds; it must succeed."""
     result = subprocess.run(
         [
             sys.executable,
             str(ROOT / "scripts" / "train_extractor.py"),
             "--data",
             str(LABELLED),
-            "--out",
-            str(out),
             "--folds",
             "3",
-            "--predictions",
-            str(predictions),
+            *args,
         ],
         capture_output=True,
         text=True,
-        cwd=tmp_path,
+        cwd=cwd,
     )
     assert result.returncode == 0, result.stderr
-    assert "out-of-fold claim F1:" in result.stdout
-    assert "splits" not in result.stdout  # one split unless asked
+    return result.stdout
+
+
+def test_the_training_script_writes_a_model_and_its_manifest(tmp_path):
+    out = tmp_path / "model.json"
+    predictions = tmp_path / "oof.json"
+    printed = train_script(tmp_path, "--out", str(out), "--predictions", str(predictions))
+    assert "out-of-fold claim F1:" in printed
+    assert "splits" not in printed  # one split unless asked
     manifest = json.loads((tmp_path / "model.manifest.json").read_text())
     assert manifest["data"]["articles"] == 12 and len(manifest["data"]["sha256"]) == 64
     assert set(manifest["libraries"]) >= {"scikit-learn", "numpy"} and manifest["seed"] == 0
@@ -135,46 +138,14 @@ def test_the_training_script_writes_a_model_and_its_manifest(tmp_path):
     oof = json.loads(predictions.read_text())
     assert {item["id"] for item in oof} == {p.stem for p in LABELLED.glob("*.json")}
     again = tmp_path / "again.json"
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "train_extractor.py"),
-            "--data",
-            str(LABELLED),
-            "--out",
-            str(again),
-            "--folds",
-            "3",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
-    )
+    train_script(tmp_path, "--out", str(again))
     assert again.read_text() == out.read_text()  # a fixed seed: the same weights each time
 
 
 def test_the_training_script_scores_several_splits_when_asked(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "train_extractor.py"),
-            "--data",
-            str(LABELLED),
-            "--folds",
-            "3",
-            "--splits",
-            "2",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr
-    line = next(x for x in result.stdout.splitlines() if "over 2 splits" in x)
-    first = float(
-        next(x for x in result.stdout.splitlines() if x.startswith("out-of-fold claim F1:")).split()[-1]
-    )
+    printed = train_script(tmp_path, "--splits", "2").splitlines()
+    line = next(x for x in printed if "over 2 splits" in x)
+    first = float(next(x for x in printed if x.startswith("out-of-fold claim F1:")).split()[-1])
     scores = [float(x) for x in line.split("(")[1].rstrip(")").split(", ")]
     assert len(scores) == 2 and round(scores[0], 3) == first
     assert float(line.split("mean ")[1].split()[0]) == pytest.approx(sum(scores) / 2, abs=1e-4)
