@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..models import Claim, Outcome, ParsedArticle, Stage, Therapy
+from ..models import CLAIM_FIELDS, Claim, Outcome, ParsedArticle, Stage, Therapy
 from ..vocab import Vocabulary, default_vocabulary
 
 # Changes whenever the instructions or the schema change: cached answers are keyed by it.
@@ -76,17 +76,7 @@ article makes no claim.
 THERAPIES = tuple(t.value for t in Therapy)
 STAGES = tuple(s.value for s in Stage)
 OUTCOMES = tuple(o.value for o in Outcome)
-_FIELDS = (
-    "institution",
-    "location",
-    "therapy",
-    "therapy_detail",
-    "indication",
-    "stage",
-    "patients",
-    "outcome",
-    "evidence",
-)
+_FIELDS = (*CLAIM_FIELDS, "evidence")  # the fields of extract --json
 MAX_CLAIMS = 50  # an answer listing more is cut here (no article states that many)
 MAX_ARTICLE_CHARS = 20_000  # of the text sent (news articles are shorter; a model's context is not endless)
 
